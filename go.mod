@@ -1,0 +1,3 @@
+module convnet
+
+go 1.26

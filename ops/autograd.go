@@ -1,0 +1,185 @@
+// Package ops holds every differentiable operation of convnet, each with its
+// forward and backward computation side by side, and the reverse-mode tape
+// that runs the backward computations.
+//
+// An op takes *Var inputs and returns a *Var output. When gradient recording
+// is on (the default; see NoGrad) and any input requires a gradient, the
+// output remembers its inputs and a closure that, given the gradient of the
+// loss with respect to the output, adds the gradients with respect to the
+// inputs into their Grad tensors. Var.Backward on a scalar loss runs those
+// closures in reverse topological order.
+//
+// Dimension legend used in shape comments: N batch, C channels, H height,
+// W width, K kernel size, O output features, F input features.
+package ops
+
+import (
+	"fmt"
+	"sync/atomic"
+
+	"convnet/tensor"
+)
+
+// Var is a tensor taking part in a computation graph.
+type Var struct {
+	// Value is the tensor computed by the forward pass.
+	Value *tensor.Tensor
+	// Grad is the accumulated gradient of the loss with respect to Value
+	// (same shape), or nil if no gradient has reached it. For leaves
+	// (parameters) gradients accumulate across Backward calls until
+	// ZeroGrad; for intermediate results Grad is released after use.
+	Grad *tensor.Tensor
+
+	requiresGrad bool
+	leaf         bool
+	parents      []*Var
+	backward     func(out *Var) // adds out.Grad's contribution to parents' Grad
+	op           string
+}
+
+// Const wraps t as a Var that needs no gradient (inputs, labels).
+func Const(t *tensor.Tensor) *Var { return &Var{Value: t, leaf: true} }
+
+// Param wraps t as a leaf Var whose gradient is wanted (a learnable
+// parameter).
+func Param(t *tensor.Tensor) *Var { return &Var{Value: t, requiresGrad: true, leaf: true} }
+
+// RequiresGrad reports whether a gradient flows to v.
+func (v *Var) RequiresGrad() bool { return v.requiresGrad }
+
+// SetRequiresGrad turns gradient tracking of a leaf on or off (freezing a
+// parameter). It panics on a non-leaf.
+func (v *Var) SetRequiresGrad(on bool) {
+	if !v.leaf {
+		panic("ops: SetRequiresGrad on the result of an op")
+	}
+	v.requiresGrad = on
+}
+
+// Shape returns the shape of v's value.
+func (v *Var) Shape() []int { return v.Value.Shape() }
+
+// Op returns the name of the op that produced v ("" for a leaf).
+func (v *Var) Op() string { return v.op }
+
+// ZeroGrad drops v's accumulated gradient.
+func (v *Var) ZeroGrad() { v.Grad = nil }
+
+// String describes v briefly.
+func (v *Var) String() string {
+	return fmt.Sprintf("Var(op=%q, shape=%v, requiresGrad=%v)", v.op, v.Value.Shape(), v.requiresGrad)
+}
+
+// gradBuf returns v's gradient tensor, allocating a zero one if needed.
+// Backward closures accumulate into it.
+func (v *Var) gradBuf() *tensor.Tensor {
+	if v.Grad == nil {
+		v.Grad = tensor.New(v.Value.Shape()...)
+	}
+	return v.Grad
+}
+
+var noGradDepth atomic.Int32
+
+// NoGrad turns gradient recording off until the returned function is called;
+// use it as `defer ops.NoGrad()()` around evaluation code. Calls nest.
+func NoGrad() (restore func()) {
+	noGradDepth.Add(1)
+	done := false
+	return func() {
+		if !done {
+			done = true
+			noGradDepth.Add(-1)
+		}
+	}
+}
+
+// GradEnabled reports whether ops currently record the graph.
+func GradEnabled() bool { return noGradDepth.Load() == 0 }
+
+// result builds the output Var of an op named op. If recording is on and
+// any input requires a gradient, back is kept to be run by Backward; back
+// reads out.Grad and accumulates into the inputs' gradients (use needs and
+// gradBuf).
+func result(op string, value *tensor.Tensor, back func(out *Var), inputs ...*Var) *Var {
+	out := &Var{Value: value, op: op}
+	if !GradEnabled() {
+		return out
+	}
+	for _, in := range inputs {
+		if in != nil && in.requiresGrad {
+			out.requiresGrad = true
+			break
+		}
+	}
+	if out.requiresGrad {
+		out.parents = inputs
+		out.backward = back
+	}
+	return out
+}
+
+// needs reports whether v wants a gradient.
+func needs(v *Var) bool { return v != nil && v.requiresGrad }
+
+// Backward computes the gradient of the scalar v with respect to every Var
+// it depends on that requires a gradient, accumulating into their Grad. The
+// graph is released afterwards (as PyTorch does without retain_graph).
+func (v *Var) Backward() {
+	if v.Value.Len() != 1 {
+		panic(fmt.Sprintf("ops: Backward on a non-scalar of shape %v", v.Value.Shape()))
+	}
+	v.BackwardWith(tensor.Full(1, v.Value.Shape()...))
+}
+
+// BackwardWith runs the backward pass seeded with grad (the gradient of some
+// scalar with respect to v, same shape as v).
+func (v *Var) BackwardWith(grad *tensor.Tensor) {
+	if !tensor.SameShape(grad, v.Value) {
+		panic(fmt.Sprintf("ops: BackwardWith gradient of shape %v for a value of shape %v", grad.Shape(), v.Value.Shape()))
+	}
+	if !v.requiresGrad {
+		panic("ops: Backward on a value that does not depend on any parameter")
+	}
+	// Topological order by iterative depth-first search.
+	var order []*Var
+	seen := map[*Var]bool{}
+	type frame struct {
+		v *Var
+		i int
+	}
+	stack := []frame{{v, 0}}
+	seen[v] = true
+	for len(stack) > 0 {
+		top := &stack[len(stack)-1]
+		if top.i < len(top.v.parents) {
+			p := top.v.parents[top.i]
+			top.i++
+			if p != nil && p.requiresGrad && !seen[p] {
+				seen[p] = true
+				stack = append(stack, frame{p, 0})
+			}
+			continue
+		}
+		order = append(order, top.v)
+		stack = stack[:len(stack)-1]
+	}
+	g := v.gradBuf()
+	for i, x := range grad.Data() {
+		g.Data()[i] += x
+	}
+	for i := len(order) - 1; i >= 0; i-- {
+		n := order[i]
+		if n.backward != nil && n.Grad != nil {
+			n.backward(n)
+		}
+		if !n.leaf {
+			n.Grad = nil
+			n.parents = nil
+			n.backward = nil
+		}
+	}
+}
+
+// Detach returns a Var sharing v's value but cut from the graph.
+func Detach(v *Var) *Var { return &Var{Value: v.Value, leaf: true} }
