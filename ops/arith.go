@@ -1,0 +1,243 @@
+package ops
+
+import (
+	"fmt"
+
+	"convnet/tensor"
+)
+
+// Element-wise arithmetic with NumPy/PyTorch broadcasting: shapes are
+// aligned at their last dimension, and a dimension of size 1 (or a missing
+// leading dimension) is repeated to match the other operand. This covers a
+// bias [1, C, 1, 1] added to [N, C, H, W], a residual F(x)+x of equal
+// shapes, and Squeeze-and-Excitation's [N, C, 1, 1] channel scaling.
+
+// BroadcastShapes returns the broadcast of shapes a and b, or an error if a
+// dimension differs and neither is 1.
+func BroadcastShapes(a, b []int) ([]int, error) {
+	n := max(len(a), len(b))
+	out := make([]int, n)
+	for i := 0; i < n; i++ {
+		da, db := 1, 1
+		if j := len(a) - n + i; j >= 0 {
+			da = a[j]
+		}
+		if j := len(b) - n + i; j >= 0 {
+			db = b[j]
+		}
+		switch {
+		case da == db || db == 1:
+			out[i] = da
+		case da == 1:
+			out[i] = db
+		default:
+			return nil, fmt.Errorf("shapes %v and %v cannot be broadcast (dimension %d: %d vs %d)", a, b, i, da, db)
+		}
+	}
+	return out, nil
+}
+
+// bcast walks an output of shape out and, for each innermost row, the
+// matching offsets into two broadcast operands.
+type bcast struct {
+	out    []int
+	sa, sb []int // element strides of a and b per output dimension, 0 where broadcast
+}
+
+// newBcast prepares the walk of a ⊕ b.
+func newBcast(op string, a, b []int) *bcast {
+	out, err := BroadcastShapes(a, b)
+	if err != nil {
+		panic("ops: " + op + ": " + err.Error())
+	}
+	return &bcast{out: out, sa: bcastStrides(a, out), sb: bcastStrides(b, out)}
+}
+
+// bcastStrides returns the strides of shape s viewed as the broadcast shape
+// out (0 for repeated dimensions).
+func bcastStrides(s, out []int) []int {
+	st := make([]int, len(out))
+	stride := 1
+	for i := len(out) - 1; i >= 0; i-- {
+		j := len(s) - len(out) + i
+		if j < 0 || s[j] == 1 {
+			st[i] = 0
+		} else {
+			st[i] = stride
+		}
+		if j >= 0 {
+			stride *= s[j]
+		}
+	}
+	return st
+}
+
+// rows calls f once per innermost output row with the output offset o, the
+// operand offsets ia and ib, the row length n and the operands' inner
+// strides da and db (0 or 1). Rows are visited in increasing output order.
+func (p *bcast) rows(f func(o, ia, ib, n, da, db int)) {
+	nd := len(p.out)
+	if nd == 0 {
+		f(0, 0, 0, 1, 0, 0)
+		return
+	}
+	inner := p.out[nd-1]
+	total := 1
+	for _, d := range p.out {
+		total *= d
+	}
+	if total == 0 {
+		return
+	}
+	idx := make([]int, nd)
+	ia, ib := 0, 0
+	for o := 0; o < total; o += inner {
+		f(o, ia, ib, inner, p.sa[nd-1], p.sb[nd-1])
+		// Advance the odometer over all dimensions but the last.
+		for d := nd - 2; d >= 0; d-- {
+			idx[d]++
+			ia += p.sa[d]
+			ib += p.sb[d]
+			if idx[d] < p.out[d] {
+				break
+			}
+			ia -= p.sa[d] * p.out[d]
+			ib -= p.sb[d] * p.out[d]
+			idx[d] = 0
+		}
+	}
+}
+
+// binary evaluates an element-wise op with broadcasting. fwd computes one
+// output; ga and gb return ∂out/∂a and ∂out/∂b at (a, b).
+func binary(op string, a, b *Var, fwd, ga, gb func(x, y float32) float32) *Var {
+	p := newBcast(op, a.Value.Shape(), b.Value.Shape())
+	out := tensor.New(p.out...)
+	ad, bd, od := a.Value.Data(), b.Value.Data(), out.Data()
+	p.rows(func(o, ia, ib, n, da, db int) {
+		for i := 0; i < n; i++ {
+			od[o+i] = fwd(ad[ia+i*da], bd[ib+i*db])
+		}
+	})
+	return result(op, out, func(res *Var) {
+		g := res.Grad.Data()
+		var gad, gbd []float32
+		if needs(a) {
+			gad = a.gradBuf().Data()
+		}
+		if needs(b) {
+			gbd = b.gradBuf().Data()
+		}
+		p.rows(func(o, ia, ib, n, da, db int) {
+			for i := 0; i < n; i++ {
+				x, y := ad[ia+i*da], bd[ib+i*db]
+				if gad != nil {
+					gad[ia+i*da] += g[o+i] * ga(x, y)
+				}
+				if gbd != nil {
+					gbd[ib+i*db] += g[o+i] * gb(x, y)
+				}
+			}
+		})
+	}, a, b)
+}
+
+// Add returns a + b with broadcasting.
+func Add(a, b *Var) *Var {
+	if tensor.SameShape(a.Value, b.Value) {
+		return addSame(a, b)
+	}
+	one := func(x, y float32) float32 { return 1 }
+	return binary("add", a, b, func(x, y float32) float32 { return x + y }, one, one)
+}
+
+// addSame is Add for operands of equal shape (the residual F(x)+x), without
+// the broadcasting walk.
+func addSame(a, b *Var) *Var {
+	out := tensor.New(a.Value.Shape()...)
+	ad, bd, od := a.Value.Data(), b.Value.Data(), out.Data()
+	for i := range od {
+		od[i] = ad[i] + bd[i]
+	}
+	return result("add", out, func(res *Var) {
+		g := res.Grad.Data()
+		for _, in := range []*Var{a, b} {
+			if needs(in) {
+				gd := in.gradBuf().Data()
+				for i, v := range g {
+					gd[i] += v
+				}
+			}
+		}
+	}, a, b)
+}
+
+// Sub returns a − b with broadcasting.
+func Sub(a, b *Var) *Var {
+	return binary("sub", a, b, func(x, y float32) float32 { return x - y },
+		func(x, y float32) float32 { return 1 }, func(x, y float32) float32 { return -1 })
+}
+
+// Mul returns a ⊙ b (element-wise product) with broadcasting.
+func Mul(a, b *Var) *Var {
+	return binary("mul", a, b, func(x, y float32) float32 { return x * y },
+		func(x, y float32) float32 { return y }, func(x, y float32) float32 { return x })
+}
+
+// Div returns a / b (element-wise) with broadcasting.
+func Div(a, b *Var) *Var {
+	return binary("div", a, b, func(x, y float32) float32 { return x / y },
+		func(x, y float32) float32 { return 1 / y }, func(x, y float32) float32 { return -x / (y * y) })
+}
+
+// Scale returns s·x.
+func Scale(x *Var, s float32) *Var {
+	out := tensor.New(x.Value.Shape()...)
+	xd, od := x.Value.Data(), out.Data()
+	for i, v := range xd {
+		od[i] = s * v
+	}
+	return result("scale", out, func(res *Var) {
+		if needs(x) {
+			gd := x.gradBuf().Data()
+			for i, v := range res.Grad.Data() {
+				gd[i] += s * v
+			}
+		}
+	}, x)
+}
+
+// Sum returns the sum of all elements of x as a 0-dimensional tensor.
+func Sum(x *Var) *Var {
+	s := 0.0
+	for _, v := range x.Value.Data() {
+		s += float64(v)
+	}
+	return result("sum", tensor.Scalar(float32(s)), func(res *Var) {
+		if needs(x) {
+			g := res.Grad.Data()[0]
+			gd := x.gradBuf().Data()
+			for i := range gd {
+				gd[i] += g
+			}
+		}
+	}, x)
+}
+
+// Mean returns the mean of all elements of x as a 0-dimensional tensor.
+func Mean(x *Var) *Var {
+	n := x.Value.Len()
+	s := 0.0
+	for _, v := range x.Value.Data() {
+		s += float64(v)
+	}
+	return result("mean", tensor.Scalar(float32(s/float64(n))), func(res *Var) {
+		if needs(x) {
+			g := res.Grad.Data()[0] / float32(n)
+			gd := x.gradBuf().Data()
+			for i := range gd {
+				gd[i] += g
+			}
+		}
+	}, x)
+}

@@ -1,0 +1,219 @@
+package ops
+
+import (
+	"fmt"
+
+	"convnet/internal/kernels"
+	"convnet/tensor"
+)
+
+// Conv2dOptions configures a 2-D convolution. Zero values mean PyTorch's
+// defaults: stride 1, no padding, dilation 1, one group.
+type Conv2dOptions struct {
+	Stride   [2]int // vertical, horizontal step
+	Padding  [4]int // zero padding: top, left, bottom, right
+	Dilation [2]int // spacing between kernel taps
+	Groups   int    // Cin and Cout are split into this many independent groups
+}
+
+// SymmetricPadding returns padding of ph rows above and below and pw columns
+// left and right (PyTorch's padding=(ph, pw)).
+func SymmetricPadding(ph, pw int) [4]int { return [4]int{ph, pw, ph, pw} }
+
+// ValidPadding returns no padding ("valid": the kernel stays inside the
+// input).
+func ValidPadding() [4]int { return [4]int{} }
+
+// SamePadding returns the padding that makes the output size ceil(in /
+// stride) ("same"; for stride 1 the output keeps the input's height and
+// width). When the total padding is odd the extra row/column goes to the
+// bottom/right, as TensorFlow, ONNX's SAME_UPPER and PyTorch's
+// padding="same" do.
+func SamePadding(h, w, kh, kw int, stride, dilation [2]int) [4]int {
+	s := normPair(stride)
+	d := normPair(dilation)
+	one := func(in, k, s, d int) (int, int) {
+		out := (in + s - 1) / s
+		total := max((out-1)*s+(k-1)*d+1-in, 0)
+		return total / 2, total - total/2
+	}
+	t, b := one(h, kh, s[0], d[0])
+	l, r := one(w, kw, s[1], d[1])
+	return [4]int{t, l, b, r}
+}
+
+// ConvOutputSize returns the output length of a convolution over in
+// elements: ⌊(in + padBefore + padAfter − dilation·(k−1) − 1) / stride⌋ + 1.
+func ConvOutputSize(in, k, stride, padBefore, padAfter, dilation int) int {
+	return (in+padBefore+padAfter-dilation*(k-1)-1)/stride + 1
+}
+
+// normPair replaces zero entries (unset options) by 1.
+func normPair(p [2]int) [2]int {
+	if p[0] == 0 {
+		p[0] = 1
+	}
+	if p[1] == 0 {
+		p[1] = 1
+	}
+	return p
+}
+
+// convGradChunks is the fixed number of batch chunks whose weight gradients
+// are accumulated separately and then summed in order, so that the result
+// does not depend on the number of threads.
+const convGradChunks = 8
+
+// Conv2d convolves x [N, Cin, H, W] with weight [Cout, Cin/groups, KH, KW]
+// and adds bias [Cout] (bias may be nil), giving [N, Cout, OH, OW]. As in
+// PyTorch it is a cross-correlation (the kernel is not flipped). Input
+// channel group g (channels g·Cin/groups …) feeds output channels
+// g·Cout/groups …; groups = Cin with Cout = m·Cin is a depthwise
+// convolution with channel multiplier m.
+func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
+	xs, ws := x.Value.Shape(), weight.Value.Shape()
+	if len(xs) != 4 || len(ws) != 4 {
+		panic(fmt.Sprintf("ops: Conv2d wants input [N, C, H, W] and weight [Cout, Cin/groups, KH, KW], got %v and %v", xs, ws))
+	}
+	groups := max(o.Groups, 1)
+	n, cin, h, w := xs[0], xs[1], xs[2], xs[3]
+	cout, cg, kh, kw := ws[0], ws[1], ws[2], ws[3]
+	if cin%groups != 0 || cout%groups != 0 || cg != cin/groups {
+		panic(fmt.Sprintf("ops: Conv2d input %v, weight %v, groups %d: channels do not match", xs, ws, groups))
+	}
+	if bias != nil && (bias.Value.NDim() != 1 || bias.Value.Dim(0) != cout) {
+		panic(fmt.Sprintf("ops: Conv2d bias %v for %d output channels", bias.Value.Shape(), cout))
+	}
+	s, d := normPair(o.Stride), normPair(o.Dilation)
+	p := o.Padding
+	for _, v := range p {
+		if v < 0 {
+			panic(fmt.Sprintf("ops: Conv2d negative padding %v", p))
+		}
+	}
+	oh := ConvOutputSize(h, kh, s[0], p[0], p[2], d[0])
+	ow := ConvOutputSize(w, kw, s[1], p[1], p[3], d[1])
+	if oh <= 0 || ow <= 0 {
+		panic(fmt.Sprintf("ops: Conv2d input %v with kernel %dx%d (stride %v, padding %v, dilation %v) gives an empty output", xs, kh, kw, s, p, d))
+	}
+	g := &kernels.ConvGeom{C: cg, H: h, W: w, KH: kh, KW: kw, SH: s[0], SW: s[1],
+		PadT: p[0], PadL: p[1], DH: d[0], DW: d[1], OH: oh, OW: ow}
+	og := cout / groups                                                // output channels per group
+	ckk := cg * kh * kw                                                // rows of the unfolded input
+	ohw := oh * ow                                                     // output pixels per image
+	direct := kh == 1 && kw == 1 && s == [2]int{1, 1} && p == [4]int{} // 1×1: the input is its own im2col
+	xd, wd := x.Value.Data(), weight.Value.Data()
+
+	out := tensor.New(n, cout, oh, ow)
+	od := out.Data()
+	// forwardImage computes image i; gemm is Sgemm or SgemmSerial.
+	forwardImage := func(i int, col []float32, gemm func(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int)) {
+		for gi := 0; gi < groups; gi++ {
+			img := xd[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
+			src := img
+			if !direct {
+				kernels.Im2col(g, img, col)
+				src = col
+			}
+			dst := od[(i*cout+gi*og)*ohw : (i*cout+(gi+1)*og)*ohw]
+			gemm(false, false, og, ohw, ckk, 1, wd[gi*og*ckk:], ckk, src, ohw, 0, dst, ohw)
+			if bias != nil {
+				bd := bias.Value.Data()[gi*og:]
+				for c := 0; c < og; c++ {
+					row := dst[c*ohw : (c+1)*ohw]
+					for j := range row {
+						row[j] += bd[c]
+					}
+				}
+			}
+		}
+	}
+	colLen := 0
+	if !direct {
+		colLen = ckk * ohw
+	}
+	if n >= kernels.Threads() {
+		kernels.ParallelFor(n, 1, func(lo, hi int) {
+			col := make([]float32, colLen)
+			for i := lo; i < hi; i++ {
+				forwardImage(i, col, kernels.SgemmSerial)
+			}
+		})
+	} else {
+		col := make([]float32, colLen)
+		for i := 0; i < n; i++ {
+			forwardImage(i, col, kernels.Sgemm)
+		}
+	}
+
+	return result("conv2d", out, func(res *Var) {
+		gy := res.Grad.Data() // [N, Cout, OH, OW]
+		needX, needW := needs(x), needs(weight)
+		var gx, gw []float32
+		if needX {
+			gx = x.gradBuf().Data()
+		}
+		chunks := min(n, convGradChunks)
+		var partial [][]float32 // per-chunk weight gradients
+		if needW {
+			gw = weight.gradBuf().Data()
+			partial = make([][]float32, chunks)
+		}
+		kernels.ParallelFor(chunks, 1, func(clo, chi int) {
+			col := make([]float32, ckk*ohw)
+			for c := clo; c < chi; c++ {
+				var pw []float32
+				if needW {
+					pw = make([]float32, len(wd))
+					partial[c] = pw
+				}
+				for i := c * n / chunks; i < (c+1)*n/chunks; i++ {
+					for gi := 0; gi < groups; gi++ {
+						dy := gy[(i*cout+gi*og)*ohw : (i*cout+(gi+1)*og)*ohw] // [og, OH·OW]
+						if needW {
+							img := xd[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
+							src := img
+							if !direct {
+								kernels.Im2col(g, img, col)
+								src = col
+							}
+							// dW_g += dY_g · colᵀ   [og, ckk]
+							kernels.SgemmSerial(false, true, og, ckk, ohw, 1, dy, ohw, src, ohw, 1, pw[gi*og*ckk:], ckk)
+						}
+						if needX {
+							dimg := gx[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
+							if direct {
+								// dX_g += W_gᵀ · dY_g   [cg, H·W]
+								kernels.SgemmSerial(true, false, ckk, ohw, og, 1, wd[gi*og*ckk:], ckk, dy, ohw, 1, dimg, ohw)
+							} else {
+								kernels.SgemmSerial(true, false, ckk, ohw, og, 1, wd[gi*og*ckk:], ckk, dy, ohw, 0, col, ohw)
+								kernels.Col2im(g, col, dimg)
+							}
+						}
+					}
+				}
+			}
+		})
+		if needW {
+			for _, pw := range partial {
+				for j, v := range pw {
+					gw[j] += v
+				}
+			}
+		}
+		if needs(bias) {
+			gb := bias.gradBuf().Data()
+			kernels.ParallelFor(cout, 1, func(lo, hi int) {
+				for c := lo; c < hi; c++ {
+					s := 0.0
+					for i := 0; i < n; i++ {
+						for _, v := range gy[(i*cout+c)*ohw : (i*cout+c+1)*ohw] {
+							s += float64(v)
+						}
+					}
+					gb[c] += float32(s)
+				}
+			})
+		}
+	}, x, weight, bias)
+}
