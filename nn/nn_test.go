@@ -1,0 +1,118 @@
+package nn
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"convnet/ops"
+	"convnet/tensor"
+)
+
+func TestDottedNamesAndStateDict(t *testing.T) {
+	g := tensor.NewRNG(1)
+	inner := NewSequential(Conv(g, 3, 4, 3, 1, 1), Flatten())
+	m := NewSequential(inner, NewLinear(g, 4*5*5, 2, false))
+	var names []string
+	for _, p := range Parameters(m) {
+		names = append(names, p.Name)
+	}
+	if got := strings.Join(names, ","); got != "0.0.weight,0.0.bias,1.weight" {
+		t.Fatalf("names %s", got)
+	}
+	if n := NumParams(m); n != 4*3*9+4+100*2 {
+		t.Fatalf("NumParams %d", n)
+	}
+	y := m.Forward(ops.Const(tensor.New(2, 3, 5, 5)))
+	if !tensor.ShapeEqual(y.Value.Shape(), []int{2, 2}) {
+		t.Fatalf("output shape %v", y.Value.Shape())
+	}
+	sd := StateDict(m)
+	src := map[string]*tensor.Tensor{}
+	for k, v := range sd {
+		src[k] = tensor.Full(0.5, v.Shape()...)
+	}
+	if err := LoadStateDict(m, src); err != nil {
+		t.Fatal(err)
+	}
+	if m.Layers[1].(*Linear).Weight.Value.At(1, 7) != 0.5 {
+		t.Fatal("LoadStateDict did not copy")
+	}
+	bad := map[string]*tensor.Tensor{}
+	for k, v := range src {
+		bad[k] = v
+	}
+	bad["1.weight"] = tensor.New(3, 100)
+	err := LoadStateDict(m, bad)
+	if err == nil || !strings.Contains(err.Error(), "1.weight") || !strings.Contains(err.Error(), "[2 100]") {
+		t.Fatalf("shape mismatch error %v", err)
+	}
+	delete(bad, "1.weight")
+	if err := LoadStateDict(m, bad); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("missing key error %v", err)
+	}
+	bad["1.weight"], bad["extra"] = src["1.weight"], tensor.New(1)
+	if err := LoadStateDict(m, bad); err == nil || !strings.Contains(err.Error(), "extra") {
+		t.Fatalf("extra key error %v", err)
+	}
+}
+
+func moments(d []float32) (mean, std, maxAbs float64) {
+	for _, v := range d {
+		mean += float64(v)
+		maxAbs = math.Max(maxAbs, math.Abs(float64(v)))
+	}
+	mean /= float64(len(d))
+	for _, v := range d {
+		std += (float64(v) - mean) * (float64(v) - mean)
+	}
+	return mean, math.Sqrt(std / float64(len(d))), maxAbs
+}
+
+func TestPyTorchDefaultInitDistribution(t *testing.T) {
+	g := tensor.NewRNG(2)
+	c := Conv(g, 16, 64, 3, 1, 1) // fan_in 144: weights and bias U(-1/12, 1/12)
+	_, std, mx := moments(c.Weight.Value.Data())
+	bound := 1 / 12.0
+	if mx > bound || math.Abs(std-bound/math.Sqrt(3)) > 0.05*bound {
+		t.Errorf("conv weight std %g max %g, want U(±%g)", std, mx, bound)
+	}
+	if _, _, bmx := moments(c.Bias.Value.Data()); bmx > bound {
+		t.Errorf("conv bias max %g > %g", bmx, bound)
+	}
+	w := tensor.New(256, 128)
+	KaimingNormal(w, g, 0, "fan_out", "relu")
+	if _, std, _ := moments(w.Data()); math.Abs(std-math.Sqrt(2.0/256)) > 0.03*math.Sqrt(2.0/256) {
+		t.Errorf("kaiming normal std %g", std)
+	}
+	XavierUniform(w, g, 1)
+	if _, _, mx := moments(w.Data()); mx > math.Sqrt(6.0/384) {
+		t.Errorf("xavier bound exceeded: %g", mx)
+	}
+	if in, out := Fans([]int{8, 4, 3, 3}); in != 36 || out != 72 {
+		t.Errorf("fans %d %d", in, out)
+	}
+}
+
+func TestConvSamePaddingKeepsSize(t *testing.T) {
+	g := tensor.NewRNG(3)
+	c := NewConv2d(g, Conv2dConfig{In: 2, Out: 3, Kernel: [2]int{4, 3}, Same: true})
+	y := c.Forward(ops.Const(tensor.New(1, 2, 9, 7)))
+	if !tensor.ShapeEqual(y.Value.Shape(), []int{1, 3, 9, 7}) {
+		t.Fatalf("same conv output %v", y.Value.Shape())
+	}
+}
+
+func TestTrainEvalWalk(t *testing.T) {
+	g := tensor.NewRNG(4)
+	l := NewLinear(g, 2, 2, true)
+	m := NewSequential(NewSequential(l))
+	Train(m)
+	if !l.Training() {
+		t.Fatal("Train did not reach a nested layer")
+	}
+	Eval(m)
+	if l.Training() {
+		t.Fatal("Eval did not reach a nested layer")
+	}
+}

@@ -1,0 +1,79 @@
+package optim
+
+import (
+	"math"
+	"testing"
+
+	"convnet/nn"
+	"convnet/ops"
+	"convnet/tensor"
+)
+
+func oneParam(v, g float32) []nn.Param {
+	p := ops.Param(tensor.FromSlice([]float32{v}, 1))
+	p.Grad = tensor.FromSlice([]float32{g}, 1)
+	return []nn.Param{{Name: "p", V: p}}
+}
+
+func TestSGDHandComputed(t *testing.T) {
+	ps := oneParam(1, 0.5)
+	o := NewSGD(ps, SGDConfig{LR: 0.1, Momentum: 0.9, WeightDecay: 0.1})
+	o.Step() // g = 0.5+0.1 = 0.6, buf = 0.6, p = 1 - 0.06 = 0.94
+	if got := ps[0].V.Value.Data()[0]; math.Abs(float64(got)-0.94) > 1e-6 {
+		t.Fatalf("step 1: %v", got)
+	}
+	o.Step() // g = 0.5+0.094 = 0.594, buf = 0.54+0.594 = 1.134, p = 0.94-0.1134
+	if got := ps[0].V.Value.Data()[0]; math.Abs(float64(got)-0.8266) > 1e-6 {
+		t.Fatalf("step 2: %v", got)
+	}
+}
+
+func TestAdamFirstStepIsLR(t *testing.T) {
+	// After one step Adam moves every coordinate by ≈ lr·sign(g).
+	ps := oneParam(1, -3)
+	NewAdam(ps, AdamConfig{LR: 0.01}).Step()
+	if got := ps[0].V.Value.Data()[0]; math.Abs(float64(got)-1.01) > 1e-6 {
+		t.Fatalf("adam step: %v", got)
+	}
+	ps = oneParam(1, 0)
+	NewAdamW(ps, AdamConfig{LR: 0.1, WeightDecay: 0.5}).Step()
+	if got := ps[0].V.Value.Data()[0]; math.Abs(float64(got)-0.95) > 1e-6 {
+		t.Fatalf("adamw decay: %v", got)
+	}
+}
+
+func TestStateRoundTrip(t *testing.T) {
+	ps := oneParam(1, 0.5)
+	o := NewSGD(ps, SGDConfig{LR: 0.1, Momentum: 0.9})
+	o.Step()
+	bufs, meta := o.State()
+	q := NewSGD(oneParam(1, 0.5), SGDConfig{LR: 0.5, Momentum: 0.9})
+	if err := q.LoadState(bufs, meta); err != nil {
+		t.Fatal(err)
+	}
+	if q.LR() != 0.1 || q.bufs["momentum_buffer/p"].Data()[0] != 0.5 {
+		t.Fatalf("restored lr %v bufs %v", q.LR(), q.bufs)
+	}
+	if err := q.LoadState(map[string]*tensor.Tensor{"momentum_buffer/p": tensor.New(3)}, meta); err == nil {
+		t.Fatal("shape mismatch accepted")
+	}
+	if err := q.LoadState(map[string]*tensor.Tensor{"momentum_buffer/zz": tensor.New(1)}, meta); err == nil {
+		t.Fatal("unknown parameter accepted")
+	}
+}
+
+func TestSchedules(t *testing.T) {
+	s, err := ParseSchedule("step:2:0.1", 0.1, 8)
+	if err != nil || math.Abs(s.LR(5)-0.001) > 1e-12 {
+		t.Fatalf("step: %v %v", s, err)
+	}
+	c, _ := ParseSchedule("cos", 1, 4)
+	if math.Abs(c.LR(2)-0.5) > 1e-12 || math.Abs(c.LR(4)) > 1e-12 {
+		t.Fatalf("cos: %v %v", c.LR(2), c.LR(4))
+	}
+	for _, bad := range []string{"step", "step:0:0.1", "cos:x", "warp", "multistep:a:1"} {
+		if _, err := ParseSchedule(bad, 0.1, 5); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
