@@ -1,0 +1,236 @@
+package ops
+
+// Batch normalisation (Ioffe & Szegedy 2015, arXiv:1502.03167), forward and
+// backward side by side, with PyTorch 1.13's semantics
+// (torch.nn.functional.batch_norm).
+//
+// Shapes:
+//
+//	x        [N, C, S...]  S is empty ([N, C]), L ([N, C, L]) or H, W ([N, C, H, W])
+//	weight   [C]           γ, may be nil (affine=false)
+//	bias     [C]           β, may be nil (affine=false)
+//	running  [C]           running mean / variance, may be nil
+//	out      [N, C, S...]
+//
+// Channel c of sample n is the contiguous block x[(n·C+c)·S : (n·C+c+1)·S]
+// where S is the product of the spatial dimensions; the statistics of
+// channel c are taken over the M = N·S values of its N blocks.
+
+import (
+	"fmt"
+	"math"
+
+	"convnet/internal/kernels"
+	"convnet/tensor"
+)
+
+// bnGrainElems is roughly how many elements one goroutine should own before
+// splitting channels over goroutines pays.
+const bnGrainElems = 16384
+
+// BatchNorm normalises x [N, C, S...] per channel C over all other
+// dimensions and applies the affine transform y = γ·x̂ + β, as PyTorch's
+// torch.nn.functional.batch_norm does. x must have at least 2 dimensions;
+// [N, C], [N, C, L] and [N, C, H, W] cover BatchNorm1d and BatchNorm2d.
+// weight (γ) and bias (β) are [C] or nil (affine=false, γ=1, β=0).
+//
+// In training mode x is normalised with the batch mean and the biased batch
+// variance, x̂ = (x − mean)/√(var + eps), and, if runningMean and runningVar
+// [C] are not nil, they are updated in place:
+//
+//	running_mean = (1 − momentum)·running_mean + momentum·mean
+//	running_var  = (1 − momentum)·running_var  + momentum·var·M/(M − 1)
+//
+// with M = N·S values per channel (the unbiased variance, as in PyTorch). A
+// layer emulating PyTorch's momentum=None (cumulative average) passes
+// momentum = 1/num_batches_tracked. Training with a single value per
+// channel panics, as in PyTorch. Nil running statistics in training mode
+// correspond to track_running_stats=false.
+//
+// In evaluation mode (training false) x is normalised with runningMean and
+// runningVar, which must not be nil, and the backward pass is the plain
+// affine one. The gradient flows to x, weight and bias in both modes.
+func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, training bool, momentum, eps float64) *Var {
+	shape := x.Value.Shape()
+	if len(shape) < 2 {
+		panic(fmt.Sprintf("ops: BatchNorm: input of shape %v, want [N, C, ...] with at least 2 dimensions", shape))
+	}
+	n, c := shape[0], shape[1]
+	s := 1
+	for _, d := range shape[2:] {
+		s *= d
+	}
+	m := n * s // values per channel
+	bnCheckParam("weight", weight, c, shape)
+	bnCheckParam("bias", bias, c, shape)
+	if (runningMean == nil) != (runningVar == nil) {
+		panic("ops: BatchNorm: runningMean and runningVar must both be set or both be nil")
+	}
+	if runningMean != nil {
+		bnCheckStat("runningMean", runningMean, c, shape)
+		bnCheckStat("runningVar", runningVar, c, shape)
+	}
+	if training && m <= 1 {
+		panic(fmt.Sprintf("ops: BatchNorm: expected more than 1 value per channel when training, got input shape %v", shape))
+	}
+	if !training && runningMean == nil {
+		panic(fmt.Sprintf("ops: BatchNorm: runningMean and runningVar must be set in evaluation mode (input shape %v)", shape))
+	}
+
+	xd := x.Value.Data()
+	mean := make([]float64, c)   // [C] statistic used for normalising
+	invstd := make([]float64, c) // [C] 1/√(var + eps)
+	var gamma, beta []float32    // [C] or nil
+	if weight != nil {
+		gamma = weight.Value.Data()
+	}
+	if bias != nil {
+		beta = bias.Value.Data()
+	}
+	out := tensor.New(shape...)
+	od := out.Data()
+	grain := max(1, bnGrainElems/max(1, m))
+
+	kernels.ParallelFor(c, grain, func(lo, hi int) {
+		for ch := lo; ch < hi; ch++ {
+			var mu, v float64
+			if training {
+				mu, v = bnStats(xd, n, c, s, ch)
+				if runningMean != nil {
+					rm, rv := runningMean.Data(), runningVar.Data()
+					unbiased := v * float64(m) / float64(m-1)
+					rm[ch] = float32((1-momentum)*float64(rm[ch]) + momentum*mu)
+					rv[ch] = float32((1-momentum)*float64(rv[ch]) + momentum*unbiased)
+				}
+			} else {
+				mu = float64(runningMean.Data()[ch])
+				v = float64(runningVar.Data()[ch])
+			}
+			mean[ch] = mu
+			invstd[ch] = 1 / math.Sqrt(v+eps)
+			// y = x·α + β' with α = γ·invstd, β' = β − mean·α (as PyTorch).
+			alpha := invstd[ch]
+			if gamma != nil {
+				alpha *= float64(gamma[ch])
+			}
+			shift := -mu * alpha
+			if beta != nil {
+				shift += float64(beta[ch])
+			}
+			a32, b32 := float32(alpha), float32(shift)
+			for i := 0; i < n; i++ {
+				off := (i*c + ch) * s
+				src, dst := xd[off:off+s], od[off:off+s]
+				for j, xv := range src {
+					dst[j] = xv*a32 + b32
+				}
+			}
+		}
+	})
+
+	return result("BatchNorm", out, func(o *Var) {
+		gd := o.Grad.Data() // [N, C, S...]
+		var dx, dw, db []float32
+		if needs(x) {
+			dx = x.gradBuf().Data()
+		}
+		if needs(weight) {
+			dw = weight.gradBuf().Data()
+		}
+		if needs(bias) {
+			db = bias.gradBuf().Data()
+		}
+		kernels.ParallelFor(c, grain, func(lo, hi int) {
+			for ch := lo; ch < hi; ch++ {
+				mu, is := mean[ch], invstd[ch]
+				// sumDy = Σ dy, dot = Σ dy·(x − mean), over the channel.
+				var sumDy, dot float64
+				for i := 0; i < n; i++ {
+					off := (i*c + ch) * s
+					xs, gs := xd[off:off+s], gd[off:off+s]
+					for j, g := range gs {
+						sumDy += float64(g)
+						dot += float64(g) * (float64(xs[j]) - mu)
+					}
+				}
+				if dw != nil {
+					dw[ch] += float32(dot * is)
+				}
+				if db != nil {
+					db[ch] += float32(sumDy)
+				}
+				if dx == nil {
+					continue
+				}
+				w := 1.0
+				if gamma != nil {
+					w = float64(gamma[ch])
+				}
+				scale := is * w
+				if !training {
+					// Statistics are constants: dx = dy·γ·invstd.
+					s32 := float32(scale)
+					for i := 0; i < n; i++ {
+						off := (i*c + ch) * s
+						for j, g := range gd[off : off+s] {
+							dx[off+j] += g * s32
+						}
+					}
+					continue
+				}
+				// dx = γ·invstd·(dy − mean(dy) − x̂·mean(dy·x̂)), written with
+				// (x − mean) and the sums above.
+				gradMean := sumDy / float64(m)
+				proj := dot * is * is / float64(m)
+				for i := 0; i < n; i++ {
+					off := (i*c + ch) * s
+					xs, gs := xd[off:off+s], gd[off:off+s]
+					for j, g := range gs {
+						d := float64(g) - gradMean - (float64(xs[j])-mu)*proj
+						dx[off+j] += float32(d * scale)
+					}
+				}
+			}
+		})
+	}, x, weight, bias)
+}
+
+// bnStats returns the mean and the biased variance of channel ch of
+// x [N, C, S] in float64, by two passes in a fixed order.
+func bnStats(xd []float32, n, c, s, ch int) (mean, variance float64) {
+	var sum float64
+	for i := 0; i < n; i++ {
+		off := (i*c + ch) * s
+		for _, v := range xd[off : off+s] {
+			sum += float64(v)
+		}
+	}
+	m := float64(n * s)
+	mean = sum / m
+	var sq float64
+	for i := 0; i < n; i++ {
+		off := (i*c + ch) * s
+		for _, v := range xd[off : off+s] {
+			d := float64(v) - mean
+			sq += d * d
+		}
+	}
+	return mean, sq / m
+}
+
+// bnCheckParam panics unless p is nil or of shape [c].
+func bnCheckParam(name string, p *Var, c int, xShape []int) {
+	if p == nil {
+		return
+	}
+	if ps := p.Value.Shape(); len(ps) != 1 || ps[0] != c {
+		panic(fmt.Sprintf("ops: BatchNorm: %s of shape %v for input of shape %v, want [%d]", name, ps, xShape, c))
+	}
+}
+
+// bnCheckStat panics unless t has exactly c elements.
+func bnCheckStat(name string, t *tensor.Tensor, c int, xShape []int) {
+	if t.Len() != c {
+		panic(fmt.Sprintf("ops: BatchNorm: %s of shape %v for input of shape %v, want [%d]", name, t.Shape(), xShape, c))
+	}
+}
