@@ -1,0 +1,271 @@
+package kernels
+
+import "math"
+
+// Pooling kernels. Every function here works on a stack of independent
+// planes: g.C counts the planes (for an NCHW tensor that is N·C), each plane
+// is g.H×g.W input pixels and g.OH×g.OW output pixels. Work is split over
+// planes with ParallelFor, so results never depend on the thread count.
+//
+// Window geometry follows PyTorch's CPU kernels: output (oy, ox) covers input
+// rows oy·SH − PadT + i·DH for i in [0, KH) and columns likewise, and padding
+// is symmetric (the bottom / right padding equals PadT / PadL).
+
+// poolGrain returns a ParallelFor grain (in planes) so that each goroutine
+// gets roughly 32k window taps of work at least.
+func poolGrain(perPlane int) int {
+	if perPlane < 1 {
+		perPlane = 1
+	}
+	return max(1, 32768/perPlane)
+}
+
+// MaxPool2d writes into y [C, OH, OW] the maximum of every window of x
+// [C, H, W] (taps in the padding are ignored). If argmax is not nil (length
+// C·OH·OW) it receives, for every output, the index within its plane
+// (row·W + column) of the input element chosen, for MaxPool2dBackward.
+//
+// The tie rule is PyTorch's: scanning the window in row-major order, an
+// element replaces the current maximum when it is greater or is NaN, so the
+// first of equal maxima wins and NaN propagates (the last NaN is chosen). A
+// window without any tap inside the input (possible only with a large
+// dilation) gives −Inf and argmax −1.
+//
+// The reference loop, per plane c and output (oy, ox), is:
+//
+//	best, at := −Inf, first tap inside the input
+//	for each tap (y, x) of the window inside the input, row-major:
+//		if v := x[c][y][x]; v > best || v != v { best, at = v, y·W + x }
+//	y[c][oy][ox], argmax[c][oy][ox] = best, at
+func MaxPool2d(g *ConvGeom, x, y []float32, argmax []int32) {
+	hw, ohw := g.H*g.W, g.OH*g.OW
+	ParallelFor(g.C, poolGrain(ohw*g.KH*g.KW), func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			var am []int32
+			if argmax != nil {
+				am = argmax[c*ohw : (c+1)*ohw]
+			}
+			poolMaxPlane(g, x[c*hw:(c+1)*hw], y[c*ohw:(c+1)*ohw], am)
+		}
+	})
+}
+
+// poolMaxPlane is MaxPool2d for one plane.
+func poolMaxPlane(g *ConvGeom, x, y []float32, argmax []int32) {
+	negInf := float32(math.Inf(-1))
+	for oy := 0; oy < g.OH; oy++ {
+		y0 := oy*g.SH - g.PadT
+		y1 := min(y0+(g.KH-1)*g.DH+1, g.H)
+		for y0 < 0 {
+			y0 += g.DH
+		}
+		for ox := 0; ox < g.OW; ox++ {
+			x0 := ox*g.SW - g.PadL
+			x1 := min(x0+(g.KW-1)*g.DW+1, g.W)
+			for x0 < 0 {
+				x0 += g.DW
+			}
+			best, at := negInf, int32(-1)
+			if y0 < y1 && x0 < x1 {
+				at = int32(y0*g.W + x0)
+			}
+			for iy := y0; iy < y1; iy += g.DH {
+				row := x[iy*g.W : (iy+1)*g.W]
+				for ix := x0; ix < x1; ix += g.DW {
+					if v := row[ix]; v > best || v != v {
+						best, at = v, int32(iy*g.W+ix)
+					}
+				}
+			}
+			o := oy*g.OW + ox
+			y[o] = best
+			if argmax != nil {
+				argmax[o] = at
+			}
+		}
+	}
+}
+
+// MaxPool2dBackward adds every element of dy [C, OH, OW] into dx [C, H, W]
+// at the position argmax (from MaxPool2d) names; entries of −1 are skipped.
+// dx is accumulated into, not overwritten.
+func MaxPool2dBackward(g *ConvGeom, argmax []int32, dy, dx []float32) {
+	hw, ohw := g.H*g.W, g.OH*g.OW
+	ParallelFor(g.C, poolGrain(ohw), func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			plane := dx[c*hw : (c+1)*hw]
+			src := dy[c*ohw : (c+1)*ohw]
+			for o, at := range argmax[c*ohw : (c+1)*ohw] {
+				if at >= 0 {
+					plane[at] += src[o]
+				}
+			}
+		}
+	})
+}
+
+// poolAvgWindow returns the clipped window [y0, y1) × [x0, x1) of output
+// (oy, ox) and its divisor, as PyTorch's CPU avg_pool2d computes them: with
+// countIncludePad the divisor is the window's area after clipping to the
+// padded input (which matters in ceil mode), otherwise the number of taps
+// inside the input. g.DH and g.DW are ignored (average pooling has no
+// dilation).
+func poolAvgWindow(g *ConvGeom, oy, ox int, countIncludePad bool) (y0, y1, x0, x1 int, div float32) {
+	y0 = oy*g.SH - g.PadT
+	x0 = ox*g.SW - g.PadL
+	y1 = min(y0+g.KH, g.H+g.PadT)
+	x1 = min(x0+g.KW, g.W+g.PadL)
+	padded := (y1 - y0) * (x1 - x0)
+	y0, x0 = max(y0, 0), max(x0, 0)
+	y1, x1 = min(y1, g.H), min(x1, g.W)
+	if countIncludePad {
+		return y0, y1, x0, x1, float32(padded)
+	}
+	return y0, y1, x0, x1, float32((y1 - y0) * (x1 - x0))
+}
+
+// AvgPool2d writes into y [C, OH, OW] the average of every window of x
+// [C, H, W]. The divisor follows PyTorch (see poolAvgWindow): the taps inside
+// the input, or with countIncludePad the window clipped to the padded input.
+// Sums run in float32 in row-major window order, as PyTorch's CPU kernel
+// does; an empty window gives 0. g's dilation is ignored.
+func AvgPool2d(g *ConvGeom, countIncludePad bool, x, y []float32) {
+	hw, ohw := g.H*g.W, g.OH*g.OW
+	ParallelFor(g.C, poolGrain(ohw*g.KH*g.KW), func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			src := x[c*hw : (c+1)*hw]
+			dst := y[c*ohw : (c+1)*ohw]
+			for oy := 0; oy < g.OH; oy++ {
+				for ox := 0; ox < g.OW; ox++ {
+					y0, y1, x0, x1, div := poolAvgWindow(g, oy, ox, countIncludePad)
+					if y0 >= y1 || x0 >= x1 {
+						dst[oy*g.OW+ox] = 0
+						continue
+					}
+					var s float32
+					for iy := y0; iy < y1; iy++ {
+						for _, v := range src[iy*g.W+x0 : iy*g.W+x1] {
+							s += v
+						}
+					}
+					dst[oy*g.OW+ox] = s / div
+				}
+			}
+		}
+	})
+}
+
+// AvgPool2dBackward adds into dx [C, H, W] the gradient of AvgPool2d given
+// dy [C, OH, OW]: each dy element divided by its window's divisor, added to
+// every input pixel of its window. dx is accumulated into.
+func AvgPool2dBackward(g *ConvGeom, countIncludePad bool, dy, dx []float32) {
+	hw, ohw := g.H*g.W, g.OH*g.OW
+	ParallelFor(g.C, poolGrain(ohw*g.KH*g.KW), func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			src := dy[c*ohw : (c+1)*ohw]
+			plane := dx[c*hw : (c+1)*hw]
+			for oy := 0; oy < g.OH; oy++ {
+				for ox := 0; ox < g.OW; ox++ {
+					y0, y1, x0, x1, div := poolAvgWindow(g, oy, ox, countIncludePad)
+					gv := src[oy*g.OW+ox] / div
+					for iy := y0; iy < y1; iy++ {
+						row := plane[iy*g.W+x0 : iy*g.W+x1]
+						for i := range row {
+							row[i] += gv
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// poolAdaptiveRange returns PyTorch's adaptive window [start, end) of output
+// index i when in inputs are pooled to out outputs:
+// start = ⌊i·in/out⌋, end = ⌈(i+1)·in/out⌉.
+func poolAdaptiveRange(i, in, out int) (start, end int) {
+	return i * in / out, ((i+1)*in + out - 1) / out
+}
+
+// AdaptiveAvgPool2d averages x [planes, H, W] into y [planes, OH, OW] with
+// PyTorch's adaptive windows (see poolAdaptiveRange); windows of
+// neighbouring outputs may overlap when the sizes do not divide. Sums run in
+// float32 in row-major order and are divided by the window height, then by
+// its width, as PyTorch's CPU kernel does.
+func AdaptiveAvgPool2d(planes, h, w, oh, ow int, x, y []float32) {
+	hw, ohw := h*w, oh*ow
+	ParallelFor(planes, poolGrain(hw+ohw), func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			src := x[c*hw : (c+1)*hw]
+			dst := y[c*ohw : (c+1)*ohw]
+			for oy := 0; oy < oh; oy++ {
+				y0, y1 := poolAdaptiveRange(oy, h, oh)
+				for ox := 0; ox < ow; ox++ {
+					x0, x1 := poolAdaptiveRange(ox, w, ow)
+					var s float32
+					for iy := y0; iy < y1; iy++ {
+						for _, v := range src[iy*w+x0 : iy*w+x1] {
+							s += v
+						}
+					}
+					dst[oy*ow+ox] = s / float32(y1-y0) / float32(x1-x0)
+				}
+			}
+		}
+	})
+}
+
+// AdaptiveAvgPool2dBackward adds into dx [planes, H, W] the gradient of
+// AdaptiveAvgPool2d given dy [planes, OH, OW]. dx is accumulated into.
+func AdaptiveAvgPool2dBackward(planes, h, w, oh, ow int, dy, dx []float32) {
+	hw, ohw := h*w, oh*ow
+	ParallelFor(planes, poolGrain(hw+ohw), func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			src := dy[c*ohw : (c+1)*ohw]
+			plane := dx[c*hw : (c+1)*hw]
+			for oy := 0; oy < oh; oy++ {
+				y0, y1 := poolAdaptiveRange(oy, h, oh)
+				for ox := 0; ox < ow; ox++ {
+					x0, x1 := poolAdaptiveRange(ox, w, ow)
+					gv := src[oy*ow+ox] / float32(y1-y0) / float32(x1-x0)
+					for iy := y0; iy < y1; iy++ {
+						row := plane[iy*w+x0 : iy*w+x1]
+						for i := range row {
+							row[i] += gv
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// GlobalAvgPool2d writes into y [planes] the mean of each plane of x
+// [planes, HW], summing in float64 (PyTorch reduces 1×1 adaptive pooling with
+// mean, whose cascade summation is more accurate than a float32 running
+// sum).
+func GlobalAvgPool2d(planes, hw int, x, y []float32) {
+	ParallelFor(planes, poolGrain(hw), func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			var s float64
+			for _, v := range x[c*hw : (c+1)*hw] {
+				s += float64(v)
+			}
+			y[c] = float32(s / float64(hw))
+		}
+	})
+}
+
+// GlobalAvgPool2dBackward adds dy[c]/HW to every element of plane c of dx
+// [planes, HW].
+func GlobalAvgPool2dBackward(planes, hw int, dy, dx []float32) {
+	ParallelFor(planes, poolGrain(hw), func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			gv := dy[c] / float32(hw)
+			row := dx[c*hw : (c+1)*hw]
+			for i := range row {
+				row[i] += gv
+			}
+		}
+	})
+}
