@@ -116,3 +116,49 @@ func TestTrainEvalWalk(t *testing.T) {
 		t.Fatal("Eval did not reach a nested layer")
 	}
 }
+
+func TestBatchNormModuleModes(t *testing.T) {
+	bn := NewBatchNorm2d(3)
+	names := []string{}
+	for _, p := range Parameters(NewSequential(bn)) {
+		names = append(names, p.Name)
+	}
+	sd := StateDict(NewSequential(bn))
+	if strings.Join(names, ",") != "0.weight,0.bias" || sd["0.running_mean"] == nil || sd["0.running_var"] == nil {
+		t.Fatalf("params %v, state %v", names, sd)
+	}
+	g := tensor.NewRNG(5)
+	x := ops.Const(tensor.Randn(g, 2, 3, 4, 3, 5, 5))
+	Train(bn)
+	bn.Forward(x)
+	if bn.RunningMean.Data()[0] == 0 {
+		t.Fatal("training forward did not update running mean")
+	}
+	Eval(bn)
+	before := bn.RunningMean.Clone()
+	bn.Forward(x)
+	if tensor.MaxAbsDiff(before, bn.RunningMean) != 0 {
+		t.Fatal("eval forward changed running mean")
+	}
+}
+
+func TestDropoutModule(t *testing.T) {
+	d := NewDropout(tensor.NewRNG(1), 0.5)
+	x := ops.Const(tensor.Ones(1000))
+	Eval(d)
+	if d.Forward(x) != x {
+		t.Fatal("eval dropout is not the identity")
+	}
+	Train(d)
+	zeros := 0
+	for _, v := range d.Forward(x).Value.Data() {
+		if v == 0 {
+			zeros++
+		} else if v != 2 {
+			t.Fatalf("kept value %v, want 2", v)
+		}
+	}
+	if zeros < 400 || zeros > 600 {
+		t.Fatalf("%d of 1000 dropped at p=0.5", zeros)
+	}
+}
