@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -168,7 +169,7 @@ func LoadIDXPair(imagesPath, labelsPath, name string, classNames []string) (*Dat
 	if err != nil {
 		return nil, err
 	}
-	d := &Dataset{Name: name, NumClasses: len(classNames), ClassNames: classNames}
+	d := &Dataset{Name: name, NumClasses: len(classNames), ClassNames: slices.Clone(classNames)}
 	switch len(img.Dims) {
 	case 3:
 		d.N, d.C, d.H, d.W = img.Dims[0], 1, img.Dims[1], img.Dims[2]
