@@ -1,0 +1,340 @@
+// Package train runs the training loop of convnet: batches from a data
+// loader through a model, cross-entropy, backward, optimizer step; then
+// per-epoch evaluation, metrics, progress, checkpoints and exact resume.
+package train
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"convnet/checkpoint"
+	"convnet/data"
+	"convnet/internal/kernels"
+	"convnet/models"
+	"convnet/nn"
+	"convnet/ops"
+	"convnet/optim"
+	"convnet/tensor"
+)
+
+// File names inside the output directory.
+const (
+	WeightsFile = "model.safetensors"       // the model's state dict
+	StateFile   = "train_state.safetensors" // optimizer buffers, epoch, RNG state
+)
+
+// Config is one training run.
+type Config struct {
+	Model    string  // registry name, e.g. "lenet5"
+	Data     string  // "mnist" or "fashion-mnist"
+	DataDir  string  // overrides where the data set is looked for
+	Epochs   int     // total number of epochs (a resumed run continues up to it)
+	Batch    int     // mini-batch size
+	Opt      string  // "sgd", "adam" or "adamw"
+	LR       float64 // base learning rate
+	Momentum float64 // SGD momentum
+	Nesterov bool    // SGD Nesterov momentum
+	WD       float64 // weight decay (L2 for sgd/adam, decoupled for adamw)
+	Schedule string  // learning-rate schedule, see optim.ParseSchedule
+	Seed     uint64  // fixes initialisation and shuffling
+	Threads  int     // worker threads for kernels (0: all cores)
+	Out      string  // directory for weights and training state
+	Resume   bool    // continue from the state in Out
+	JSON     bool    // one JSON object per epoch instead of a text line
+
+	Stdout   io.Writer // per-epoch results (default os.Stdout)
+	Progress io.Writer // progress bar (default os.Stderr; nil-able via io.Discard)
+}
+
+// EpochResult is what one epoch reports.
+type EpochResult struct {
+	Epoch       int     `json:"epoch"`
+	Epochs      int     `json:"epochs"`
+	TrainLoss   float64 `json:"train_loss"`
+	TrainAcc    float64 `json:"train_acc"`
+	TestLoss    float64 `json:"test_loss"`
+	TestAcc     float64 `json:"test_acc"`
+	Seconds     float64 `json:"seconds"`
+	EvalSeconds float64 `json:"eval_seconds"`
+	ImagesPerS  float64 `json:"images_per_s"`
+	LR          float64 `json:"lr"`
+}
+
+// Run loads the data and the model named by cfg and trains it, writing a
+// checkpoint after every epoch. It returns the per-epoch results.
+func Run(cfg Config) ([]EpochResult, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	trainSet, testSet, err := data.Open(cfg.Data, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return Fit(cfg, trainSet, testSet)
+}
+
+func (c *Config) validate() error {
+	switch {
+	case c.Epochs < 1:
+		return fmt.Errorf("--epochs must be at least 1, got %d", c.Epochs)
+	case c.Batch < 1:
+		return fmt.Errorf("--batch must be at least 1, got %d", c.Batch)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("--lr must be positive, got %g", c.LR)
+	case c.Momentum < 0 || c.Momentum >= 1:
+		return fmt.Errorf("--momentum must be in [0, 1), got %g", c.Momentum)
+	case c.WD < 0:
+		return fmt.Errorf("--wd must not be negative, got %g", c.WD)
+	case c.Threads < 0:
+		return fmt.Errorf("--threads must not be negative, got %d", c.Threads)
+	case c.Out == "":
+		return errors.New("--out must name a directory")
+	}
+	switch c.Opt {
+	case "sgd", "adam", "adamw":
+	default:
+		return fmt.Errorf("unknown optimizer %q (known: sgd, adam, adamw)", c.Opt)
+	}
+	if _, err := optim.ParseSchedule(c.Schedule, c.LR, c.Epochs); err != nil {
+		return err
+	}
+	if _, err := models.Lookup(c.Model); err != nil {
+		return err
+	}
+	return nil
+}
+
+// newOptimizer builds the optimizer of cfg over the model's parameters.
+func newOptimizer(cfg Config, params []nn.Param) optim.Optimizer {
+	switch cfg.Opt {
+	case "adam":
+		return optim.NewAdam(params, optim.AdamConfig{LR: cfg.LR, WeightDecay: cfg.WD})
+	case "adamw":
+		return optim.NewAdamW(params, optim.AdamConfig{LR: cfg.LR, WeightDecay: cfg.WD})
+	}
+	return optim.NewSGD(params, optim.SGDConfig{LR: cfg.LR, Momentum: cfg.Momentum, Nesterov: cfg.Nesterov, WeightDecay: cfg.WD})
+}
+
+// Fit trains on trainSet and evaluates on testSet after every epoch.
+func Fit(cfg Config, trainSet, testSet *data.Dataset) ([]EpochResult, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Stdout == nil {
+		cfg.Stdout = os.Stdout
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = os.Stderr
+	}
+	kernels.SetThreads(cfg.Threads)
+
+	rng := tensor.NewRNG(cfg.Seed)
+	model, err := models.New(cfg.Model, rng, models.Options{NumClasses: trainSet.NumClasses, InChannels: trainSet.C})
+	if err != nil {
+		return nil, err
+	}
+	opt := newOptimizer(cfg, nn.Parameters(model))
+	sched, _ := optim.ParseSchedule(cfg.Schedule, cfg.LR, cfg.Epochs)
+	mean, std := float32(trainSet.Mean()), float32(trainSet.Std())
+
+	start := 0 // epochs already done
+	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create --out directory: %w", err)
+	}
+	statePath := filepath.Join(cfg.Out, StateFile)
+	weightsPath := filepath.Join(cfg.Out, WeightsFile)
+	if cfg.Resume {
+		start, err = restore(cfg, weightsPath, statePath, model, opt, rng)
+		if err != nil {
+			return nil, err
+		}
+		if start >= cfg.Epochs {
+			return nil, fmt.Errorf("%s: already trained for %d epochs; raise --epochs to continue", statePath, start)
+		}
+	} else if _, err := os.Stat(weightsPath); err == nil {
+		return nil, fmt.Errorf("%s already holds a checkpoint: use --resume to continue it, or choose another --out", cfg.Out)
+	}
+
+	loader := data.NewLoader(trainSet, data.LoaderOptions{Batch: cfg.Batch, Shuffle: true, Mean: mean, Std: std})
+	var results []EpochResult
+	step := 0
+	for epoch := start + 1; epoch <= cfg.Epochs; epoch++ {
+		lr := sched.LR(epoch - 1)
+		opt.SetLR(lr)
+		nn.Train(model)
+		bar := newProgress(cfg.Progress, fmt.Sprintf("epoch %d/%d", epoch, cfg.Epochs), loader.NumBatches())
+		t0 := time.Now()
+		ep := loader.Epoch(rng)
+		var lossSum float64
+		correct, seen := 0, 0
+		for b := 0; ; b++ {
+			batch, ok := ep.Next()
+			if !ok {
+				break
+			}
+			step++
+			opt.ZeroGrad()
+			logits := model.Forward(ops.Const(batch.X))
+			loss := ops.CrossEntropy(logits, batch.Y, ops.CrossEntropyOptions{})
+			lv := float64(loss.Value.Item())
+			if math.IsNaN(lv) || math.IsInf(lv, 0) {
+				ep.Close()
+				bar.done()
+				kept := "no checkpoint was written yet"
+				if epoch > 1 {
+					kept = fmt.Sprintf("the last good checkpoint (epoch %d) is kept in %s", epoch-1, cfg.Out)
+				}
+				return results, fmt.Errorf("training diverged at step %d (epoch %d, batch %d): loss is %v; stopped, %s", step, epoch, b+1, lv, kept)
+			}
+			loss.Backward()
+			opt.Step()
+			n := len(batch.Y)
+			lossSum += lv * float64(n)
+			correct += countCorrect(logits.Value, batch.Y)
+			seen += n
+			bar.update(b+1, lossSum/float64(seen), float64(seen)/time.Since(t0).Seconds())
+		}
+		trainTime := time.Since(t0).Seconds()
+		bar.done()
+		t1 := time.Now()
+		testLoss, testAcc := Evaluate(model, testSet, 1000, mean, std)
+		r := EpochResult{Epoch: epoch, Epochs: cfg.Epochs, TrainLoss: lossSum / float64(seen), TrainAcc: float64(correct) / float64(seen),
+			TestLoss: testLoss, TestAcc: testAcc, Seconds: trainTime, EvalSeconds: time.Since(t1).Seconds(),
+			ImagesPerS: float64(seen) / trainTime, LR: lr}
+		results = append(results, r)
+		if err := save(cfg, weightsPath, statePath, model, opt, rng, epoch, trainSet); err != nil {
+			return results, err
+		}
+		report(cfg, r)
+	}
+	return results, nil
+}
+
+// report prints one epoch's result on cfg.Stdout.
+func report(cfg Config, r EpochResult) {
+	if cfg.JSON {
+		b, _ := json.Marshal(r)
+		fmt.Fprintln(cfg.Stdout, string(b))
+		return
+	}
+	fmt.Fprintf(cfg.Stdout, "epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.1f s  %.0f img/s  lr %.3g\n",
+		r.Epoch, r.Epochs, r.TrainLoss, 100*r.TrainAcc, r.TestLoss, 100*r.TestAcc, r.Seconds, r.ImagesPerS, r.LR)
+}
+
+// countCorrect counts rows of logits [N, K] whose arg-max equals the label.
+func countCorrect(logits *tensor.Tensor, labels []int) int {
+	k := logits.Dim(1)
+	d := logits.Data()
+	c := 0
+	for i, y := range labels {
+		if Argmax(d[i*k:(i+1)*k]) == y {
+			c++
+		}
+	}
+	return c
+}
+
+// Argmax returns the index of the largest value (the first on ties).
+func Argmax(v []float32) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}
+
+// Evaluate returns the mean cross-entropy and the accuracy of model on ds,
+// in evaluation mode without recording gradients, normalising pixels with
+// mean and std.
+func Evaluate(model nn.Module, ds *data.Dataset, batch int, mean, std float32) (loss, acc float64) {
+	defer ops.NoGrad()()
+	nn.Eval(model)
+	l := data.NewLoader(ds, data.LoaderOptions{Batch: batch, Mean: mean, Std: std})
+	ep := l.Epoch(nil)
+	defer ep.Close()
+	var sum float64
+	correct, n := 0, 0
+	for {
+		b, ok := ep.Next()
+		if !ok {
+			break
+		}
+		logits := model.Forward(ops.Const(b.X))
+		sum += float64(ops.CrossEntropy(logits, b.Y, ops.CrossEntropyOptions{Reduction: ops.ReduceSum}).Value.Item())
+		correct += countCorrect(logits.Value, b.Y)
+		n += len(b.Y)
+	}
+	return sum / float64(max(n, 1)), float64(correct) / float64(max(n, 1))
+}
+
+// save writes the weights and the training state after epoch, each
+// atomically; the state is written last so that it never refers to weights
+// that are not on disk.
+func save(cfg Config, weightsPath, statePath string, model nn.Module, opt optim.Optimizer, rng *tensor.RNG, epoch int, ds *data.Dataset) error {
+	meta := map[string]string{
+		"model": cfg.Model, "data": cfg.Data, "epoch": strconv.Itoa(epoch),
+		"in_channels": strconv.Itoa(ds.C), "num_classes": strconv.Itoa(ds.NumClasses),
+		"mean": strconv.FormatFloat(ds.Mean(), 'g', -1, 64), "std": strconv.FormatFloat(ds.Std(), 'g', -1, 64),
+	}
+	if err := checkpoint.Save(weightsPath, nn.StateDict(model), meta); err != nil {
+		return err
+	}
+	bufs, ometa := opt.State()
+	rs, err := rng.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	smeta := map[string]string{"model": cfg.Model, "data": cfg.Data, "opt": cfg.Opt, "epoch": strconv.Itoa(epoch),
+		"rng": base64.StdEncoding.EncodeToString(rs)}
+	for k, v := range ometa {
+		smeta["opt."+k] = v
+	}
+	return checkpoint.Save(statePath, bufs, smeta)
+}
+
+// restore loads weights and training state for --resume and returns the
+// number of epochs already done.
+func restore(cfg Config, weightsPath, statePath string, model nn.Module, opt optim.Optimizer, rng *tensor.RNG) (int, error) {
+	bufs, smeta, err := checkpoint.Load(statePath)
+	if err != nil {
+		return 0, fmt.Errorf("--resume: %w", err)
+	}
+	if smeta["model"] != cfg.Model || smeta["opt"] != cfg.Opt || smeta["data"] != cfg.Data {
+		return 0, fmt.Errorf("--resume: %s was written for model %q, data %q, optimizer %q; this run asks for %q, %q, %q",
+			statePath, smeta["model"], smeta["data"], smeta["opt"], cfg.Model, cfg.Data, cfg.Opt)
+	}
+	epoch, err := strconv.Atoi(smeta["epoch"])
+	if err != nil || epoch < 0 {
+		return 0, fmt.Errorf("--resume: %s: bad epoch %q", statePath, smeta["epoch"])
+	}
+	rs, err := base64.StdEncoding.DecodeString(smeta["rng"])
+	if err != nil {
+		return 0, fmt.Errorf("--resume: %s: bad RNG state", statePath)
+	}
+	if err := checkpoint.LoadInto(weightsPath, nn.StateDict(model)); err != nil {
+		return 0, fmt.Errorf("--resume: %w", err)
+	}
+	ometa := map[string]string{}
+	for k, v := range smeta {
+		if len(k) > 4 && k[:4] == "opt." {
+			ometa[k[4:]] = v
+		}
+	}
+	if err := opt.LoadState(bufs, ometa); err != nil {
+		return 0, fmt.Errorf("--resume: %s: %w", statePath, err)
+	}
+	if err := rng.UnmarshalBinary(rs); err != nil {
+		return 0, fmt.Errorf("--resume: %s: %w", statePath, err)
+	}
+	return epoch, nil
+}
