@@ -87,10 +87,15 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		sgemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	// Split C into column blocks (or row blocks, when it has more row tiles
-	// than column tiles) on tile boundaries. Every goroutine runs the serial
-	// algorithm on its block; a C element's arithmetic does not depend on
-	// which block it is in.
+	sgemmParallel(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmParallel splits C into column blocks (or row blocks, when it has more
+// row tiles than column tiles) on tile boundaries and runs sgemmBlocked on
+// each block with ParallelFor. A C element's arithmetic does not depend on
+// which block it is in. (It is a function of its own so that the closures'
+// captured arguments do not move Sgemm's serial path onto the heap.)
+func sgemmParallel(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	tilesM := (m + gemmMR - 1) / gemmMR
 	tilesN := (n + gemmNR - 1) / gemmNR
 	if tilesN >= tilesM {
