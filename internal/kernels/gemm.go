@@ -1,10 +1,66 @@
 package kernels
 
+import (
+	"fmt"
+	"sync"
+)
+
+// Cache blocking of the packed SGEMM, in the loop order of BLIS (Van Zee &
+// van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS
+// Functionality", 2015):
+//
+//	for jc in steps of gemmNC over the columns of C      (B block in L3)
+//	  for pc in steps of gemmKC over k                   pack B[pc, jc] (kc×nc)
+//	    for ic in steps of gemmMC over the rows of C     pack A[ic, pc] (mc×kc, in L2)
+//	      for jr in steps of gemmNR                      (B micro-panel in L1)
+//	        for ir in steps of gemmMR                    micro-kernel
+//
+// gemmKC alone decides the order in which each C element's sum is formed (a
+// partial sum per KC block, blocks added in increasing k), and it does not
+// depend on the thread count.
+const (
+	gemmKC = 256  // depth of a packed panel
+	gemmMC = 128  // rows of a packed A block; a multiple of gemmMR
+	gemmNC = 2048 // columns of a packed B block; a multiple of gemmNR
+)
+
+// Size thresholds, in multiply-adds (m·n·k).
+const (
+	// gemmSmall: at or below this, Sgemm runs a plain triple loop, as
+	// packing would cost more than it saves.
+	gemmSmall = 8 * 8 * 8
+	// gemmParallelMin: below this, Sgemm stays on the calling goroutine;
+	// each goroutine gets at least about this much work.
+	gemmParallelMin = 32 * 32 * 32
+)
+
+// gemmWorkspace holds the pack buffers of one running SGEMM. Workspaces are
+// pooled, so a steady stream of calls does not allocate.
+type gemmWorkspace struct {
+	a, b []float32
+	tile [gemmMR * gemmNR]float32 // staging for edge tiles of C
+}
+
+var gemmPool = sync.Pool{New: func() any { return new(gemmWorkspace) }}
+
+// grow makes w.a and w.b at least na and nb long.
+func (w *gemmWorkspace) grow(na, nb int) {
+	if cap(w.a) < na {
+		w.a = make([]float32, na)
+	}
+	if cap(w.b) < nb {
+		w.b = make([]float32, nb)
+	}
+	w.a, w.b = w.a[:na], w.b[:nb]
+}
+
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C for row-major matrices,
 // where op(X) is X or Xᵀ as selected by transA / transB. op(A) is m×k, op(B)
 // is k×n and C is m×n; lda, ldb and ldc are the row strides of A, B and C as
 // stored. With beta == 0, C is overwritten (its old values, even NaN, are
-// ignored). Sgemm may use Threads() goroutines.
+// ignored). With alpha == 0 or k == 0, A and B are not read and C becomes
+// beta·C. Sgemm may use Threads() goroutines; each writes a disjoint block
+// of C, so the result is bit-identical at any thread count.
 //
 // The reference loop is:
 //
@@ -17,42 +73,217 @@ package kernels
 //			C[i*ldc+j] = alpha*s + beta*C[i*ldc+j]
 //		}
 //	}
+//
+// The implementation packs A and B into cache-sized panels and runs a
+// register-blocked micro-kernel over them; sums are formed in blocks of
+// gemmKC terms, so results differ from the reference loop by rounding only.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	ParallelFor(m, 16, func(lo, hi int) {
-		sgemmRef(transA, transB, lo, hi, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	if sgemmTrivial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+		return
+	}
+	work := m * n * k
+	t := Threads()
+	if t <= 1 || work < 2*gemmParallelMin {
+		sgemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return
+	}
+	sgemmParallel(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// sgemmParallel splits C into column blocks (or row blocks, when it has more
+// row tiles than column tiles) on tile boundaries and runs sgemmBlocked on
+// each block with ParallelFor. A C element's arithmetic does not depend on
+// which block it is in. (It is a function of its own so that the closures'
+// captured arguments do not move Sgemm's serial path onto the heap.)
+func sgemmParallel(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	tilesM := (m + gemmMR - 1) / gemmMR
+	tilesN := (n + gemmNR - 1) / gemmNR
+	if tilesN >= tilesM {
+		grain := max(1, gemmParallelMin/(m*k*gemmNR))
+		ParallelFor(tilesN, grain, func(lo, hi int) {
+			j0, j1 := lo*gemmNR, min(hi*gemmNR, n)
+			bo := j0
+			if transB {
+				bo = j0 * ldb
+			}
+			sgemmBlocked(transA, transB, m, j1-j0, k, alpha, a, lda, b[bo:], ldb, beta, c[j0:], ldc)
+		})
+		return
+	}
+	grain := max(1, gemmParallelMin/(n*k*gemmMR))
+	ParallelFor(tilesM, grain, func(lo, hi int) {
+		i0, i1 := lo*gemmMR, min(hi*gemmMR, m)
+		ao := i0 * lda
+		if transA {
+			ao = i0
+		}
+		sgemmBlocked(transA, transB, i1-i0, n, k, alpha, a[ao:], lda, b, ldb, beta, c[i0*ldc:], ldc)
 	})
 }
 
 // SgemmSerial is Sgemm on the calling goroutine only, for callers that are
-// already parallel (for example over the images of a batch).
+// already parallel (for example over the images of a batch). Its results are
+// bit-identical to Sgemm's.
 func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemmRef(transA, transB, 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	if sgemmTrivial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
+		return
+	}
+	sgemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
-// sgemmRef is the reference loop of Sgemm for rows [i0, i1) of C.
-func sgemmRef(transA, transB bool, i0, i1, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	for i := i0; i < i1; i++ {
-		for j := 0; j < n; j++ {
-			var s float32
-			for p := 0; p < k; p++ {
-				var av, bv float32
-				if transA {
-					av = a[p*lda+i]
-				} else {
-					av = a[i*lda+p]
-				}
-				if transB {
-					bv = b[j*ldb+p]
-				} else {
-					bv = b[p*ldb+j]
-				}
-				s += av * bv
-			}
-			if beta == 0 {
-				c[i*ldc+j] = alpha * s
-			} else {
-				c[i*ldc+j] = alpha*s + beta*c[i*ldc+j]
+// sgemmTrivial checks the arguments of Sgemm, panicking with a message
+// naming the bad one, and completes the call itself when there is nothing
+// to multiply (empty C, k == 0, alpha == 0) or the product is small enough
+// for a plain loop. It reports whether the call is done.
+func sgemmTrivial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) bool {
+	if m < 0 || n < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: Sgemm: negative size m=%d n=%d k=%d", m, n, k))
+	}
+	if m == 0 || n == 0 {
+		return true
+	}
+	checkMatrix("C", m, n, c, ldc)
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return true
+	}
+	if transA {
+		checkMatrix("A", k, m, a, lda)
+	} else {
+		checkMatrix("A", m, k, a, lda)
+	}
+	if transB {
+		checkMatrix("B", n, k, b, ldb)
+	} else {
+		checkMatrix("B", k, n, b, ldb)
+	}
+	if m*n*k <= gemmSmall {
+		sgemmSmall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		return true
+	}
+	return false
+}
+
+// checkMatrix panics unless x can hold a rows×cols row-major matrix with
+// row stride ld.
+func checkMatrix(name string, rows, cols int, x []float32, ld int) {
+	if ld < max(cols, 1) {
+		panic(fmt.Sprintf("kernels: Sgemm: ld%s = %d < %d columns", name, ld, cols))
+	}
+	if rows > 0 && cols > 0 && len(x) < (rows-1)*ld+cols {
+		panic(fmt.Sprintf("kernels: Sgemm: %s has %d elements, a %d×%d matrix with stride %d needs %d", name, len(x), rows, cols, ld, (rows-1)*ld+cols))
+	}
+}
+
+// scaleC sets C = beta·C (C = 0 when beta == 0, whatever C held).
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		switch beta {
+		case 0:
+			clear(row)
+		case 1:
+		default:
+			for j := range row {
+				row[j] *= beta
 			}
 		}
 	}
 }
+
+// sgemmSmall is the unpacked triple loop used for tiny products.
+func sgemmSmall(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	// op(A)(i, p) = a[i*ars+p*acs], op(B)(p, j) = b[p*brs+j*bcs].
+	ars, acs := lda, 1
+	if transA {
+		ars, acs = 1, lda
+	}
+	brs, bcs := ldb, 1
+	if transB {
+		brs, bcs = 1, ldb
+	}
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			var s float32
+			ai, bj := i*ars, j*bcs
+			for p := 0; p < k; p++ {
+				s += a[ai+p*acs] * b[p*brs+bj]
+			}
+			if beta == 0 {
+				row[j] = alpha * s
+			} else {
+				row[j] = float32(alpha*s) + float32(beta*row[j])
+			}
+		}
+	}
+}
+
+// sgemmBlocked is the packed, cache-blocked SGEMM on the calling goroutine.
+// Its arguments have been checked and it needs m, n, k ≥ 1.
+func sgemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	w := gemmPool.Get().(*gemmWorkspace)
+	defer gemmPool.Put(w)
+	kcMax := min(gemmKC, k)
+	w.grow(roundUp(min(gemmMC, m), gemmMR)*kcMax, roundUp(min(gemmNC, n), gemmNR)*kcMax)
+
+	for jc := 0; jc < n; jc += gemmNC {
+		nb := min(gemmNC, n-jc)
+		for pc := 0; pc < k; pc += gemmKC {
+			kb := min(gemmKC, k-pc)
+			bo := pc*ldb + jc
+			if transB {
+				bo = jc*ldb + pc
+			}
+			bp := w.b[:roundUp(nb, gemmNR)*kb]
+			packB(transB, b[bo:], ldb, kb, nb, bp)
+			bet := beta
+			if pc > 0 {
+				bet = 1 // later K blocks add to the partial sums
+			}
+			for ic := 0; ic < m; ic += gemmMC {
+				mb := min(gemmMC, m-ic)
+				ao := ic*lda + pc
+				if transA {
+					ao = pc*lda + ic
+				}
+				ap := w.a[:roundUp(mb, gemmMR)*kb]
+				packA(transA, a[ao:], lda, mb, kb, ap)
+				macroKernel(mb, nb, kb, alpha, ap, bp, bet, c[ic*ldc+jc:], ldc, &w.tile)
+			}
+		}
+	}
+}
+
+// macroKernel multiplies a packed mb×kb block of A by a packed kb×nb block
+// of B into the mb×nb block of C at c[0], calling microKernel once per
+// gemmMR×gemmNR tile. Tiles that stick out of C go through tile.
+func macroKernel(mb, nb, kb int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc int, tile *[gemmMR * gemmNR]float32) {
+	for jr := 0; jr < nb; jr += gemmNR {
+		b := bp[jr*kb : (jr+gemmNR)*kb]
+		cols := min(gemmNR, nb-jr)
+		for ir := 0; ir < mb; ir += gemmMR {
+			a := ap[ir*kb : (ir+gemmMR)*kb]
+			rows := min(gemmMR, mb-ir)
+			if rows == gemmMR && cols == gemmNR {
+				microKernel(kb, a, b, alpha, c[ir*ldc+jr:], ldc, beta)
+				continue
+			}
+			microKernel(kb, a, b, alpha, tile[:], gemmNR, 0)
+			for i := 0; i < rows; i++ {
+				dst := c[(ir+i)*ldc+jr:][:cols]
+				src := tile[i*gemmNR:][:cols]
+				if beta == 0 {
+					copy(dst, src)
+					continue
+				}
+				for j, v := range src {
+					dst[j] = v + float32(beta*dst[j])
+				}
+			}
+		}
+	}
+}
+
+// roundUp rounds x up to a multiple of q.
+func roundUp(x, q int) int { return (x + q - 1) / q * q }

@@ -11,6 +11,22 @@ type ConvGeom struct {
 	OH, OW     int // output height, width
 }
 
+// validRange returns the output columns [lo, hi) of a row whose tap lands
+// inside the input: 0 ≤ x0 + ox·s < w, for s ≥ 1.
+func validRange(x0, s, w, ow int) (lo, hi int) {
+	if x0 < 0 {
+		lo = (-x0 + s - 1) / s
+	}
+	if x0 < w {
+		hi = (w - x0 + s - 1) / s // smallest ox with x0 + ox·s ≥ w
+	}
+	lo, hi = min(lo, ow), min(hi, ow)
+	if hi < lo {
+		hi = lo
+	}
+	return lo, hi
+}
+
 // Im2col unfolds img [C, H, W] into col [C·KH·KW, OH·OW]: row (c·KH+i)·KW+j
 // holds, for every output position, the input pixel under kernel tap (i, j)
 // of channel c, or 0 where the tap falls in the padding.
@@ -21,23 +37,27 @@ func Im2col(g *ConvGeom, img, col []float32) {
 		for i := 0; i < g.KH; i++ {
 			for j := 0; j < g.KW; j++ {
 				row := col[((c*g.KH+i)*g.KW+j)*ohw:][:ohw]
+				x0 := -g.PadL + j*g.DW
+				lo, hi := validRange(x0, g.SW, g.W, g.OW)
 				for oy := 0; oy < g.OH; oy++ {
 					y := oy*g.SH - g.PadT + i*g.DH
 					dst := row[oy*g.OW : (oy+1)*g.OW]
-					if y < 0 || y >= g.H {
+					if y < 0 || y >= g.H || lo == hi {
 						clear(dst)
 						continue
 					}
 					src := plane[y*g.W : (y+1)*g.W]
-					x := -g.PadL + j*g.DW
-					for ox := range dst {
-						if x >= 0 && x < g.W {
+					clear(dst[:lo])
+					if g.SW == 1 {
+						copy(dst[lo:hi], src[x0+lo:])
+					} else {
+						x := x0 + lo*g.SW
+						for ox := lo; ox < hi; ox++ {
 							dst[ox] = src[x]
-						} else {
-							dst[ox] = 0
+							x += g.SW
 						}
-						x += g.SW
 					}
+					clear(dst[hi:])
 				}
 			}
 		}
@@ -55,18 +75,28 @@ func Col2im(g *ConvGeom, col, img []float32) {
 		for i := 0; i < g.KH; i++ {
 			for j := 0; j < g.KW; j++ {
 				row := col[((c*g.KH+i)*g.KW+j)*ohw:][:ohw]
+				x0 := -g.PadL + j*g.DW
+				lo, hi := validRange(x0, g.SW, g.W, g.OW)
+				if lo == hi {
+					continue
+				}
 				for oy := 0; oy < g.OH; oy++ {
 					y := oy*g.SH - g.PadT + i*g.DH
 					if y < 0 || y >= g.H {
 						continue
 					}
 					dst := plane[y*g.W : (y+1)*g.W]
-					src := row[oy*g.OW : (oy+1)*g.OW]
-					x := -g.PadL + j*g.DW
-					for ox := range src {
-						if x >= 0 && x < g.W {
-							dst[x] += src[ox]
+					src := row[oy*g.OW+lo : oy*g.OW+hi]
+					if g.SW == 1 {
+						d := dst[x0+lo:][:len(src)]
+						for k, v := range src {
+							d[k] += v
 						}
+						continue
+					}
+					x := x0 + lo*g.SW
+					for _, v := range src {
+						dst[x] += v
 						x += g.SW
 					}
 				}

@@ -31,9 +31,10 @@ func SetThreads(n int) {
 func Threads() int { return int(threads.Load()) }
 
 // ParallelFor calls f on contiguous sub-ranges [lo, hi) that together cover
-// [0, n), using up to Threads() goroutines. Ranges are at least grain long
-// (except the last). f must only write outputs owned by its range; then the
-// result is independent of the number of threads.
+// [0, n), using up to Threads() goroutines, the caller's among them. Ranges
+// are at least grain long (a single range when n < 2·grain) and their
+// lengths differ by at most one. f must only write outputs owned by its
+// range; then the result is independent of the number of threads.
 func ParallelFor(n, grain int, f func(lo, hi int)) {
 	if n <= 0 {
 		return
@@ -42,7 +43,7 @@ func ParallelFor(n, grain int, f func(lo, hi int)) {
 		grain = 1
 	}
 	t := Threads()
-	chunks := (n + grain - 1) / grain
+	chunks := n / grain
 	if t > chunks {
 		t = chunks
 	}
@@ -50,15 +51,26 @@ func ParallelFor(n, grain int, f func(lo, hi int)) {
 		f(0, n)
 		return
 	}
+	// Split into t ranges whose lengths differ by at most one; the calling
+	// goroutine runs the first range itself.
 	var wg sync.WaitGroup
-	per := (n + t - 1) / t
-	for lo := 0; lo < n; lo += per {
-		hi := min(lo+per, n)
+	per, extra := n/t, n%t
+	lo0, hi0 := 0, per
+	if extra > 0 {
+		hi0++
+	}
+	for i, lo := 1, hi0; i < t; i++ {
+		hi := lo + per
+		if i < extra {
+			hi++
+		}
 		wg.Add(1)
 		go func(lo, hi int) {
 			defer wg.Done()
 			f(lo, hi)
 		}(lo, hi)
+		lo = hi
 	}
+	f(lo0, hi0)
 	wg.Wait()
 }

@@ -1,0 +1,174 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// convGeoms returns geometries covering strides, asymmetric paddings
+// (bottom/right padding differing from top/left), dilations and kernels
+// wider than the padded input allows for some taps.
+func convGeoms() []ConvGeom {
+	var gs []ConvGeom
+	for _, hw := range [][2]int{{7, 9}, {5, 5}, {1, 6}} {
+		for _, k := range [][2]int{{1, 1}, {3, 3}, {2, 5}} {
+			for _, s := range [][2]int{{1, 1}, {2, 2}, {3, 1}} {
+				for _, p := range [][4]int{{0, 0, 0, 0}, {1, 1, 1, 1}, {2, 1, 0, 3}} { // top, left, bottom, right
+					for _, d := range [][2]int{{1, 1}, {2, 3}} {
+						g := ConvGeom{C: 2, H: hw[0], W: hw[1], KH: k[0], KW: k[1], SH: s[0], SW: s[1],
+							PadT: p[0], PadL: p[1], DH: d[0], DW: d[1]}
+						g.OH = (g.H+p[0]+p[2]-d[0]*(k[0]-1)-1)/s[0] + 1
+						g.OW = (g.W+p[1]+p[3]-d[1]*(k[1]-1)-1)/s[1] + 1
+						if g.H+p[0]+p[2] < d[0]*(k[0]-1)+1 || g.W+p[1]+p[3] < d[1]*(k[1]-1)+1 {
+							continue
+						}
+						gs = append(gs, g)
+					}
+				}
+			}
+		}
+	}
+	return gs
+}
+
+func geomName(g ConvGeom) string {
+	return fmt.Sprintf("%dx%dx%d_k%dx%d_s%dx%d_p%d,%d_d%dx%d_o%dx%d",
+		g.C, g.H, g.W, g.KH, g.KW, g.SH, g.SW, g.PadT, g.PadL, g.DH, g.DW, g.OH, g.OW)
+}
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	return x
+}
+
+// TestIm2colDirectConv checks that W·Im2col(x) equals a direct convolution
+// of x written from the definition.
+func TestIm2colDirectConv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const f = 3 // output channels
+	for _, g := range convGeoms() {
+		x := randSlice(rng, g.C*g.H*g.W)
+		w := randSlice(rng, f*g.C*g.KH*g.KW)
+		kdim, ohw := g.C*g.KH*g.KW, g.OH*g.OW
+		col := randSlice(rng, kdim*ohw) // garbage: Im2col must overwrite all of it
+		Im2col(&g, x, col)
+		got := make([]float32, f*ohw)
+		Sgemm(false, false, f, ohw, kdim, 1, w, kdim, col, ohw, 0, got, ohw)
+		for o := 0; o < f; o++ {
+			for oy := 0; oy < g.OH; oy++ {
+				for ox := 0; ox < g.OW; ox++ {
+					var want, mag float64
+					for c := 0; c < g.C; c++ {
+						for i := 0; i < g.KH; i++ {
+							for j := 0; j < g.KW; j++ {
+								y := oy*g.SH - g.PadT + i*g.DH
+								xx := ox*g.SW - g.PadL + j*g.DW
+								if y < 0 || y >= g.H || xx < 0 || xx >= g.W {
+									continue
+								}
+								p := float64(w[((o*g.C+c)*g.KH+i)*g.KW+j]) * float64(x[(c*g.H+y)*g.W+xx])
+								want += p
+								mag += math.Abs(p)
+							}
+						}
+					}
+					v := float64(got[o*ohw+oy*g.OW+ox])
+					if math.Abs(v-want) > 1e-6*float64(kdim)*mag+1e-6 {
+						t.Fatalf("%s: out[%d,%d,%d] = %g, direct %g", geomName(g), o, oy, ox, v, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestCol2imAdjoint checks <Im2col(x), y> == <x, Col2im(y)> and that
+// Col2im accumulates into img.
+func TestCol2imAdjoint(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, g := range convGeoms() {
+		n, m := g.C*g.H*g.W, g.C*g.KH*g.KW*g.OH*g.OW
+		x, y := randSlice(rng, n), randSlice(rng, m)
+		col := make([]float32, m)
+		Im2col(&g, x, col)
+		base := randSlice(rng, n)
+		img := append([]float32(nil), base...)
+		Col2im(&g, y, img)
+		var lhs, rhs, mag float64
+		for i := range col {
+			lhs += float64(col[i]) * float64(y[i])
+			mag += math.Abs(float64(col[i]) * float64(y[i]))
+		}
+		for i := range x {
+			rhs += float64(x[i]) * (float64(img[i]) - float64(base[i]))
+		}
+		if math.Abs(lhs-rhs) > 1e-5*mag+1e-6 {
+			t.Errorf("%s: <Im2col(x), y> = %g, <x, Col2im(y)> = %g", geomName(g), lhs, rhs)
+		}
+	}
+}
+
+// TestCol2imMatchesDefinition compares Col2im with a scatter written from
+// the definition, entry by entry.
+func TestCol2imMatchesDefinition(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, g := range convGeoms() {
+		ohw := g.OH * g.OW
+		y := randSlice(rng, g.C*g.KH*g.KW*ohw)
+		got := make([]float32, g.C*g.H*g.W)
+		want := make([]float32, len(got))
+		Col2im(&g, y, got)
+		for c := 0; c < g.C; c++ {
+			for i := 0; i < g.KH; i++ {
+				for j := 0; j < g.KW; j++ {
+					for oy := 0; oy < g.OH; oy++ {
+						for ox := 0; ox < g.OW; ox++ {
+							yy := oy*g.SH - g.PadT + i*g.DH
+							xx := ox*g.SW - g.PadL + j*g.DW
+							if yy >= 0 && yy < g.H && xx >= 0 && xx < g.W {
+								want[(c*g.H+yy)*g.W+xx] += y[((c*g.KH+i)*g.KW+j)*ohw+oy*g.OW+ox]
+							}
+						}
+					}
+				}
+			}
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("%s: img[%d] = %g, want %g", geomName(g), i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// BenchmarkIm2col times Im2col and Col2im on LeNet-5's and a ResNet
+// layer's geometry.
+func BenchmarkIm2col(b *testing.B) {
+	for _, g := range []ConvGeom{
+		{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, PadT: 2, PadL: 2, DH: 1, DW: 1, OH: 28, OW: 28},
+		{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, DH: 1, DW: 1, OH: 10, OW: 10},
+		{C: 64, H: 56, W: 56, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 56, OW: 56},
+		{C: 64, H: 56, W: 56, KH: 3, KW: 3, SH: 2, SW: 2, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 28, OW: 28},
+	} {
+		img := make([]float32, g.C*g.H*g.W)
+		col := make([]float32, g.C*g.KH*g.KW*g.OH*g.OW)
+		name := fmt.Sprintf("%dx%dx%d_k%d_s%d", g.C, g.H, g.W, g.KH, g.SH)
+		b.Run("Im2col/"+name, func(b *testing.B) {
+			b.SetBytes(int64(4 * len(col)))
+			for b.Loop() {
+				Im2col(&g, img, col)
+			}
+		})
+		b.Run("Col2im/"+name, func(b *testing.B) {
+			b.SetBytes(int64(4 * len(col)))
+			for b.Loop() {
+				Col2im(&g, col, img)
+			}
+		})
+	}
+}
