@@ -88,29 +88,37 @@ func verbNames() string {
 // oneLine flattens a message onto a single line.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// newFlags returns a flag set that prints its usage to stderr and reports
-// errors instead of exiting.
-func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: convnet %s\n\n", synopsis)
-		fs.PrintDefaults()
-	}
-	return fs
+// flagSet is a verb's flags with its one-line synopsis and where -h and
+// flag errors are printed.
+type flagSet struct {
+	*flag.FlagSet
+	synopsis string
+	stderr   io.Writer
 }
 
-// parse parses args, mapping flag errors (already printed) to errUsage and
-// rejecting stray positional arguments.
-func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
+// newFlags returns a flag set that reports errors instead of exiting; -h
+// prints the usage on stderr.
+func newFlags(name, synopsis string, stderr io.Writer) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return &flagSet{FlagSet: fs, synopsis: synopsis, stderr: stderr}
+}
+
+// parse parses args. -h prints the usage (flag.ErrHelp is returned); a bad
+// flag or a stray positional argument prints one line and returns errUsage.
+func parse(fs *flagSet, args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprintf(fs.stderr, "Usage: convnet %s\n\n", fs.synopsis)
+		fs.SetOutput(fs.stderr)
+		fs.PrintDefaults()
+		return err
+	case err != nil:
+		fmt.Fprintf(fs.stderr, "convnet %s: %s (see convnet %s -h)\n", fs.Name(), oneLine(err.Error()), fs.Name())
 		return errUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(fs.Output(), "convnet %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+	case fs.NArg() > 0:
+		fmt.Fprintf(fs.stderr, "convnet %s: unexpected argument %q (see convnet %s -h)\n", fs.Name(), fs.Arg(0), fs.Name())
 		return errUsage
 	}
 	return nil
