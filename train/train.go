@@ -299,6 +299,13 @@ func save(cfg Config, weightsPath, statePath string, model nn.Module, opt optim.
 	for k, v := range ometa {
 		smeta["opt."+k] = v
 	}
+	for path, g := range moduleRNGs(model) {
+		b, err := g.MarshalBinary()
+		if err != nil {
+			return err
+		}
+		smeta["rng."+path] = base64.StdEncoding.EncodeToString(b)
+	}
 	return checkpoint.Save(statePath, bufs, smeta)
 }
 
@@ -336,5 +343,27 @@ func restore(cfg Config, weightsPath, statePath string, model nn.Module, opt opt
 	if err := rng.UnmarshalBinary(rs); err != nil {
 		return 0, fmt.Errorf("--resume: %s: %w", statePath, err)
 	}
+	for path, g := range moduleRNGs(model) {
+		b, err := base64.StdEncoding.DecodeString(smeta["rng."+path])
+		if err != nil || len(b) == 0 {
+			return 0, fmt.Errorf("--resume: %s: no random state for module %q", statePath, path)
+		}
+		if err := g.UnmarshalBinary(b); err != nil {
+			return 0, fmt.Errorf("--resume: %s: module %q: %w", statePath, path, err)
+		}
+	}
 	return epoch, nil
+}
+
+// moduleRNGs returns the random streams of the model's stochastic modules
+// (Dropout), keyed by module path, so that a resumed run draws the same
+// masks as an uninterrupted one.
+func moduleRNGs(model nn.Module) map[string]*tensor.RNG {
+	out := map[string]*tensor.RNG{}
+	nn.Walk(model, func(path string, m nn.Module) {
+		if s, ok := m.(interface{ RNG() *tensor.RNG }); ok {
+			out[path] = s.RNG()
+		}
+	})
+	return out
 }
