@@ -23,14 +23,13 @@ type verb struct {
 	run           func(args []string, stdout, stderr io.Writer) error
 }
 
-var verbs []verb
-
-func init() {
-	verbs = []verb{
-		{"train", "train a model on a data set, checkpointing every epoch", cmdTrain},
-		{"eval", "report test loss and accuracy of saved weights", cmdEval},
-		{"models", "list the models that can be built by name", cmdModels},
-	}
+// verbs lists the sub-commands in the order the usage shows them. Files
+// that add a verb append to it from their init function (verbs is
+// initialised before any init function runs).
+var verbs = []verb{
+	{"train", "train a model on a data set, checkpointing every epoch", cmdTrain},
+	{"eval", "report test loss and accuracy of saved weights", cmdEval},
+	{"models", "list the models that can be built by name", cmdModels},
 }
 
 // errUsage marks an error whose message has already been printed by flag.
