@@ -71,7 +71,7 @@ func (l *Conv2d) Forward(x *ops.Var) *ops.Var {
 	if len(s) != 4 || s[1] != l.Config.In {
 		panic(fmt.Sprintf("nn: Conv2d(%d→%d) got input %v, want [N, %d, H, W]", l.Config.In, l.Config.Out, s, l.Config.In))
 	}
-	return ops.Conv2d(x, l.Weight, l.Bias, l.Options(s[2], s[3]))
+	return observe(l, x, ops.Conv2d(x, l.Weight, l.Bias, l.Options(s[2], s[3])))
 }
 
 // LocalParams returns weight and bias.
@@ -114,7 +114,7 @@ func (l *Linear) Forward(x *ops.Var) *ops.Var {
 	if x.Value.NDim() < 1 || x.Value.Dim(-1) != in {
 		panic(fmt.Sprintf("nn: Linear(%d→%d) got input %v, want [..., %d]", in, l.Weight.Value.Dim(0), x.Value.Shape(), in))
 	}
-	return ops.Linear(x, l.Weight, l.Bias)
+	return observe(l, x, ops.Linear(x, l.Weight, l.Bias))
 }
 
 // LocalParams returns weight and bias.

@@ -247,7 +247,7 @@ type Func struct {
 }
 
 // Forward applies F.
-func (f *Func) Forward(x *ops.Var) *ops.Var { return f.F(x) }
+func (f *Func) Forward(x *ops.Var) *ops.Var { return observe(f, x, f.F(x)) }
 
 // Flatten returns a module that reshapes [N, ...] to [N, F].
 func Flatten() *Func { return &Func{Name: "Flatten", F: ops.Flatten} }

@@ -43,7 +43,7 @@ func (b *BatchNorm) Forward(x *ops.Var) *ops.Var {
 	if x.Value.NDim() < 2 || x.Value.Dim(1) != c {
 		panic(fmt.Sprintf("nn: BatchNorm(%d) got input %v, want [N, %d, ...]", c, x.Value.Shape(), c))
 	}
-	return ops.BatchNorm(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training(), b.Momentum, b.Eps)
+	return observe(b, x, ops.BatchNorm(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training(), b.Momentum, b.Eps))
 }
 
 // LocalParams returns weight and bias.
@@ -109,7 +109,9 @@ type Dropout struct {
 func NewDropout(g *tensor.RNG, p float32) *Dropout { return &Dropout{P: p, Rng: g.Split()} }
 
 // Forward applies dropout in training mode.
-func (d *Dropout) Forward(x *ops.Var) *ops.Var { return ops.Dropout(x, d.P, d.Training(), d.Rng) }
+func (d *Dropout) Forward(x *ops.Var) *ops.Var {
+	return observe(d, x, ops.Dropout(x, d.P, d.Training(), d.Rng))
+}
 
 // RNG returns the module's random stream (checkpoints save its state).
 func (d *Dropout) RNG() *tensor.RNG { return d.Rng }
