@@ -41,7 +41,7 @@ func LRN(x *Var, size int, alpha, beta, k float32) *Var {
 	n, c := shape[0], shape[1]
 	s := x.Value.Len() / max(n*c, 1)
 	before, after := size/2, (size-1)/2 // window reach below and above c
-	nb := (s + lrnBlock - 1) / lrnBlock  // spatial blocks per image
+	nb := (s + lrnBlock - 1) / lrnBlock // spatial blocks per image
 	a64, b64, k64 := float64(alpha), float64(beta), float64(k)
 	xd := x.Value.Data()
 	out := tensor.New(shape...) // like x
