@@ -6,7 +6,7 @@ Run from the repository root with Debian's Python (the one that has torch 1.13):
     /usr/bin/python3 tools/golden/gen.py
 
 Writes one safetensors file per op family (conv, linear, elementwise, activation, pool,
-norm, loss, optim, schedule, lenet5).  The schema is documented in tools/golden/README.md;
+norm, loss, optim, schedule, lenet5, upconv).  The schema is documented in tools/golden/README.md;
 keep the two in step.
 
 Numerics: every input is drawn as float32 and stored as float32.  The reference is then
@@ -478,6 +478,70 @@ def gen_loss():
 
 
 # ----------------------------------------------------------------------------------
+# upconv.safetensors: conv_transpose2d, interpolate (nearest, bilinear), LRN
+# ----------------------------------------------------------------------------------
+def gen_upconv():
+    fam = Family("upconv")
+    # name, x shape, Cout, (kh, kw), stride, padding, output_padding, dilation, groups, bias
+    # weight is [Cin, Cout/groups, kh, kw] (PyTorch's layout for transposed convs).
+    convts = [
+        ("convt_k2s2", (2, 4, 5, 5), 3, (2, 2), 2, 0, 0, 1, 1, True),
+        ("convt_k3s2p1_op1", (2, 3, 5, 5), 4, (3, 3), 2, 1, 1, 1, 1, True),
+        ("convt_groups2", (2, 4, 5, 5), 6, (3, 3), 2, 1, 0, 1, 2, True),
+        ("convt_dilation2", (2, 3, 5, 5), 2, (3, 3), 1, 1, 0, 2, 1, True),
+        ("convt_nobias", (2, 3, 4, 4), 4, (3, 3), 1, 1, 0, 1, 1, False),
+        ("convt_rect", (2, 3, 4, 5), 2, (3, 2), (2, 3), (1, 0), (1, 2), 1, 1, True),
+    ]
+    for case, xs, cout, k, stride, padding, opad, dil, groups, bias in convts:
+        seed_for(case)
+        cin = xs[1]
+        x = torch.randn(xs)
+        fan_in = (cout // groups) * k[0] * k[1]
+        wt = torch.randn(cin, cout // groups, k[0], k[1]) / math.sqrt(fan_in)
+        inputs = {"x": x, "weight": wt}
+        if bias:
+            inputs["bias"] = torch.randn(cout) * 0.5
+        s, p, op, d = pair(stride), pair(padding), pair(opad), pair(dil)
+        meta = {"op": "conv_transpose2d", "stride": s, "padding": p, "output_padding": op,
+                "dilation": d, "groups": groups, "bias": bias}
+        op_case(fam, case, meta, inputs,
+                lambda x, weight, bias=None, s=s, p=p, op=op, d=d, g=groups:
+                F.conv_transpose2d(x, weight, bias, stride=s, padding=p, output_padding=op,
+                                   groups=g, dilation=d))
+    # name, x shape, mode, size, scale_factor, align_corners (None for nearest)
+    ups = [
+        ("upsample_nearest_x2", (2, 3, 4, 5), "nearest", None, [2.0, 2.0], None),
+        ("upsample_nearest_size7x5", (2, 3, 4, 3), "nearest", [7, 5], None, None),
+        ("upsample_nearest_x1p7", (2, 3, 5, 4), "nearest", None, [1.7, 1.7], None),
+        ("upsample_bilinear_x2", (2, 3, 4, 5), "bilinear", None, [2.0, 2.0], False),
+        ("upsample_bilinear_x2_align", (2, 3, 4, 5), "bilinear", None, [2.0, 2.0], True),
+        ("upsample_bilinear_size7x3", (2, 3, 4, 5), "bilinear", [7, 3], None, False),
+        ("upsample_bilinear_size7x3_align", (2, 3, 4, 5), "bilinear", [7, 3], None, True),
+        ("upsample_bilinear_x1p5x2p5", (2, 3, 5, 4), "bilinear", None, [1.5, 2.5], False),
+    ]
+    for case, xs, mode, size, scale, align in ups:
+        seed_for(case)
+        meta = {"op": "interpolate", "mode": mode, "size": size, "scale_factor": scale,
+                "align_corners": align}
+        op_case(fam, case, meta, {"x": torch.randn(xs)},
+                lambda x, m=mode, sz=size, sc=scale, a=align: F.interpolate(
+                    x, size=None if sz is None else tuple(sz),
+                    scale_factor=None if sc is None else tuple(sc), mode=m, align_corners=a))
+    # name, x shape, x scale, size, alpha, beta, k
+    lrns = [
+        ("lrn_size5", (2, 7, 4, 4), 1.0, 5, 1e-4, 0.75, 2.0),
+        ("lrn_size3_alpha0p5", (2, 6, 4, 4), 2.0, 3, 0.5, 0.75, 1.0),
+        ("lrn_size4_even", (2, 6, 3, 3), 2.0, 4, 0.8, 0.6, 1.5),
+    ]
+    for case, xs, amp, size, alpha, beta, k in lrns:
+        seed_for(case)
+        meta = {"op": "local_response_norm", "size": size, "alpha": alpha, "beta": beta, "k": k}
+        op_case(fam, case, meta, {"x": torch.randn(xs) * amp},
+                lambda x, n=size, a=alpha, b=beta, k=k: F.local_response_norm(x, n, a, b, k))
+    return fam
+
+
+# ----------------------------------------------------------------------------------
 # optim.safetensors
 # ----------------------------------------------------------------------------------
 OPT_STEPS = 5
@@ -640,7 +704,7 @@ def gen_lenet5():
 
 
 GENERATORS = [gen_conv, gen_linear, gen_elementwise, gen_activation, gen_pool, gen_norm,
-              gen_loss, gen_optim, gen_schedule, gen_lenet5]
+              gen_loss, gen_optim, gen_schedule, gen_lenet5, gen_upconv]
 
 
 def main():
