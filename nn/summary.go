@@ -61,6 +61,13 @@ func (l *Linear) MACs(in, out *ops.Var) int64 {
 	return int64(out.Value.Len()) * int64(l.Weight.Value.Dim(1))
 }
 
+// MACs of a transposed convolution: every input pixel is multiplied by a
+// Cout/groups·KH·KW kernel slice, so Cin·H·W·(Cout/groups)·KH·KW per image.
+func (l *ConvTranspose2d) MACs(in, out *ops.Var) int64 {
+	w := l.Weight.Value.Shape()
+	return int64(in.Value.Len()) * int64(w[1]*w[2]*w[3])
+}
+
 // LayerSummary is one row of a model summary.
 type LayerSummary struct {
 	Name   string `json:"name"`   // dotted path

@@ -65,7 +65,7 @@ func (l *ConvTranspose2d) Options() ops.ConvTranspose2dOptions {
 // (H−1)·stride − 2·padding + dilation·(KH−1) + output padding + 1.
 func (l *ConvTranspose2d) Forward(x *ops.Var) *ops.Var {
 	l.checkInput(x)
-	return ops.ConvTranspose2d(x, l.Weight, l.Bias, l.Options())
+	return observe(l, x, ops.ConvTranspose2d(x, l.Weight, l.Bias, l.Options()))
 }
 
 // ForwardSize maps x [N, In, H, W] to [N, Out, oh, ow], choosing the output
@@ -86,7 +86,7 @@ func (l *ConvTranspose2d) ForwardSize(x *ops.Var, oh, ow int) *ops.Var {
 		}
 		o.OutputPadding[a] = op
 	}
-	return ops.ConvTranspose2d(x, l.Weight, l.Bias, o)
+	return observe(l, x, ops.ConvTranspose2d(x, l.Weight, l.Bias, o))
 }
 
 func (l *ConvTranspose2d) checkInput(x *ops.Var) []int {
@@ -118,12 +118,12 @@ type Upsample struct {
 func NewUpsample(o ops.UpsampleOptions) *Upsample { return &Upsample{Options: o} }
 
 // Forward maps x [N, C, H, W] to [N, C, OH, OW].
-func (u *Upsample) Forward(x *ops.Var) *ops.Var { return ops.Upsample2d(x, u.Options) }
+func (u *Upsample) Forward(x *ops.Var) *ops.Var { return observe(u, x, ops.Upsample2d(x, u.Options)) }
 
 // ForwardSize maps x [N, C, H, W] to [N, C, oh, ow] with the module's mode
 // and align_corners, ignoring its size or scale.
 func (u *Upsample) ForwardSize(x *ops.Var, oh, ow int) *ops.Var {
 	o := u.Options
 	o.Size, o.Scale = [2]int{oh, ow}, [2]float64{}
-	return ops.Upsample2d(x, o)
+	return observe(u, x, ops.Upsample2d(x, o))
 }
