@@ -20,6 +20,9 @@ type Dataset struct {
 	C, H, W    int      // channels, height and width of one image
 	NumClasses int      // number of classes
 	ClassNames []string // [NumClasses] human-readable class names
+	// Masks, when not nil, makes this a segmentation data set: one class
+	// per pixel, [N, H, W], and Labels then only describe the images.
+	Masks []uint8
 }
 
 // Standard file names of an IDX data set directory (MNIST layout). Each may

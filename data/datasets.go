@@ -41,14 +41,23 @@ func FashionMNISTDir(dataDir string) (string, error) {
 var fashionSystemDir = FashionMNISTSystemDir
 
 // datasetNames lists the names Open accepts, canonical names first.
-var datasetNames = []string{"mnist", "fashion-mnist", "fashion"}
+var datasetNames = []string{"mnist", "fashion-mnist", "mnist-seg", "fashion-mnist-seg", "fashion"}
 
 // Open loads the training and test sets of the named data set: "mnist" or
 // "fashion-mnist" (alias "fashion"). dataDir, when not empty, is the
 // directory holding the four IDX files and overrides the default location
 // (see MNISTDir and FashionMNISTDir).
 func Open(name, dataDir string) (train, test *Dataset, err error) {
-	switch strings.ToLower(name) {
+	lname := strings.ToLower(name)
+	if base, ok := strings.CutSuffix(lname, "-seg"); ok && base != "" {
+		tr, te, err := Open(base, dataDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		th := segThreshold[base]
+		return Segmentation(tr, th), Segmentation(te, th), nil
+	}
+	switch lname {
 	case "mnist":
 		dir, err := MNISTDir(dataDir)
 		if err != nil {

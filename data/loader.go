@@ -56,7 +56,7 @@ func (l *Loader) NumBatches() int {
 // Batch is one batch of images and their labels.
 type Batch struct {
 	X     *tensor.Tensor // [B, C, H, W] normalised pixels
-	Y     []int          // [B] labels
+	Y     []int          // [B] labels, or [B, H, W] pixel classes for segmentation
 	Index []int          // [B] positions of the images in the Dataset
 }
 
@@ -131,12 +131,22 @@ func (l *Loader) makeBatch(idx []int) Batch {
 	size := ds.ImageSize()
 	x := make([]float32, len(idx)*size) // [B, C, H, W]
 	y := make([]int, len(idx))
+	if ds.Masks != nil {
+		y = make([]int, len(idx)*ds.H*ds.W) // [B, H, W] per-pixel classes
+	}
 	for j, i := range idx {
 		dst := x[j*size : (j+1)*size]
 		for p, v := range ds.Images[i*size : (i+1)*size] {
 			dst[p] = l.lut[v]
 		}
-		y[j] = ds.Labels[i]
+		if ds.Masks != nil {
+			hw := ds.H * ds.W
+			for p, v := range ds.Masks[i*hw : (i+1)*hw] {
+				y[j*hw+p] = int(v)
+			}
+		} else {
+			y[j] = ds.Labels[i]
+		}
 	}
 	return Batch{X: tensor.FromSlice(x, len(idx), ds.C, ds.H, ds.W), Y: y, Index: idx}
 }

@@ -258,3 +258,24 @@ func BenchmarkLoaderMNISTShape(b *testing.B) {
 		e.Close()
 	}
 }
+
+func TestSegmentationMasksAndBatches(t *testing.T) {
+	ds := &Dataset{Name: "tiny", N: 2, C: 1, H: 2, W: 2, NumClasses: 3, ClassNames: []string{"a", "b", "c"},
+		Images: []uint8{0, 200, 127, 128, 255, 0, 0, 9}, Labels: []int{1, 2}}
+	seg := Segmentation(ds, 0)
+	want := []uint8{0, 2, 0, 2, 3, 0, 0, 0}
+	for i, v := range seg.Masks {
+		if v != want[i] {
+			t.Fatalf("masks %v, want %v", seg.Masks, want)
+		}
+	}
+	if seg.NumClasses != 4 || seg.ClassNames[0] != "background" || ds.Masks != nil {
+		t.Fatalf("segmentation set %+v (original changed: %v)", seg, ds.Masks != nil)
+	}
+	ep := NewLoader(seg, LoaderOptions{Batch: 2}).Epoch(nil)
+	defer ep.Close()
+	b, ok := ep.Next()
+	if !ok || len(b.Y) != 8 || b.Y[1] != 2 || b.Y[4] != 3 {
+		t.Fatalf("segmentation batch labels %v", b.Y)
+	}
+}

@@ -62,6 +62,7 @@ type EpochResult struct {
 	TrainAcc    float64 `json:"train_acc"`
 	TestLoss    float64 `json:"test_loss"`
 	TestAcc     float64 `json:"test_acc"`
+	TestMIoU    float64 `json:"test_miou,omitempty"` // segmentation: mean intersection over union
 	Seconds     float64 `json:"seconds"`
 	EvalSeconds float64 `json:"eval_seconds"`
 	ImagesPerS  float64 `json:"images_per_s"`
@@ -174,7 +175,7 @@ func Fit(cfg Config, trainSet, testSet *data.Dataset) ([]EpochResult, error) {
 		t0 := time.Now()
 		ep := loader.Epoch(rng)
 		var lossSum float64
-		correct, seen := 0, 0
+		correct, seen, labelled := 0, 0, 0
 		for b := 0; ; b++ {
 			batch, ok := ep.Next()
 			if !ok {
@@ -182,8 +183,7 @@ func Fit(cfg Config, trainSet, testSet *data.Dataset) ([]EpochResult, error) {
 			}
 			step++
 			opt.ZeroGrad()
-			logits := model.Forward(ops.Const(batch.X))
-			loss := ops.CrossEntropy(logits, batch.Y, ops.CrossEntropyOptions{})
+			logits, loss := trainingLoss(model, ops.Const(batch.X), batch.Y)
 			lv := float64(loss.Value.Item())
 			if math.IsNaN(lv) || math.IsInf(lv, 0) {
 				ep.Close()
@@ -196,18 +196,19 @@ func Fit(cfg Config, trainSet, testSet *data.Dataset) ([]EpochResult, error) {
 			}
 			loss.Backward()
 			opt.Step()
-			n := len(batch.Y)
+			n := batch.X.Dim(0)
 			lossSum += lv * float64(n)
-			correct += countCorrect(logits.Value, batch.Y)
+			correct += countCorrect(logits.Value, batch.Y, nil)
+			labelled += len(batch.Y)
 			seen += n
 			bar.update(b+1, lossSum/float64(seen), float64(seen)/time.Since(t0).Seconds())
 		}
 		trainTime := time.Since(t0).Seconds()
 		bar.done()
 		t1 := time.Now()
-		testLoss, testAcc := Evaluate(model, testSet, 1000, mean, std)
-		r := EpochResult{Epoch: epoch, Epochs: cfg.Epochs, TrainLoss: lossSum / float64(seen), TrainAcc: float64(correct) / float64(seen),
-			TestLoss: testLoss, TestAcc: testAcc, Seconds: trainTime, EvalSeconds: time.Since(t1).Seconds(),
+		tm := Evaluate(model, testSet, 1000, mean, std)
+		r := EpochResult{Epoch: epoch, Epochs: cfg.Epochs, TrainLoss: lossSum / float64(seen), TrainAcc: float64(correct) / float64(max(labelled, 1)),
+			TestLoss: tm.Loss, TestAcc: tm.Acc, TestMIoU: tm.MeanIoU, Seconds: trainTime, EvalSeconds: time.Since(t1).Seconds(),
 			ImagesPerS: float64(seen) / trainTime, LR: lr}
 		results = append(results, r)
 		if err := save(cfg, weightsPath, statePath, model, opt, rng, epoch, trainSet); err != nil {
@@ -225,18 +226,60 @@ func report(cfg Config, r EpochResult) {
 		fmt.Fprintln(cfg.Stdout, string(b))
 		return
 	}
-	fmt.Fprintf(cfg.Stdout, "epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%  %.1f s  %.0f img/s  lr %.3g\n",
-		r.Epoch, r.Epochs, r.TrainLoss, 100*r.TrainAcc, r.TestLoss, 100*r.TestAcc, r.Seconds, r.ImagesPerS, r.LR)
+	miou := ""
+	if r.TestMIoU > 0 {
+		miou = fmt.Sprintf(" mIoU %.2f%%", 100*r.TestMIoU)
+	}
+	fmt.Fprintf(cfg.Stdout, "epoch %d/%d  train loss %.4f acc %.2f%%  test loss %.4f acc %.2f%%%s  %.1f s  %.0f img/s  lr %.3g\n",
+		r.Epoch, r.Epochs, r.TrainLoss, 100*r.TrainAcc, r.TestLoss, 100*r.TestAcc, miou, r.Seconds, r.ImagesPerS, r.LR)
 }
 
-// countCorrect counts rows of logits [N, K] whose arg-max equals the label.
-func countCorrect(logits *tensor.Tensor, labels []int) int {
+// AuxWeight is the weight of each auxiliary classifier's loss in training
+// (GoogLeNet: 0.3, Szegedy et al. arXiv:1409.4842 §5).
+const AuxWeight = 0.3
+
+// auxForwarder is a model with auxiliary classifiers that are active in
+// training mode (GoogLeNet).
+type auxForwarder interface {
+	ForwardAux(x *ops.Var) (*ops.Var, []*ops.Var)
+}
+
+// trainingLoss runs the model in training mode and returns the main logits
+// and the loss: cross-entropy of the main output plus AuxWeight times each
+// auxiliary output's cross-entropy.
+func trainingLoss(model nn.Module, x *ops.Var, y []int) (logits, loss *ops.Var) {
+	if am, ok := model.(auxForwarder); ok {
+		main, aux := am.ForwardAux(x)
+		loss = ops.CrossEntropy(main, y, ops.CrossEntropyOptions{})
+		for _, a := range aux {
+			loss = ops.Add(loss, ops.Scale(ops.CrossEntropy(a, y, ops.CrossEntropyOptions{}), AuxWeight))
+		}
+		return main, loss
+	}
+	logits = model.Forward(x)
+	return logits, ops.CrossEntropy(logits, y, ops.CrossEntropyOptions{})
+}
+
+// countCorrect counts the predictions of logits ([N, K] or per pixel
+// [N, K, H, W]) that equal their label, and adds (label, prediction) pairs
+// to the confusion matrix conf [K·K] when it is not nil.
+func countCorrect(logits *tensor.Tensor, labels []int, conf []int64) int {
 	k := logits.Dim(1)
+	hw := logits.Len() / (logits.Dim(0) * k) // 1 for classification
 	d := logits.Data()
 	c := 0
+	scores := make([]float32, k)
 	for i, y := range labels {
-		if Argmax(d[i*k:(i+1)*k]) == y {
+		n, p := i/hw, i%hw
+		for j := range scores {
+			scores[j] = d[(n*k+j)*hw+p]
+		}
+		pred := Argmax(scores)
+		if pred == y {
 			c++
+		}
+		if conf != nil {
+			conf[y*k+pred]++
 		}
 	}
 	return c
@@ -253,10 +296,16 @@ func Argmax(v []float32) int {
 	return best
 }
 
-// Evaluate returns the mean cross-entropy and the accuracy of model on ds,
-// in evaluation mode without recording gradients, normalising pixels with
-// mean and std.
-func Evaluate(model nn.Module, ds *data.Dataset, batch int, mean, std float32) (loss, acc float64) {
+// Metrics are a model's results on a data set.
+type Metrics struct {
+	Loss    float64 // mean cross-entropy per image (per pixel for segmentation)
+	Acc     float64 // fraction of correct labels (pixels for segmentation)
+	MeanIoU float64 // segmentation only: mean over classes present of intersection/union
+}
+
+// Evaluate returns the metrics of model on ds, in evaluation mode without
+// recording gradients, normalising pixels with mean and std.
+func Evaluate(model nn.Module, ds *data.Dataset, batch int, mean, std float32) Metrics {
 	defer ops.NoGrad()()
 	nn.Eval(model)
 	l := data.NewLoader(ds, data.LoaderOptions{Batch: batch, Mean: mean, Std: std})
@@ -264,6 +313,10 @@ func Evaluate(model nn.Module, ds *data.Dataset, batch int, mean, std float32) (
 	defer ep.Close()
 	var sum float64
 	correct, n := 0, 0
+	var conf []int64
+	if ds.Masks != nil {
+		conf = make([]int64, ds.NumClasses*ds.NumClasses)
+	}
 	for {
 		b, ok := ep.Next()
 		if !ok {
@@ -271,10 +324,35 @@ func Evaluate(model nn.Module, ds *data.Dataset, batch int, mean, std float32) (
 		}
 		logits := model.Forward(ops.Const(b.X))
 		sum += float64(ops.CrossEntropy(logits, b.Y, ops.CrossEntropyOptions{Reduction: ops.ReduceSum}).Value.Item())
-		correct += countCorrect(logits.Value, b.Y)
+		correct += countCorrect(logits.Value, b.Y, conf)
 		n += len(b.Y)
 	}
-	return sum / float64(max(n, 1)), float64(correct) / float64(max(n, 1))
+	m := Metrics{Loss: sum / float64(max(n, 1)), Acc: float64(correct) / float64(max(n, 1))}
+	if conf != nil {
+		m.MeanIoU = meanIoU(conf, ds.NumClasses)
+	}
+	return m
+}
+
+// meanIoU averages TP/(TP+FP+FN) over the classes that occur in the labels
+// or the predictions of the confusion matrix conf [label·k + prediction].
+func meanIoU(conf []int64, k int) float64 {
+	sum, classes := 0.0, 0
+	for c := 0; c < k; c++ {
+		tp := conf[c*k+c]
+		var fp, fn int64
+		for j := 0; j < k; j++ {
+			if j != c {
+				fn += conf[c*k+j]
+				fp += conf[j*k+c]
+			}
+		}
+		if u := tp + fp + fn; u > 0 {
+			sum += float64(tp) / float64(u)
+			classes++
+		}
+	}
+	return sum / float64(max(classes, 1))
 }
 
 // save writes the weights and the training state after epoch, each

@@ -216,3 +216,30 @@ func TestBadRunsLoseNothing(t *testing.T) {
 	}
 	expect("corrupt state", c, StateFile)
 }
+
+func TestMeanIoU(t *testing.T) {
+	// labels×predictions: class 0: tp 3, fn 1 (predicted 1), fp 0; class 1: tp 2, fp 1, fn 0.
+	conf := []int64{3, 1, 0, 2}
+	want := (3.0/4 + 2.0/3) / 2
+	if got := meanIoU(conf, 2); got < want-1e-12 || got > want+1e-12 {
+		t.Fatalf("mean IoU %v, want %v", got, want)
+	}
+	// A class that never occurs is left out of the mean.
+	if got := meanIoU([]int64{5, 0, 0, 0}, 2); got != 1 {
+		t.Fatalf("mean IoU %v, want 1", got)
+	}
+}
+
+func TestSegmentationRun(t *testing.T) {
+	trainSet, testSet := data.Segmentation(synthetic(48, 11), 200), data.Segmentation(synthetic(16, 12), 200)
+	cfg := baseConfig(t.TempDir())
+	cfg.Model, cfg.Data, cfg.Epochs, cfg.Batch = "unet_small", "mnist-seg", 2, 8
+	res, err := Fit(cfg, trainSet, testSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res[len(res)-1]
+	if r.TestMIoU <= 0 || r.TestMIoU > 1 || r.TestAcc < 0.5 || r.TrainAcc > 1 {
+		t.Fatalf("segmentation metrics %+v", r)
+	}
+}

@@ -21,7 +21,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", "train [flags]", stderr)
 	c := train.Config{Stdout: stdout, Progress: stderr}
 	fs.StringVar(&c.Model, "model", "lenet5", "model to train (see convnet models)")
-	fs.StringVar(&c.Data, "data", "mnist", "data set: mnist or fashion-mnist")
+	fs.StringVar(&c.Data, "data", "mnist", "data set: mnist, fashion-mnist, or mnist-seg / fashion-mnist-seg (per-pixel class segmentation)")
 	fs.StringVar(&c.DataDir, "data-dir", "", "directory holding the data set's IDX files (default: cache / system location)")
 	fs.IntVar(&c.Epochs, "epochs", 5, "number of epochs")
 	fs.IntVar(&c.Batch, "batch", 64, "mini-batch size")
@@ -112,15 +112,23 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 		std = v
 	}
 	t0 := time.Now()
-	loss, acc := train.Evaluate(m, testSet, *batch, float32(mean), float32(std))
+	r := train.Evaluate(m, testSet, *batch, float32(mean), float32(std))
 	secs := time.Since(t0).Seconds()
 	if *asJSON {
-		b, _ := json.Marshal(map[string]any{"model": *model, "data": *dataName, "test_loss": loss, "test_acc": acc,
-			"images": testSet.N, "seconds": secs})
+		out := map[string]any{"model": *model, "data": *dataName, "test_loss": r.Loss, "test_acc": r.Acc,
+			"images": testSet.N, "seconds": secs}
+		if testSet.Masks != nil {
+			out["test_miou"] = r.MeanIoU
+		}
+		b, _ := json.Marshal(out)
 		fmt.Fprintln(stdout, string(b))
 		return nil
 	}
-	fmt.Fprintf(stdout, "%s on %s test set (%d images): loss %.4f, accuracy %.2f%% (%.1f s)\n", *model, *dataName, testSet.N, loss, 100*acc, secs)
+	miou := ""
+	if testSet.Masks != nil {
+		miou = fmt.Sprintf(", mean IoU %.2f%%", 100*r.MeanIoU)
+	}
+	fmt.Fprintf(stdout, "%s on %s test set (%d images): loss %.4f, accuracy %.2f%%%s (%.1f s)\n", *model, *dataName, testSet.N, r.Loss, 100*r.Acc, miou, secs)
 	return nil
 }
 
