@@ -97,8 +97,8 @@ func InstanceNorm(x, scale, bias *Var, eps float64) *Var {
 	})
 	return result("instance_norm", out, func(res *Var) {
 		gd := res.Grad.Data()
-		sumG := make([]float64, planes)   // [N·C] Σ g
-		sumGX := make([]float64, planes)  // [N·C] Σ g·x̂
+		sumG := make([]float64, planes)  // [N·C] Σ g
+		sumGX := make([]float64, planes) // [N·C] Σ g·x̂
 		var gx []float32
 		if needs(x) {
 			gx = x.gradBuf().Data()
