@@ -520,11 +520,11 @@ func Unsqueeze(x *Var, axes []int) *Var {
 	return Reshape(x, outShape...)
 }
 
-// txReduce sums x over axes (all of them when axes is empty), scaled by
-// scale(count) where count is the number of elements summed into each
-// output, keeping reduced dimensions as 1 if keepdims. Sums are taken in
-// float64.
-func txReduce(op string, x *Var, axes []int, keepdims bool, mean bool) *Var {
+// txReduce sums x over axes (all of them when axes is empty), dividing by
+// the number of elements summed into each output if mean, and keeps
+// reduced dimensions as 1 if keepdims. Sums are taken in float64. name is
+// the exported name used in panics, op the name on the tape.
+func txReduce(name, op string, x *Var, axes []int, keepdims bool, mean bool) *Var {
 	shape := x.Value.Shape()
 	r := len(shape)
 	red := make([]bool, r)
@@ -533,7 +533,7 @@ func txReduce(op string, x *Var, axes []int, keepdims bool, mean bool) *Var {
 			red[d] = true
 		}
 	}
-	for _, a := range txAxes(op, axes, r, shape) {
+	for _, a := range txAxes(name, axes, r, shape) {
 		red[a] = true
 	}
 	keep := make([]int, r) // output shape with kept dimensions
@@ -595,7 +595,7 @@ func txReduce(op string, x *Var, axes []int, keepdims bool, mean bool) *Var {
 // float64. The gradient is the output gradient repeated over the reduced
 // dimensions. (The name avoids the Reduction constant ReduceSum.)
 func SumAxes(x *Var, axes []int, keepdims bool) *Var {
-	return txReduce("sum_axes", x, axes, keepdims, false)
+	return txReduce("SumAxes", "sum_axes", x, axes, keepdims, false)
 }
 
 // MeanAxes returns the mean of x over axes (ONNX ReduceMean, torch.mean
@@ -603,5 +603,5 @@ func SumAxes(x *Var, axes []int, keepdims bool) *Var {
 // SumAxes for the shapes. The gradient is the output gradient divided by
 // the number of elements averaged, repeated over the reduced dimensions.
 func MeanAxes(x *Var, axes []int, keepdims bool) *Var {
-	return txReduce("mean_axes", x, axes, keepdims, true)
+	return txReduce("MeanAxes", "mean_axes", x, axes, keepdims, true)
 }
