@@ -79,6 +79,10 @@ func Permute(dst, src []float32, shape, perm []int, add bool) {
 		return
 	}
 	inner, istr := dims[n-1], strides[n-1]
+	if n >= 2 && strides[n-2] == 1 {
+		permTiled(dst, src, dims, strides, n, total, add)
+		return
+	}
 	rows := total / inner
 	grain := max(1, permGrain/inner)
 	ParallelFor(rows, grain, func(lo, hi int) {
@@ -116,6 +120,52 @@ func Permute(dst, src []float32, shape, perm []int, add bool) {
 				}
 				base -= strides[d] * dims[d]
 				idx[d] = 0
+			}
+		}
+	})
+}
+
+// permTile is the side of the square tiles of permTiled.
+const permTile = 32
+
+// permTiled is Permute for the n merged dimensions dims (source strides
+// strides) when they are such that the last two form a plain
+// 2-d transpose: output dimension n−2 (length A) is contiguous in the
+// source and the last one (length B) has source stride strides[n−1]. For
+// each index of the leading dimensions it copies the A×B matrix in
+// permTile × permTile tiles, so the strided source reads of a tile stay in
+// the cache (NCHW ↔ NHWC is such a case: [N, HW, C] ← [N, C, HW]).
+func permTiled(dst, src []float32, dims, strides [maxPermDims]int, n, total int, add bool) {
+	a, b, bs := dims[n-2], dims[n-1], strides[n-1]
+	aTiles := (a + permTile - 1) / permTile
+	outer := total / (a * b)
+	ParallelFor(outer*aTiles, max(1, permGrain/(permTile*b)), func(lo, hi int) {
+		for u := lo; u < hi; u++ {
+			o, at := u/aTiles, u%aTiles
+			base, r := 0, o
+			for d := n - 3; d >= 0; d-- {
+				base += (r % dims[d]) * strides[d]
+				r /= dims[d]
+			}
+			a0, a1 := at*permTile, min(at*permTile+permTile, a)
+			out := dst[o*a*b : (o+1)*a*b]
+			for b0 := 0; b0 < b; b0 += permTile {
+				b1 := min(b0+permTile, b)
+				for i := a0; i < a1; i++ {
+					row := out[i*b+b0 : i*b+b1]
+					j := base + i + b0*bs
+					if add {
+						for k := range row {
+							row[k] += src[j]
+							j += bs
+						}
+					} else {
+						for k := range row {
+							row[k] = src[j]
+							j += bs
+						}
+					}
+				}
 			}
 		}
 	})
