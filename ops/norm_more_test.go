@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"convnet/internal/kernels"
 	"convnet/tensor"
 )
 
@@ -186,4 +187,25 @@ func TestSpaceToDepth(t *testing.T) {
 	txCheck(t, []int{2, 2, 4, 6}, func(x *Var) *Var { return SpaceToDepth(x, 2) })
 	exPanics(t, func() { SpaceToDepth(z, 4) }, "SpaceToDepth", "[2 3 4 6]", "divisible by 4")
 	exPanics(t, func() { SpaceToDepth(z, 0) }, "SpaceToDepth", "blocksize 0")
+}
+
+func TestOnnxOpsThreadIndependent(t *testing.T) {
+	defer kernels.SetThreads(kernels.Threads())
+	// Large enough for several chunks in every parallel loop.
+	run := func(threads int) []*tensor.Tensor {
+		kernels.SetThreads(threads)
+		x := Param(tensor.Randn(tensor.NewRNG(21), 0, 1, 4, 16, 40, 40))
+		s := Param(tensor.Rand(tensor.NewRNG(22), 0.5, 1.5, 16))
+		z := Add(InstanceNorm(x, s, nil, 1e-5), Transpose(Transpose(x, []int{0, 2, 3, 1}), []int{0, 3, 1, 2}))
+		p := Pad(z, []int{0, 0, 2, 1, 0, 0, 0, 3}, PadReflect, 0)
+		out := Mul(p, Pad(z, []int{0, 0, 2, 1, 0, 0, 0, 3}, PadConstant, 0.5))
+		out.BackwardWith(tensor.Randn(tensor.NewRNG(23), 0, 1, out.Shape()...))
+		return []*tensor.Tensor{out.Value, x.Grad, s.Grad}
+	}
+	one, four := run(1), run(4)
+	for i := range one {
+		if d := tensor.MaxAbsDiff(one[i], four[i]); d != 0 {
+			t.Errorf("tensor %d differs by %g between 1 and 4 threads", i, d)
+		}
+	}
 }

@@ -120,25 +120,51 @@ func txIndexMap(op string, x *Var, xShape []int, maps [][]int, fill float32, out
 			return
 		}
 		g, gx := res.Grad.Data(), x.gradBuf().Data()
-		// Sequential: several outputs may read one input (Pad's reflect
-		// and edge modes, Tile, Expand, Gather's repeated indices).
-		for r := 0; r < rows; r++ {
-			base := rowBase(r)
-			if base < 0 {
-				continue
-			}
-			grow := g[r*inner : (r+1)*inner]
-			for _, run := range runs {
-				if run.i < 0 {
+		scatter := func(lo, hi int) {
+			for r := lo; r < hi; r++ {
+				base := rowBase(r)
+				if base < 0 {
 					continue
 				}
-				dst := gx[base+run.i : base+run.i+run.n]
-				for i, v := range grow[run.o : run.o+run.n] {
-					dst[i] += v
+				grow := g[r*inner : (r+1)*inner]
+				for _, run := range runs {
+					if run.i < 0 {
+						continue
+					}
+					dst := gx[base+run.i : base+run.i+run.n]
+					for i, v := range grow[run.o : run.o+run.n] {
+						dst[i] += v
+					}
 				}
 			}
 		}
+		// Rows may run in parallel only if no two outputs read the same
+		// input; Pad's reflect and edge modes, Tile, Expand and repeated
+		// Gather indices do, and run sequentially.
+		if txInjective(maps, xShape) {
+			kernels.ParallelFor(rows, max(1, txRowsGrain/inner), scatter)
+		} else {
+			scatter(0, rows)
+		}
 	}, x)
+}
+
+// txInjective reports whether no index appears twice in any of maps
+// (fill entries aside), so that distinct outputs read distinct inputs.
+func txInjective(maps [][]int, xShape []int) bool {
+	for d, m := range maps {
+		seen := make([]bool, xShape[d])
+		for _, i := range m {
+			if i < 0 {
+				continue
+			}
+			if seen[i] {
+				return false
+			}
+			seen[i] = true
+		}
+	}
+	return true
 }
 
 // txIdentity returns the map [0, 1, …, n−1].

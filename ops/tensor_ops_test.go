@@ -396,3 +396,22 @@ func TestSumMeanAxes(t *testing.T) {
 	exPanics(t, func() { SumAxes(x, []int{2}, false) }, "SumAxes", "axis 2", "[2 3]")
 	exPanics(t, func() { MeanAxes(x, []int{1, -1}, false) }, "MeanAxes", "repeated", "[2 3]")
 }
+
+// BenchmarkPad measures forward and backward of a reflect and a constant
+// pad of 1 around H and W of [8, 64, 56, 56].
+func BenchmarkPad(b *testing.B) {
+	x := Param(tensor.Rand(tensor.NewRNG(1), -1, 1, 8, 64, 56, 56))
+	for _, mode := range []string{PadConstant, PadReflect} {
+		b.Run(mode, func(b *testing.B) {
+			b.SetBytes(int64(4 * x.Value.Len()))
+			var g *tensor.Tensor
+			for b.Loop() {
+				y := Pad(x, []int{0, 0, 1, 1, 0, 0, 1, 1}, mode, 0)
+				if g == nil {
+					g = tensor.Full(1, y.Shape()...)
+				}
+				y.BackwardWith(g)
+			}
+		})
+	}
+}
