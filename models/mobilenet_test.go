@@ -39,6 +39,11 @@ func TestMobileNetV1Table(t *testing.T) {
 	}
 }
 
+// TestZooBTrainsMobileNetV2 uses 64×64 inputs: at 32×32 the last stages are
+// 1×1, so training-mode BN sees two values per channel, whose normalised
+// outputs are ±1 with a gradient that is zero in exact arithmetic and
+// rounding noise times γ/σ in practice. PyTorch's own gradients then reach
+// 1e8 (torchvision mobilenet_v2, seed 0) and SGD diverges for some seeds.
 func TestZooBTrainsMobileNetV2(t *testing.T) {
-	zoobTrain(t, "mobilenet_v2", [3]int{3, 32, 32}, 0.05, 20)
+	zoobTrain(t, "mobilenet_v2", [3]int{3, 64, 64}, 0.01, 20)
 }

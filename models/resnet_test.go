@@ -240,9 +240,11 @@ func TestZooBForwardMatchesTorchvision(t *testing.T) {
 	}
 }
 
-// zoobTrain checks one model: after forward and backward on a fixed batch
-// every parameter has a finite gradient, and SGD on that batch brings the
-// loss to half its first value within steps steps.
+// zoobTrain checks one model in training mode: after forward and backward
+// on a fixed batch of two every parameter has a finite gradient, and SGD
+// (momentum 0.9) on that batch brings the loss below half its first value
+// and below 0.5 (the batch is fitted, not merely the logits shrunk) within
+// steps steps.
 func zoobTrain(t *testing.T, name string, in [3]int, lr float64, steps int) {
 	t.Helper()
 	g := tensor.NewRNG(7)
@@ -275,20 +277,20 @@ func zoobTrain(t *testing.T, name string, in [3]int, lr float64, steps int) {
 		if math.IsNaN(float64(l)) {
 			t.Fatalf("step %d: loss NaN", step)
 		}
-		if l < first/2 {
+		if l < first/2 && l < 0.5 {
 			t.Logf("%s %v: loss %.4g → %.4g at step %d (%v)", name, in, first, l, step, time.Since(start))
 			return
 		}
 		opt.Step()
 	}
-	t.Errorf("%s: loss did not halve from %.4g in %d steps", name, first, steps)
+	t.Errorf("%s: loss did not fall below min(%.4g/2, 0.5) in %d steps", name, first, steps)
 }
 
 func TestZooBTrainsCIFAR(t *testing.T) {
 	t.Run("resnet20", func(t *testing.T) { zoobTrain(t, "resnet20", [3]int{3, 32, 32}, 0.05, 20) })
 	t.Run("resnet20_proj", func(t *testing.T) { zoobTrain(t, "resnet20_proj", [3]int{3, 32, 32}, 0.05, 20) })
 	t.Run("plain20", func(t *testing.T) { zoobTrain(t, "plain20", [3]int{3, 32, 32}, 0.05, 20) })
-	t.Run("se_resnet50", func(t *testing.T) { zoobTrain(t, "se_resnet50", [3]int{3, 32, 32}, 0.05, 20) })
+	t.Run("se_resnet50", func(t *testing.T) { zoobTrain(t, "se_resnet50", [3]int{3, 32, 32}, 0.01, 20) })
 }
 
 // TestZooBMNISTSized runs every CIFAR net and the small ImageNet nets on
