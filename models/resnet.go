@@ -14,14 +14,18 @@ import (
 // including parameter names, plus Wide ResNet-50-2 (Zagoruyko & Komodakis,
 // arXiv:1605.07146) and SE-ResNet-50 (Hu et al., arXiv:1709.01507).
 //
-//	layer    output    18        34        50              101             152
+//	layer    output    basic block (18, 34)   bottleneck (50, 101, 152)    blocks 18/34/50/101/152
 //	conv1    112×112   7×7, 64, stride 2
 //	         56×56     3×3 max pool, stride 2
-//	layer1   56×56     [3×3,64]  ×2  ×3    [1×1,64 3×3,64 1×1,256]   ×3  ×3  ×3
-//	layer2   28×28     [3×3,128] ×2  ×4    [1×1,128 3×3,128 1×1,512] ×4  ×4  ×8
-//	layer3   14×14     [3×3,256] ×2  ×6    [1×1,256 3×3,256 1×1,1024] ×6 ×23 ×36
-//	layer4   7×7       [3×3,512] ×2  ×3    [1×1,512 3×3,512 1×1,2048] ×3 ×3  ×3
+//	layer1   56×56     [3×3, 64;  3×3, 64]    [1×1, 64;  3×3, 64;  1×1, 256]    2/3/3/3/3
+//	layer2   28×28     [3×3, 128; 3×3, 128]   [1×1, 128; 3×3, 128; 1×1, 512]    2/4/4/4/8
+//	layer3   14×14     [3×3, 256; 3×3, 256]   [1×1, 256; 3×3, 256; 1×1, 1024]   2/6/6/23/36
+//	layer4   7×7       [3×3, 512; 3×3, 512]   [1×1, 512; 3×3, 512; 1×1, 2048]   2/3/3/3/3
 //	         1×1       global average pool, fc
+//
+// The first block of layer2 … layer4 has stride 2 (on its 3×3 conv) and a
+// projection shortcut; Wide ResNet-50-2 doubles the bottleneck widths
+// (width_per_group 128).
 var resnetTable = []struct {
 	name       string
 	bottleneck bool
