@@ -64,7 +64,8 @@ func Lookup(name string) (Spec, error) {
 }
 
 // New builds the named model with weights initialised from g. Zero fields of
-// o take the model's defaults.
+// o take the model's defaults. A nil g skips the random initialisation (the
+// weights stay zero), which is enough to count parameters or trace shapes.
 func New(name string, g *tensor.RNG, o Options) (nn.Module, error) {
 	s, err := Lookup(name)
 	if err != nil {

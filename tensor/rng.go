@@ -50,8 +50,14 @@ func (g *RNG) IntN(n int) int { return g.r.IntN(n) }
 func (g *RNG) Perm(n int) []int { return g.r.Perm(n) }
 
 // Split returns a new generator seeded from this one, for a consumer (such as
-// a data loader) that needs an independent but reproducible stream.
-func (g *RNG) Split() *RNG { return NewRNG(g.Uint64()) }
+// a data loader) that needs an independent but reproducible stream. Split of
+// a nil generator is nil.
+func (g *RNG) Split() *RNG {
+	if g == nil {
+		return nil
+	}
+	return NewRNG(g.Uint64())
+}
 
 // Rand returns a tensor of the given shape with values uniform in [lo, hi).
 func Rand(g *RNG, lo, hi float32, shape ...int) *Tensor {
@@ -68,8 +74,12 @@ func Randn(g *RNG, mean, std float32, shape ...int) *Tensor {
 	return t
 }
 
-// FillUniform overwrites t with values uniform in [lo, hi).
+// FillUniform overwrites t with values uniform in [lo, hi). A nil g leaves
+// t unchanged (used to build models cheaply when only their shapes matter).
 func (t *Tensor) FillUniform(g *RNG, lo, hi float32) {
+	if g == nil {
+		return
+	}
 	w := float64(hi) - float64(lo)
 	for i := range t.data {
 		t.data[i] = float32(float64(lo) + w*g.Float64())
@@ -77,16 +87,23 @@ func (t *Tensor) FillUniform(g *RNG, lo, hi float32) {
 }
 
 // FillNormal overwrites t with normal values of the given mean and standard
-// deviation.
+// deviation. A nil g leaves t unchanged.
 func (t *Tensor) FillNormal(g *RNG, mean, std float32) {
+	if g == nil {
+		return
+	}
 	for i := range t.data {
 		t.data[i] = float32(float64(mean) + float64(std)*g.NormFloat64())
 	}
 }
 
 // FillTruncNormal overwrites t with normal values of the given mean and
-// standard deviation, redrawn until they fall within [lo, hi].
+// standard deviation, redrawn until they fall within [lo, hi]. A nil g
+// leaves t unchanged.
 func (t *Tensor) FillTruncNormal(g *RNG, mean, std, lo, hi float32) {
+	if g == nil {
+		return
+	}
 	for i := range t.data {
 		for {
 			v := float64(mean) + float64(std)*g.NormFloat64()

@@ -9,7 +9,6 @@ import (
 
 	"convnet/models"
 	"convnet/nn"
-	"convnet/tensor"
 )
 
 func init() {
@@ -83,7 +82,7 @@ func cmdSummary(args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	m, err := models.New(name, tensor.NewRNG(0), models.Options{NumClasses: *classes, InChannels: in[0]})
+	m, err := models.New(name, nil, models.Options{NumClasses: *classes, InChannels: in[0]})
 	if err != nil {
 		return err
 	}

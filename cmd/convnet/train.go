@@ -137,10 +137,14 @@ func cmdModels(args []string, stdout, stderr io.Writer) error {
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	fmt.Fprintf(stdout, "%-22s %12s  %-11s  %s\n", "model", "params", "input", "paper")
 	for _, n := range models.Names() {
 		s, _ := models.Lookup(n)
-		m, _ := models.New(n, tensor.NewRNG(0), models.Options{})
-		fmt.Fprintf(stdout, "%-14s %10d params  input %dx%dx%d  %s\n", n, nn.NumParams(m), s.Input[0], s.Input[1], s.Input[2], s.Paper)
+		m, err := models.New(n, nil, models.Options{})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%-22s %12s  %-11s  %s\n", n, group(int64(nn.NumParams(m))), fmt.Sprintf("%dx%dx%d", s.Input[0], s.Input[1], s.Input[2]), s.Paper)
 	}
 	return nil
 }
