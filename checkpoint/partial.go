@@ -29,19 +29,28 @@ func (r LoadReport) String() string {
 	var parts []string
 	parts = append(parts, fmt.Sprintf("loaded %d tensors", len(r.Loaded)))
 	if len(r.Missing) > 0 {
-		parts = append(parts, fmt.Sprintf("%d missing from the file (%s)", len(r.Missing), strings.Join(r.Missing, ", ")))
+		parts = append(parts, fmt.Sprintf("%d missing from the file (%s)", len(r.Missing), firstFew(r.Missing)))
 	}
 	if len(r.Mismatched) > 0 {
 		var ms []string
 		for _, m := range r.Mismatched {
 			ms = append(ms, fmt.Sprintf("%s: model %v, file %v", m.Name, m.Model, m.File))
 		}
-		parts = append(parts, fmt.Sprintf("%d with other shapes (%s)", len(r.Mismatched), strings.Join(ms, "; ")))
+		parts = append(parts, fmt.Sprintf("%d with other shapes (%s)", len(r.Mismatched), firstFew(ms)))
 	}
 	if len(r.Unexpected) > 0 {
-		parts = append(parts, fmt.Sprintf("%d not in the model (%s)", len(r.Unexpected), strings.Join(r.Unexpected, ", ")))
+		parts = append(parts, fmt.Sprintf("%d not in the model (%s)", len(r.Unexpected), firstFew(r.Unexpected)))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// firstFew joins up to eight names and says how many more there are.
+func firstFew(names []string) string {
+	const show = 8
+	if len(names) <= show {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:show], ", ") + fmt.Sprintf(", … %d more", len(names)-show)
 }
 
 // LoadMatching copies from the file at path every tensor whose name and

@@ -245,7 +245,13 @@ func LoadInto(path string, dst map[string]*tensor.Tensor) error {
 
 // matchStateDict checks that shapes has exactly the keys of dst with the
 // same shapes.
+// A shape mismatch is reported first: it is the most specific problem.
 func matchStateDict(dst map[string]*tensor.Tensor, shapes map[string][]int) error {
+	for _, name := range slices.Sorted(maps.Keys(dst)) {
+		if got, ok := shapes[name]; ok && !tensor.ShapeEqual(dst[name].Shape(), got) {
+			return fmt.Errorf("%q: model expects %v, file has %v", name, dst[name].Shape(), got)
+		}
+	}
 	var missing, extra []string
 	for name := range dst {
 		if _, ok := shapes[name]; !ok {
@@ -266,11 +272,6 @@ func matchStateDict(dst map[string]*tensor.Tensor, shapes map[string][]int) erro
 		slices.Sort(extra)
 		return fmt.Errorf("file has unexpected tensor %q, not in the model (%d unexpected)",
 			extra[0], len(extra))
-	}
-	for _, name := range slices.Sorted(maps.Keys(dst)) {
-		if want, got := dst[name].Shape(), shapes[name]; !tensor.ShapeEqual(want, got) {
-			return fmt.Errorf("%q: model expects %v, file has %v", name, want, got)
-		}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"convnet/checkpoint"
 	"convnet/data"
 	"convnet/tensor"
 )
@@ -142,4 +143,27 @@ func TestTrainThenEval(t *testing.T) {
 	}
 	// Training again into the same directory without --resume refuses.
 	expectError(t, []string{"--resume"}, "train", "--data-dir", dataDir, "--out", out, "--epochs", "1")
+}
+
+func TestEvalStrictAndNonStrictLoads(t *testing.T) {
+	dataDir, out := tinyMNIST(t), filepath.Join(t.TempDir(), "run")
+	if code, _, stderr := runCLI("train", "--data-dir", dataDir, "--out", out, "--epochs", "1", "--batch", "32"); code != 0 {
+		t.Fatalf("train: %s", stderr)
+	}
+	// The same weights with a 5-class head and an extra tensor.
+	sd, meta, err := checkpoint.Load(filepath.Join(out, "model.safetensors"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd["fc3.weight"], sd["extra.weight"] = tensor.New(5, 84), tensor.New(2)
+	w := filepath.Join(t.TempDir(), "odd.safetensors")
+	if err := checkpoint.Save(w, sd, meta); err != nil {
+		t.Fatal(err)
+	}
+	expectError(t, []string{"fc3.weight", "[10 84]", "[5 84]"}, "eval", "--weights", w, "--data-dir", dataDir)
+	code, stdout, stderr := runCLI("eval", "--weights", w, "--data-dir", dataDir, "--strict=false")
+	if code != 0 || !strings.Contains(stderr, "loaded 9 tensors") || !strings.Contains(stderr, "fc3.weight: model [10 84], file [5 84]") ||
+		!strings.Contains(stderr, "not in the model (extra.weight)") || !strings.Contains(stdout, "accuracy") {
+		t.Fatalf("non-strict eval: exit %d, stderr %q, stdout %q", code, stderr, stdout)
+	}
 }

@@ -70,6 +70,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	batch := fs.Int("batch", 1000, "evaluation batch size")
 	threads := fs.Int("threads", 0, "worker threads (0: all cores)")
 	asJSON := fs.Bool("json", false, "print a JSON object")
+	strict := fs.Bool("strict", true, "require the weights to match the model exactly; with --strict=false load what matches and list the rest")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -101,7 +102,7 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := checkpoint.LoadInto(*weights, nn.StateDict(m)); err != nil {
+	if err := loadWeights(*weights, m, *strict, stderr); err != nil {
 		return err
 	}
 	mean, std := trainSet.Mean(), trainSet.Std()
@@ -129,6 +130,21 @@ func cmdEval(args []string, stdout, stderr io.Writer) error {
 		miou = fmt.Sprintf(", mean IoU %.2f%%", 100*r.MeanIoU)
 	}
 	fmt.Fprintf(stdout, "%s on %s test set (%d images): loss %.4f, accuracy %.2f%%%s (%.1f s)\n", *model, *dataName, testSet.N, r.Loss, 100*r.Acc, miou, secs)
+	return nil
+}
+
+// loadWeights loads a safetensors state dict into m: exactly (every name
+// and shape must match) or, when not strict, whatever matches, listing the
+// rest on stderr.
+func loadWeights(path string, m nn.Module, strict bool, stderr io.Writer) error {
+	if strict {
+		return checkpoint.LoadInto(path, nn.StateDict(m))
+	}
+	r, err := checkpoint.LoadMatching(path, nn.StateDict(m))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%s: %s\n", path, r)
 	return nil
 }
 
