@@ -26,6 +26,7 @@ type windowAttrs struct {
 	kernel, strides, dilation []int64
 	pads                      []int64
 	ceil                      bool
+	includePad                bool // AveragePool's count_include_pad
 }
 
 // readWindow reads the window attributes of n. Pooling has no dilations
@@ -55,6 +56,59 @@ type geom2 struct {
 	k, s, d [2]int
 	pad     [4]int
 	out     [2]int
+	ceil    bool // pooling: round the output size up (PyTorch's ceil_mode)
+}
+
+// poolGeometry finishes geometry for pooling, whose ops pad both sides
+// alike. ONNX's output size, ⌊(in + begin + end − d·(k−1) − 1)/s⌋ + 1 (⌈⌉
+// with ceil_mode, dropping a last window that starts in the end padding),
+// is matched by symmetric padding begin with ceil_mode on or off when the
+// end padding is larger: windows that hang past the input are clipped,
+// which for max pooling (−Inf padding) and for average pooling that does
+// not count padding is the same as padding. Other asymmetric pads are
+// unsupported.
+func (w *windowAttrs) poolGeometry(n *node, g *geom2, in, p, k []int) (*geom2, error) {
+	want := [2]int{-1, -1}
+	for i := range 2 {
+		if in[i] < 0 || g.pad[i] < 0 {
+			continue
+		}
+		if 2*g.pad[i] > g.k[i] {
+			return nil, n.unsupported("attribute pads", "padding %v is more than half the kernel %v", p, k)
+		}
+		num := in[i] + g.pad[i] + g.pad[i+2] - g.d[i]*(g.k[i]-1) - 1
+		if num < 0 {
+			return nil, n.errorf("input of spatial size %v is too small for kernel %v (pads %v)", in, k, p)
+		}
+		if w.ceil {
+			want[i] = (num+g.s[i]-1)/g.s[i] + 1
+			if (want[i]-1)*g.s[i] >= in[i]+g.pad[i] {
+				want[i]--
+			}
+		} else {
+			want[i] = num/g.s[i] + 1
+		}
+	}
+	asym := g.pad[0] != g.pad[2] || g.pad[1] != g.pad[3]
+	for _, ceil := range []bool{w.ceil, !w.ceil} {
+		ok := true
+		for i := range 2 {
+			if want[i] < 0 {
+				g.out[i] = -1
+				continue
+			}
+			g.out[i] = ops.PoolOutputSize(in[i], g.k[i], g.s[i], g.pad[i], g.d[i], ceil)
+			ok = ok && g.out[i] == want[i] && g.pad[i+2] >= g.pad[i]
+		}
+		if ok {
+			g.ceil = ceil
+			return g, nil
+		}
+		if !asym || (n.op() == "AveragePool" && w.includePad) {
+			break
+		}
+	}
+	return nil, n.unsupported("attribute pads", "pooling padding %v cannot be expressed with symmetric padding", p)
 }
 
 // geometry resolves w for the spatial input size in (1 or 2 entries, -1
@@ -138,22 +192,16 @@ func (w *windowAttrs) geometry(n *node, in, k []int, pool bool) (*geom2, error) 
 		g.k, g.s, g.d = [2]int{k[0], k[1]}, [2]int{s[0], s[1]}, [2]int{d[0], d[1]}
 		g.pad = [4]int{p[0], p[1], p[2], p[3]}
 	}
+	g.ceil = w.ceil
+	if pool {
+		return w.poolGeometry(n, g, in, p, k)
+	}
 	for i := range 2 {
 		if in[i] < 0 || g.pad[i] < 0 {
 			g.out[i] = -1
 			continue
 		}
-		if pool {
-			if g.pad[i] != g.pad[i+2] {
-				return nil, n.unsupported("attribute pads", "asymmetric pooling padding %v (ops pads both sides alike)", w.pads)
-			}
-			if 2*g.pad[i] > g.k[i] {
-				return nil, n.unsupported("attribute pads", "padding %v is more than half the kernel %v", p, k)
-			}
-			g.out[i] = ops.PoolOutputSize(in[i], g.k[i], g.s[i], g.pad[i], g.d[i], w.ceil)
-		} else {
-			g.out[i] = ops.ConvOutputSize(in[i], g.k[i], g.s[i], g.pad[i], g.pad[i+2], g.d[i])
-		}
+		g.out[i] = ops.ConvOutputSize(in[i], g.k[i], g.s[i], g.pad[i], g.pad[i+2], g.d[i])
 		if g.out[i] < 1 {
 			return nil, n.errorf("input of spatial size %v is too small for kernel %v (strides %v, pads %v, dilations %v)", in, k, s, p, d)
 		}
@@ -282,6 +330,7 @@ func buildPool(isMax bool) builder {
 			}
 		} else {
 			includePad = n.int("count_include_pad", 0) != 0
+			w.includePad = includePad
 			for _, d := range w.dilation {
 				if d != 1 {
 					return nil, n.unsupported("attribute dilations", "average pooling with dilation %v", w.dilation)
@@ -330,7 +379,7 @@ func buildPool(isMax bool) builder {
 				return nil, err
 			}
 			o := ops.Pool2dOptions{Kernel: g.k, Stride: g.s, Padding: [2]int{g.pad[0], g.pad[1]},
-				Dilation: g.d, CeilMode: w.ceil, CountIncludePad: includePad}
+				Dilation: g.d, CeilMode: g.ceil, CountIncludePad: includePad}
 			var y *ops.Var
 			if isMax {
 				y = ops.MaxPool2d(as4d(in[0].v), o)

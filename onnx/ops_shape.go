@@ -603,8 +603,10 @@ func buildConstant(n *node) (*kernel, error) {
 		return nil, n.err
 	}
 	return &kernel{
-		infer: func([]*info) ([]*info, error) { return []*info{{shape: v.shape(), ranked: true, dtype: v.dtype, val: v}}, nil },
-		run:   func([]*value) ([]*value, error) { return []*value{v}, nil },
+		infer: func([]*info) ([]*info, error) {
+			return []*info{{shape: v.shape(), ranked: true, dtype: v.dtype, val: v}}, nil
+		},
+		run: func([]*value) ([]*value, error) { return []*value{v}, nil },
 	}, nil
 }
 
