@@ -12,7 +12,16 @@
 // their names (Model.StateDict).
 //
 // Each ONNX operator is one small mapping function registered in the table
-// opTable (files ops_*.go); Supported lists them. An operator or attribute
+// opTable (files ops_*.go); Supported lists them: Abs, Add, AveragePool,
+// BatchNormalization, Cast, Clip, Concat, Constant, ConstantOfShape, Conv,
+// Div, Dropout, Flatten, Gather, Gemm, GlobalAveragePool, HardSigmoid,
+// HardSwish, Identity, LeakyRelu, LogSoftmax, MatMul, MaxPool, Mul, Neg,
+// Relu, Reshape, Shape, Sigmoid, Softmax, Squeeze, Sub, Sum, Tanh, Tile and
+// Unsqueeze, in 1-D and 2-D forms. Left for when package ops has them:
+// PRelu, Elu, Selu, Softplus, Softsign, Exp, Sqrt, Pow, Max, Min, Split,
+// Slice, Transpose, Pad, ReduceMean, ReduceSum, InstanceNormalization,
+// GlobalMaxPool, LRN, DepthToSpace, ConvTranspose, Resize/Upsample and
+// every 3-D convolution or pooling. An operator or attribute
 // value that has no exact mapping is an *UnsupportedError naming the node,
 // the operator and the attribute, never a silently different result.
 package onnx
@@ -23,7 +32,9 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"google.golang.org/protobuf/proto"
 
@@ -70,12 +81,23 @@ type UnsupportedError struct {
 }
 
 func (e *UnsupportedError) Error() string {
-	s := fmt.Sprintf("node %s: unsupported operator %s", e.Node, e.Op)
+	s := fmt.Sprintf("node %s: unsupported operator %s", e.Node, printable(e.Op))
 	if e.Attr != "" {
-		s = fmt.Sprintf("node %s (%s): unsupported %s", e.Node, e.Op, e.Attr)
+		s = fmt.Sprintf("node %s (%s): unsupported %s", e.Node, printable(e.Op), printable(e.Attr))
 	}
 	if e.Why != "" {
 		s += ": " + e.Why
+	}
+	return s
+}
+
+// printable returns s, or s quoted if it holds characters (such as a
+// newline) that would garble a one-line message.
+func printable(s string) string {
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
 	}
 	return s
 }
@@ -173,7 +195,7 @@ func (n *node) op() string { return n.proto.GetOpType() }
 
 // errorf returns an error naming the node and its operator.
 func (n *node) errorf(format string, a ...any) error {
-	return fmt.Errorf("node %s (%s): %s", n.id, n.op(), fmt.Sprintf(format, a...))
+	return fmt.Errorf("node %s (%s): %s", n.id, printable(n.op()), fmt.Sprintf(format, a...))
 }
 
 // unsupported returns an *UnsupportedError for attribute (or input) attr.

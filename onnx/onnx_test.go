@@ -94,11 +94,6 @@ var expectedUnsupported = map[string]string{
 	"light/light_bvlc_alexnet":                            "LRN",
 	"light/light_inception_v1":                            "LRN",
 	"light/light_zfnet512":                                "LRN",
-	// Neither in the list nor being added: Abs (Softsign's export)
-	// and Tile (repeat).
-	"pytorch-converted/test_Softsign":                    "Abs",
-	"pytorch-operator/test_operator_repeat":              "Tile",
-	"pytorch-operator/test_operator_repeat_dim_overflow": "Tile",
 }
 
 // TestBackend runs ONNX's backend tests (pytorch-converted,

@@ -17,6 +17,7 @@ func init() {
 	register("Tanh", unaryOp(ops.Tanh))
 	register("HardSwish", unaryOp(ops.HardSwish))
 	register("Neg", unaryOp(func(x *ops.Var) *ops.Var { return ops.Scale(x, -1) }))
+	register("Abs", unaryOp(abs))
 	register("LeakyRelu", buildLeakyRelu)
 	register("HardSigmoid", buildHardSigmoid)
 	register("Clip", buildClip)
@@ -53,6 +54,10 @@ func unaryOp(f func(*ops.Var) *ops.Var) builder {
 		return unaryKernel(f), nil
 	}
 }
+
+// abs returns |x| as relu(x) + relu(−x), which is exact: one of the two
+// terms is zero.
+func abs(x *ops.Var) *ops.Var { return ops.Add(ops.ReLU(x), ops.ReLU(ops.Scale(x, -1))) }
 
 // buildLeakyRelu maps LeakyRelu(alpha = 0.01) onto ops.LeakyReLU.
 func buildLeakyRelu(n *node) (*kernel, error) {

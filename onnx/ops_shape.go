@@ -25,6 +25,77 @@ func init() {
 	register("Cast", buildCast)
 	register("Constant", buildConstant)
 	register("ConstantOfShape", buildConstantOfShape)
+	register("Tile", buildTile)
+}
+
+// buildTile maps Tile (the repeats input, INT64 [rank]) onto ops.Concat of
+// copies along each axis in turn. The result is a float tensor.
+func buildTile(n *node) (*kernel, error) {
+	if err := n.wantIO(2, 2, 1); err != nil {
+		return nil, err
+	}
+	target := func(s []int, reps []int64) ([]int, error) {
+		if len(reps) != len(s) {
+			return nil, fmt.Errorf("repeats %v for an input of rank %d", reps, len(s))
+		}
+		out := make([]int, len(s))
+		total := int64(1)
+		for i, r := range reps {
+			if r < 0 || r > MaxElements {
+				return nil, fmt.Errorf("repeats %v out of range", reps)
+			}
+			out[i] = s[i] * int(r)
+			if s[i] >= 0 {
+				total *= max(int64(out[i]), 1)
+				if total > MaxElements {
+					return nil, fmt.Errorf("tiling %s by %v gives more than %d elements", shapeString(s), reps, MaxElements)
+				}
+			} else {
+				out[i] = -1
+			}
+		}
+		return out, nil
+	}
+	return &kernel{
+		infer: func(in []*info) ([]*info, error) {
+			reps, ok := constInts(in[1])
+			if !ok || !in[0].ranked {
+				return []*info{unranked(Float)}, nil
+			}
+			out, err := target(in[0].shape, reps)
+			if err != nil {
+				return nil, err
+			}
+			return []*info{shaped(Float, out...)}, nil
+		},
+		run: func(in []*value) ([]*value, error) {
+			reps, err := intsInput("repeats", in[1])
+			if err != nil {
+				return nil, err
+			}
+			if _, err := target(in[0].shape(), reps); err != nil {
+				return nil, err
+			}
+			y := in[0].v
+			for ax, r := range reps {
+				if r == 1 {
+					continue
+				}
+				copies := make([]*ops.Var, r)
+				for i := range copies {
+					copies[i] = y
+				}
+				if r == 0 {
+					s := append([]int(nil), y.Value.Shape()...)
+					s[ax] = 0
+					y = ops.Const(tensor.New(s...))
+					continue
+				}
+				y = ops.Concat(ax, copies...)
+			}
+			return []*value{{v: y, dtype: Float}}, nil
+		},
+	}, nil
 }
 
 // buildConcat maps Concat(axis) onto ops.Concat.
