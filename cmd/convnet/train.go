@@ -26,7 +26,7 @@ func cmdTrain(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&c.Epochs, "epochs", 5, "number of epochs")
 	fs.IntVar(&c.Batch, "batch", 64, "mini-batch size")
 	fs.StringVar(&c.Opt, "opt", "sgd", "optimizer: sgd, adam or adamw")
-	fs.Float64Var(&c.LR, "lr", 0.05, "base learning rate")
+	fs.Float64Var(&c.LR, "lr", 0.02, "base learning rate")
 	fs.Float64Var(&c.Momentum, "momentum", 0.9, "SGD momentum")
 	fs.BoolVar(&c.Nesterov, "nesterov", false, "SGD with Nesterov momentum")
 	fs.Float64Var(&c.WD, "wd", 0, "weight decay")
