@@ -1,5 +1,8 @@
 module convnet
 
-go 1.26
+go 1.26.0
 
-require google.golang.org/protobuf v1.36.12
+require (
+	golang.org/x/sys v0.50.0
+	google.golang.org/protobuf v1.36.12
+)

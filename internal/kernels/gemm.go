@@ -12,16 +12,19 @@ import (
 //	for jc in steps of gemmNC over the columns of C      (B block in L3)
 //	  for pc in steps of gemmKC over k                   pack B[pc, jc] (kc×nc)
 //	    for ic in steps of gemmMC over the rows of C     pack A[ic, pc] (mc×kc, in L2)
-//	      for jr in steps of gemmNR                      (B micro-panel in L1)
-//	        for ir in steps of gemmMR                    micro-kernel
+//	      for jr in steps of nr                          (B micro-panel in L1)
+//	        for ir in steps of mr                        micro-kernel
+//
+// where mr×nr is the register tile of the micro-kernel in use (gemmActive)
+// and its mc, a multiple of mr near gemmMC, replaces gemmMC.
 //
 // gemmKC alone decides the order in which each C element's sum is formed (a
 // partial sum per KC block, blocks added in increasing k), and it does not
 // depend on the thread count.
 const (
 	gemmKC = 256  // depth of a packed panel
-	gemmMC = 128  // rows of a packed A block; a multiple of gemmMR
-	gemmNC = 2048 // columns of a packed B block; a multiple of gemmNR
+	gemmMC = 128  // rows of a packed A block, rounded down to a multiple of mr
+	gemmNC = 2048 // columns of a packed B block; a multiple of every nr
 )
 
 // Size thresholds, in multiply-adds (m·n·k).
@@ -38,7 +41,7 @@ const (
 // pooled, so a steady stream of calls does not allocate.
 type gemmWorkspace struct {
 	a, b []float32
-	tile [gemmMR * gemmNR]float32 // staging for edge tiles of C
+	tile [gemmTileMax]float32 // staging for edge tiles of C
 }
 
 var gemmPool = sync.Pool{New: func() any { return new(gemmWorkspace) }}
@@ -84,7 +87,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	work := m * n * k
 	t := Threads()
 	if t <= 1 || work < 2*gemmParallelMin {
-		sgemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		sgemmBlocked(gemmActive, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	sgemmParallel(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -96,28 +99,30 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // which block it is in. (It is a function of its own so that the closures'
 // captured arguments do not move Sgemm's serial path onto the heap.)
 func sgemmParallel(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	tilesM := (m + gemmMR - 1) / gemmMR
-	tilesN := (n + gemmNR - 1) / gemmNR
+	kern := gemmActive
+	mr, nr := kern.mr, kern.nr
+	tilesM := (m + mr - 1) / mr
+	tilesN := (n + nr - 1) / nr
 	if tilesN >= tilesM {
-		grain := max(1, gemmParallelMin/(m*k*gemmNR))
+		grain := max(1, gemmParallelMin/(m*k*nr))
 		ParallelFor(tilesN, grain, func(lo, hi int) {
-			j0, j1 := lo*gemmNR, min(hi*gemmNR, n)
+			j0, j1 := lo*nr, min(hi*nr, n)
 			bo := j0
 			if transB {
 				bo = j0 * ldb
 			}
-			sgemmBlocked(transA, transB, m, j1-j0, k, alpha, a, lda, b[bo:], ldb, beta, c[j0:], ldc)
+			sgemmBlocked(kern, transA, transB, m, j1-j0, k, alpha, a, lda, b[bo:], ldb, beta, c[j0:], ldc)
 		})
 		return
 	}
-	grain := max(1, gemmParallelMin/(n*k*gemmMR))
+	grain := max(1, gemmParallelMin/(n*k*mr))
 	ParallelFor(tilesM, grain, func(lo, hi int) {
-		i0, i1 := lo*gemmMR, min(hi*gemmMR, m)
+		i0, i1 := lo*mr, min(hi*mr, m)
 		ao := i0 * lda
 		if transA {
 			ao = i0
 		}
-		sgemmBlocked(transA, transB, i1-i0, n, k, alpha, a[ao:], lda, b, ldb, beta, c[i0*ldc:], ldc)
+		sgemmBlocked(kern, transA, transB, i1-i0, n, k, alpha, a[ao:], lda, b, ldb, beta, c[i0*ldc:], ldc)
 	})
 }
 
@@ -128,7 +133,7 @@ func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 	if sgemmTrivial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		return
 	}
-	sgemmBlocked(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmBlocked(gemmActive, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // sgemmTrivial checks the arguments of Sgemm, panicking with a message
@@ -219,13 +224,15 @@ func sgemmSmall(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 	}
 }
 
-// sgemmBlocked is the packed, cache-blocked SGEMM on the calling goroutine.
-// Its arguments have been checked and it needs m, n, k ≥ 1.
-func sgemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// sgemmBlocked is the packed, cache-blocked SGEMM on the calling goroutine,
+// using micro-kernel kern. Its arguments have been checked and it needs
+// m, n, k ≥ 1.
+func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	w := gemmPool.Get().(*gemmWorkspace)
 	defer gemmPool.Put(w)
+	mr, nr, mc := kern.mr, kern.nr, kern.mc
 	kcMax := min(gemmKC, k)
-	w.grow(roundUp(min(gemmMC, m), gemmMR)*kcMax, roundUp(min(gemmNC, n), gemmNR)*kcMax)
+	w.grow(roundUp(min(mc, m), mr)*kcMax, roundUp(min(gemmNC, n), nr)*kcMax)
 
 	for jc := 0; jc < n; jc += gemmNC {
 		nb := min(gemmNC, n-jc)
@@ -235,44 +242,46 @@ func sgemmBlocked(transA, transB bool, m, n, k int, alpha float32, a []float32, 
 			if transB {
 				bo = jc*ldb + pc
 			}
-			bp := w.b[:roundUp(nb, gemmNR)*kb]
-			packB(transB, b[bo:], ldb, kb, nb, bp)
+			bp := w.b[:roundUp(nb, nr)*kb]
+			packB(transB, b[bo:], ldb, kb, nb, nr, bp)
 			bet := beta
 			if pc > 0 {
 				bet = 1 // later K blocks add to the partial sums
 			}
-			for ic := 0; ic < m; ic += gemmMC {
-				mb := min(gemmMC, m-ic)
+			for ic := 0; ic < m; ic += mc {
+				mb := min(mc, m-ic)
 				ao := ic*lda + pc
 				if transA {
 					ao = pc*lda + ic
 				}
-				ap := w.a[:roundUp(mb, gemmMR)*kb]
-				packA(transA, a[ao:], lda, mb, kb, ap)
-				macroKernel(mb, nb, kb, alpha, ap, bp, bet, c[ic*ldc+jc:], ldc, &w.tile)
+				ap := w.a[:roundUp(mb, mr)*kb]
+				packA(transA, a[ao:], lda, mb, kb, mr, ap)
+				macroKernel(kern, mb, nb, kb, alpha, ap, bp, bet, c[ic*ldc+jc:], ldc, &w.tile)
 			}
 		}
 	}
 }
 
 // macroKernel multiplies a packed mb×kb block of A by a packed kb×nb block
-// of B into the mb×nb block of C at c[0], calling microKernel once per
-// gemmMR×gemmNR tile. Tiles that stick out of C go through tile.
-func macroKernel(mb, nb, kb int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc int, tile *[gemmMR * gemmNR]float32) {
-	for jr := 0; jr < nb; jr += gemmNR {
-		b := bp[jr*kb : (jr+gemmNR)*kb]
-		cols := min(gemmNR, nb-jr)
-		for ir := 0; ir < mb; ir += gemmMR {
-			a := ap[ir*kb : (ir+gemmMR)*kb]
-			rows := min(gemmMR, mb-ir)
-			if rows == gemmMR && cols == gemmNR {
-				microKernel(kb, a, b, alpha, c[ir*ldc+jr:], ldc, beta)
+// of B into the mb×nb block of C at c[0], calling kern.fn once per mr×nr
+// tile. Tiles that stick out of C are computed into tile with beta = 0 and
+// then added to C, rounding exactly as the in-place update does.
+func macroKernel(kern *gemmKernel, mb, nb, kb int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc int, tile *[gemmTileMax]float32) {
+	mr, nr, fn := kern.mr, kern.nr, kern.fn
+	for jr := 0; jr < nb; jr += nr {
+		b := bp[jr*kb : (jr+nr)*kb]
+		cols := min(nr, nb-jr)
+		for ir := 0; ir < mb; ir += mr {
+			a := ap[ir*kb : (ir+mr)*kb]
+			rows := min(mr, mb-ir)
+			if rows == mr && cols == nr {
+				fn(kb, a, b, alpha, c[ir*ldc+jr:], ldc, beta)
 				continue
 			}
-			microKernel(kb, a, b, alpha, tile[:], gemmNR, 0)
+			fn(kb, a, b, alpha, tile[:mr*nr], nr, 0)
 			for i := 0; i < rows; i++ {
 				dst := c[(ir+i)*ldc+jr:][:cols]
-				src := tile[i*gemmNR:][:cols]
+				src := tile[i*nr:][:cols]
 				if beta == 0 {
 					copy(dst, src)
 					continue

@@ -152,6 +152,10 @@ func runGemm(tc gemmCase, o gemmOperands, serial bool) []float32 {
 // settings on every path; bigger ones run a rotating subset of them, at
 // least one per size triple, to keep the reference loop's cost bounded.
 func TestSgemmAgainstReference(t *testing.T) {
+	forEachKernel(t, testSgemmAgainstReference)
+}
+
+func testSgemmAgainstReference(t *testing.T) {
 	sizes := []int{1, 3, 7, 15, 16, 17, 31, 33, 65, 127, 257}
 	type ab struct {
 		alpha, beta float32
@@ -199,7 +203,9 @@ func TestSgemmAgainstReference(t *testing.T) {
 
 // TestSgemmEdges covers arguments the size sweep does not: k == 0,
 // alpha == 0, empty C, n wider than one packed B block.
-func TestSgemmEdges(t *testing.T) {
+func TestSgemmEdges(t *testing.T) { forEachKernel(t, testSgemmEdges) }
+
+func testSgemmEdges(t *testing.T) {
 	withThreads(t, 2)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for _, tc := range []gemmCase{
@@ -238,7 +244,9 @@ func TestSgemmEdges(t *testing.T) {
 // TestSgemmDeterministic checks that Sgemm gives bit-identical results for
 // 1, 2 and 3 threads and equals SgemmSerial, for shapes split over rows and
 // over columns, with several K blocks.
-func TestSgemmDeterministic(t *testing.T) {
+func TestSgemmDeterministic(t *testing.T) { forEachKernel(t, testSgemmDeterministic) }
+
+func testSgemmDeterministic(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, tc := range []gemmCase{
 		{m: 129, n: 333, k: 600, alpha: 1, beta: 0},
@@ -262,7 +270,9 @@ func TestSgemmDeterministic(t *testing.T) {
 
 // TestSgemmNoAlloc checks that steady-state single-threaded calls do not
 // allocate.
-func TestSgemmNoAlloc(t *testing.T) {
+func TestSgemmNoAlloc(t *testing.T) { forEachKernel(t, testSgemmNoAlloc) }
+
+func testSgemmNoAlloc(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	tc := gemmCase{m: 70, n: 90, k: 300, alpha: 1}
 	o := newGemmOperands(tc, rng)
@@ -338,17 +348,47 @@ func BenchmarkSgemmRef(b *testing.B) {
 	}
 }
 
-// BenchmarkMicroKernel measures the micro-kernel alone on L1-resident
+// BenchmarkMicroKernel measures each micro-kernel alone on L1-resident
 // panels (kc = gemmKC), the ceiling for the packed SGEMM.
 func BenchmarkMicroKernel(b *testing.B) {
-	a := make([]float32, gemmKC*gemmMR)
-	p := make([]float32, gemmKC*gemmNR)
-	c := make([]float32, gemmMR*gemmNR)
-	for i := range a {
-		a[i] = 1
+	for _, k := range testKernels() {
+		b.Run(k.name, func(b *testing.B) {
+			a := make([]float32, gemmKC*k.mr)
+			p := make([]float32, gemmKC*k.nr)
+			c := make([]float32, k.mr*k.nr)
+			for i := range a {
+				a[i] = 1
+			}
+			for b.Loop() {
+				k.fn(gemmKC, a, p, 1, c, k.nr, 1)
+			}
+			b.ReportMetric(2*float64(gemmKC*k.mr*k.nr)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	}
-	for b.Loop() {
-		microKernel(gemmKC, a, p, 1, c, gemmNR, 1)
+}
+
+// BenchmarkSgemmKernel runs Sgemm with each available micro-kernel forced,
+// on a few of benchShapes, to compare the kernels in one run.
+func BenchmarkSgemmKernel(b *testing.B) {
+	for _, k := range testKernels() {
+		for _, s := range benchShapes {
+			switch s.name {
+			case "256x256x256", "1024x1024x1024", "16x100x150", "64x120x400_NT":
+			default:
+				continue
+			}
+			b.Run(k.name+"/"+s.name, func(b *testing.B) {
+				withKernel(b, k)
+				withThreads(b, runtime.GOMAXPROCS(0))
+				rng := rand.New(rand.NewPCG(1, 1))
+				tc := gemmCase{transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k, alpha: 1}
+				o := newGemmOperands(tc, rng)
+				b.ResetTimer()
+				for range b.N {
+					Sgemm(s.transA, s.transB, s.m, s.n, s.k, 1, o.a, o.lda, o.b, o.ldb, 0, o.c, o.ldc)
+				}
+				b.ReportMetric(2*float64(s.m*s.n*s.k)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 	}
-	b.ReportMetric(2*float64(gemmKC*gemmMR*gemmNR)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }

@@ -2,10 +2,9 @@ package kernels
 
 import "unsafe"
 
-// Register-block shape of the micro-kernel in use. Pack buffers hold A in
-// panels of gemmMR rows and B in panels of gemmNR columns, so an assembly
-// micro-kernel with another shape only needs these two constants and
-// microKernel to change.
+// Register-block shape of the pure-Go micro-kernel, microKernel. The
+// assembly kernels (kernel_amd64.s) have shapes of their own; packing and
+// blocking take the shape from the kernel in use (see gemmKernel).
 //
 // 2×4 with the k loop unrolled four times was the fastest pure-Go shape
 // measured on amd64 (GOAMD64=v1 and v3): its 8 accumulators plus 6 operands

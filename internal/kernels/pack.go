@@ -1,30 +1,21 @@
 package kernels
 
 // packA copies the mb×kb block of op(A) whose top-left element is at a[0]
-// into dst as ⌈mb/gemmMR⌉ micro-panels. Micro-panel r holds rows
-// [r·gemmMR, (r+1)·gemmMR) column by column: element (i, p) of the block goes
-// to dst[r·gemmMR·kb + p·gemmMR + i%gemmMR] with r = i/gemmMR. Rows past mb
-// are filled with zeros, so the micro-kernel never needs an edge case.
-// op(A)(i, p) is a[i*lda+p], or a[p*lda+i] when transA is set.
-func packA(transA bool, a []float32, lda, mb, kb int, dst []float32) {
-	for ir := 0; ir < mb; ir += gemmMR {
-		panel := dst[ir*kb : (ir+gemmMR)*kb]
-		rows := min(gemmMR, mb-ir)
+// into dst as ⌈mb/mr⌉ micro-panels. Micro-panel r holds rows
+// [r·mr, (r+1)·mr) column by column: element (i, p) of the block goes to
+// dst[r·mr·kb + p·mr + i%mr] with r = i/mr. Rows past mb are filled with
+// zeros, so the micro-kernel never needs an edge case. op(A)(i, p) is
+// a[i*lda+p], or a[p*lda+i] when transA is set.
+func packA(transA bool, a []float32, lda, mb, kb, mr int, dst []float32) {
+	for ir := 0; ir < mb; ir += mr {
+		panel := dst[ir*kb : (ir+mr)*kb]
+		rows := min(mr, mb-ir)
 		if transA {
-			// Row p of the stored matrix holds column p of op(A): the
-			// gemmMR values of one panel column are contiguous.
-			if rows == gemmMR {
-				for p := 0; p < kb; p++ {
-					src := (*[gemmMR]float32)(a[p*lda+ir:])
-					d := (*[gemmMR]float32)(panel[p*gemmMR:])
-					*d = *src
-				}
-				continue
-			}
+			// Row p of the stored matrix holds column p of op(A): the mr
+			// values of one panel column are contiguous.
 			for p := 0; p < kb; p++ {
-				src := a[p*lda+ir:][:rows]
-				d := panel[p*gemmMR : (p+1)*gemmMR]
-				copy(d, src)
+				d := panel[p*mr : (p+1)*mr]
+				copy(d, a[p*lda+ir:][:rows])
 				clear(d[rows:])
 			}
 			continue
@@ -33,54 +24,65 @@ func packA(transA bool, a []float32, lda, mb, kb int, dst []float32) {
 			src := a[(ir+i)*lda:][:kb]
 			d := panel[i:]
 			for p, v := range src {
-				d[p*gemmMR] = v
+				d[p*mr] = v
 			}
 		}
-		for i := rows; i < gemmMR; i++ {
+		for i := rows; i < mr; i++ {
 			for p := 0; p < kb; p++ {
-				panel[p*gemmMR+i] = 0
+				panel[p*mr+i] = 0
 			}
 		}
 	}
 }
 
 // packB copies the kb×nb block of op(B) whose top-left element is at b[0]
-// into dst as ⌈nb/gemmNR⌉ micro-panels. Micro-panel r holds columns
-// [r·gemmNR, (r+1)·gemmNR) row by row: element (p, j) of the block goes to
-// dst[r·gemmNR·kb + p·gemmNR + j%gemmNR] with r = j/gemmNR. Columns past nb
-// are filled with zeros. op(B)(p, j) is b[p*ldb+j], or b[j*ldb+p] when
-// transB is set.
-func packB(transB bool, b []float32, ldb, kb, nb int, dst []float32) {
-	for jr := 0; jr < nb; jr += gemmNR {
-		panel := dst[jr*kb : (jr+gemmNR)*kb]
-		cols := min(gemmNR, nb-jr)
+// into dst as ⌈nb/nr⌉ micro-panels. Micro-panel r holds columns
+// [r·nr, (r+1)·nr) row by row: element (p, j) of the block goes to
+// dst[r·nr·kb + p·nr + j%nr] with r = j/nr. Columns past nb are filled
+// with zeros. op(B)(p, j) is b[p*ldb+j], or b[j*ldb+p] when transB is set.
+func packB(transB bool, b []float32, ldb, kb, nb, nr int, dst []float32) {
+	for jr := 0; jr < nb; jr += nr {
+		panel := dst[jr*kb : (jr+nr)*kb]
+		cols := min(nr, nb-jr)
 		if transB {
 			for j := 0; j < cols; j++ {
 				src := b[(jr+j)*ldb:][:kb]
 				d := panel[j:]
 				for p, v := range src {
-					d[p*gemmNR] = v
+					d[p*nr] = v
 				}
 			}
-			for j := cols; j < gemmNR; j++ {
+			for j := cols; j < nr; j++ {
 				for p := 0; p < kb; p++ {
-					panel[p*gemmNR+j] = 0
+					panel[p*nr+j] = 0
 				}
 			}
 			continue
 		}
-		if cols == gemmNR {
-			for p := 0; p < kb; p++ {
-				src := (*[gemmNR]float32)(b[p*ldb+jr:])
-				d := (*[gemmNR]float32)(panel[p*gemmNR:])
-				*d = *src
+		if cols == nr {
+			// Whole rows: fixed-size copies for the shapes in use, which
+			// the compiler turns into a few vector moves.
+			switch nr {
+			case 32:
+				for p := 0; p < kb; p++ {
+					*(*[32]float32)(panel[p*32:]) = *(*[32]float32)(b[p*ldb+jr:])
+				}
+				continue
+			case 16:
+				for p := 0; p < kb; p++ {
+					*(*[16]float32)(panel[p*16:]) = *(*[16]float32)(b[p*ldb+jr:])
+				}
+				continue
+			case 4:
+				for p := 0; p < kb; p++ {
+					*(*[4]float32)(panel[p*4:]) = *(*[4]float32)(b[p*ldb+jr:])
+				}
+				continue
 			}
-			continue
 		}
 		for p := 0; p < kb; p++ {
-			src := b[p*ldb+jr:][:cols]
-			d := panel[p*gemmNR : (p+1)*gemmNR]
-			copy(d, src)
+			d := panel[p*nr : (p+1)*nr]
+			copy(d, b[p*ldb+jr:][:cols])
 			clear(d[cols:])
 		}
 	}

@@ -1,0 +1,288 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// SGEMM micro-kernels for amd64; see kernel_amd64.go for their contract.
+// Each keeps the whole C tile in vector registers: per step p it loads one
+// row of the B micro-panel, broadcasts each of the mr values of column p of
+// the A micro-panel in turn and adds their products to the tile with
+// VFMADD231PS (acc += a·b), so every C element is one FMA chain in
+// increasing p. Panels are zero-padded by packing: no masks are needed.
+//
+// Registers: AX walks the A panel, BX the B panel, CX counts steps, R9
+// counts unrolled groups of four, DI walks the rows of C, DX is ldc in
+// bytes.
+
+// ---- AVX-512F: 12×32 tile in Z8..Z31 (row i in Z(8+2i), Z(9+2i)). ----
+
+// One step of p: B row in Z0, Z1; broadcasts rotate over Z2..Z7.
+#define STEP_12x32 \
+	VMOVUPS      (BX), Z0;         \
+	VMOVUPS      64(BX), Z1;       \
+	VBROADCASTSS (AX), Z2;         \
+	VFMADD231PS  Z0, Z2, Z8;       \
+	VFMADD231PS  Z1, Z2, Z9;       \
+	VBROADCASTSS 4(AX), Z3;        \
+	VFMADD231PS  Z0, Z3, Z10;      \
+	VFMADD231PS  Z1, Z3, Z11;      \
+	VBROADCASTSS 8(AX), Z4;        \
+	VFMADD231PS  Z0, Z4, Z12;      \
+	VFMADD231PS  Z1, Z4, Z13;      \
+	VBROADCASTSS 12(AX), Z5;       \
+	VFMADD231PS  Z0, Z5, Z14;      \
+	VFMADD231PS  Z1, Z5, Z15;      \
+	VBROADCASTSS 16(AX), Z6;       \
+	VFMADD231PS  Z0, Z6, Z16;      \
+	VFMADD231PS  Z1, Z6, Z17;      \
+	VBROADCASTSS 20(AX), Z7;       \
+	VFMADD231PS  Z0, Z7, Z18;      \
+	VFMADD231PS  Z1, Z7, Z19;      \
+	VBROADCASTSS 24(AX), Z2;       \
+	VFMADD231PS  Z0, Z2, Z20;      \
+	VFMADD231PS  Z1, Z2, Z21;      \
+	VBROADCASTSS 28(AX), Z3;       \
+	VFMADD231PS  Z0, Z3, Z22;      \
+	VFMADD231PS  Z1, Z3, Z23;      \
+	VBROADCASTSS 32(AX), Z4;       \
+	VFMADD231PS  Z0, Z4, Z24;      \
+	VFMADD231PS  Z1, Z4, Z25;      \
+	VBROADCASTSS 36(AX), Z5;       \
+	VFMADD231PS  Z0, Z5, Z26;      \
+	VFMADD231PS  Z1, Z5, Z27;      \
+	VBROADCASTSS 40(AX), Z6;       \
+	VFMADD231PS  Z0, Z6, Z28;      \
+	VFMADD231PS  Z1, Z6, Z29;      \
+	VBROADCASTSS 44(AX), Z7;       \
+	VFMADD231PS  Z0, Z7, Z30;      \
+	VFMADD231PS  Z1, Z7, Z31;      \
+	ADDQ         $48, AX;          \
+	ADDQ         $128, BX
+
+// Row of C = alpha·acc (alpha in Z2), then the next row.
+#define STORE_Z(r0, r1) \
+	VMULPS  Z2, r0, r0;  \
+	VMULPS  Z2, r1, r1;  \
+	VMOVUPS r0, (DI);    \
+	VMOVUPS r1, 64(DI);  \
+	ADDQ    DX, DI
+
+// Row of C = alpha·acc + beta·C (alpha in Z2, beta in Z3), each product
+// rounded on its own, then the next row.
+#define STOREB_Z(r0, r1) \
+	VMULPS  Z2, r0, r0;     \
+	VMULPS  (DI), Z3, Z0;   \
+	VADDPS  Z0, r0, r0;     \
+	VMOVUPS r0, (DI);       \
+	VMULPS  Z2, r1, r1;     \
+	VMULPS  64(DI), Z3, Z1; \
+	VADDPS  Z1, r1, r1;     \
+	VMOVUPS r1, 64(DI);     \
+	ADDQ    DX, DI
+
+// func sgemm12x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·sgemm12x32AVX512(SB), NOSPLIT, $0-48
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ c+24(FP), DI
+	MOVQ ldc+32(FP), DX
+	SHLQ $2, DX
+
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	VPXORD Z18, Z18, Z18
+	VPXORD Z19, Z19, Z19
+	VPXORD Z20, Z20, Z20
+	VPXORD Z21, Z21, Z21
+	VPXORD Z22, Z22, Z22
+	VPXORD Z23, Z23, Z23
+	VPXORD Z24, Z24, Z24
+	VPXORD Z25, Z25, Z25
+	VPXORD Z26, Z26, Z26
+	VPXORD Z27, Z27, Z27
+	VPXORD Z28, Z28, Z28
+	VPXORD Z29, Z29, Z29
+	VPXORD Z30, Z30, Z30
+	VPXORD Z31, Z31, Z31
+
+	MOVQ CX, R9
+	SHRQ $2, R9
+	JZ   tail12x32
+
+loop12x32:
+	STEP_12x32
+	STEP_12x32
+	STEP_12x32
+	STEP_12x32
+	DECQ R9
+	JNZ  loop12x32
+
+tail12x32:
+	ANDQ $3, CX
+	JZ   store12x32
+
+step12x32:
+	STEP_12x32
+	DECQ CX
+	JNZ  step12x32
+
+store12x32:
+	VBROADCASTSS alpha+40(FP), Z2
+	MOVL         beta+44(FP), R8
+	ANDL         $0x7fffffff, R8
+	JNZ          storeb12x32
+	STORE_Z(Z8, Z9)
+	STORE_Z(Z10, Z11)
+	STORE_Z(Z12, Z13)
+	STORE_Z(Z14, Z15)
+	STORE_Z(Z16, Z17)
+	STORE_Z(Z18, Z19)
+	STORE_Z(Z20, Z21)
+	STORE_Z(Z22, Z23)
+	STORE_Z(Z24, Z25)
+	STORE_Z(Z26, Z27)
+	STORE_Z(Z28, Z29)
+	STORE_Z(Z30, Z31)
+	VZEROUPPER
+	RET
+
+storeb12x32:
+	VBROADCASTSS beta+44(FP), Z3
+	STOREB_Z(Z8, Z9)
+	STOREB_Z(Z10, Z11)
+	STOREB_Z(Z12, Z13)
+	STOREB_Z(Z14, Z15)
+	STOREB_Z(Z16, Z17)
+	STOREB_Z(Z18, Z19)
+	STOREB_Z(Z20, Z21)
+	STOREB_Z(Z22, Z23)
+	STOREB_Z(Z24, Z25)
+	STOREB_Z(Z26, Z27)
+	STOREB_Z(Z28, Z29)
+	STOREB_Z(Z30, Z31)
+	VZEROUPPER
+	RET
+
+// ---- AVX2+FMA: 6×16 tile in Y4..Y15 (row i in Y(4+2i), Y(5+2i)). ----
+
+// One step of p: B row in Y0, Y1; broadcasts alternate Y2, Y3.
+#define STEP_6x16 \
+	VMOVUPS      (BX), Y0;     \
+	VMOVUPS      32(BX), Y1;   \
+	VBROADCASTSS (AX), Y2;     \
+	VFMADD231PS  Y0, Y2, Y4;   \
+	VFMADD231PS  Y1, Y2, Y5;   \
+	VBROADCASTSS 4(AX), Y3;    \
+	VFMADD231PS  Y0, Y3, Y6;   \
+	VFMADD231PS  Y1, Y3, Y7;   \
+	VBROADCASTSS 8(AX), Y2;    \
+	VFMADD231PS  Y0, Y2, Y8;   \
+	VFMADD231PS  Y1, Y2, Y9;   \
+	VBROADCASTSS 12(AX), Y3;   \
+	VFMADD231PS  Y0, Y3, Y10;  \
+	VFMADD231PS  Y1, Y3, Y11;  \
+	VBROADCASTSS 16(AX), Y2;   \
+	VFMADD231PS  Y0, Y2, Y12;  \
+	VFMADD231PS  Y1, Y2, Y13;  \
+	VBROADCASTSS 20(AX), Y3;   \
+	VFMADD231PS  Y0, Y3, Y14;  \
+	VFMADD231PS  Y1, Y3, Y15;  \
+	ADDQ         $24, AX;      \
+	ADDQ         $64, BX
+
+// Row of C = alpha·acc (alpha in Y2), then the next row.
+#define STORE_Y(r0, r1) \
+	VMULPS  Y2, r0, r0;  \
+	VMULPS  Y2, r1, r1;  \
+	VMOVUPS r0, (DI);    \
+	VMOVUPS r1, 32(DI);  \
+	ADDQ    DX, DI
+
+// Row of C = alpha·acc + beta·C (alpha in Y2, beta in Y3), then the next
+// row.
+#define STOREB_Y(r0, r1) \
+	VMULPS  Y2, r0, r0;     \
+	VMULPS  (DI), Y3, Y0;   \
+	VADDPS  Y0, r0, r0;     \
+	VMOVUPS r0, (DI);       \
+	VMULPS  Y2, r1, r1;     \
+	VMULPS  32(DI), Y3, Y1; \
+	VADDPS  Y1, r1, r1;     \
+	VMOVUPS r1, 32(DI);     \
+	ADDQ    DX, DI
+
+// func sgemm6x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+TEXT ·sgemm6x16AVX2(SB), NOSPLIT, $0-48
+	MOVQ kc+0(FP), CX
+	MOVQ a+8(FP), AX
+	MOVQ b+16(FP), BX
+	MOVQ c+24(FP), DI
+	MOVQ ldc+32(FP), DX
+	SHLQ $2, DX
+
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	VXORPS Y14, Y14, Y14
+	VXORPS Y15, Y15, Y15
+
+	MOVQ CX, R9
+	SHRQ $2, R9
+	JZ   tail6x16
+
+loop6x16:
+	STEP_6x16
+	STEP_6x16
+	STEP_6x16
+	STEP_6x16
+	DECQ R9
+	JNZ  loop6x16
+
+tail6x16:
+	ANDQ $3, CX
+	JZ   store6x16
+
+step6x16:
+	STEP_6x16
+	DECQ CX
+	JNZ  step6x16
+
+store6x16:
+	VBROADCASTSS alpha+40(FP), Y2
+	MOVL         beta+44(FP), R8
+	ANDL         $0x7fffffff, R8
+	JNZ          storeb6x16
+	STORE_Y(Y4, Y5)
+	STORE_Y(Y6, Y7)
+	STORE_Y(Y8, Y9)
+	STORE_Y(Y10, Y11)
+	STORE_Y(Y12, Y13)
+	STORE_Y(Y14, Y15)
+	VZEROUPPER
+	RET
+
+storeb6x16:
+	VBROADCASTSS beta+44(FP), Y3
+	STOREB_Y(Y4, Y5)
+	STOREB_Y(Y6, Y7)
+	STOREB_Y(Y8, Y9)
+	STOREB_Y(Y10, Y11)
+	STOREB_Y(Y12, Y13)
+	STOREB_Y(Y14, Y15)
+	VZEROUPPER
+	RET
