@@ -22,9 +22,14 @@ type gemmKernel struct {
 	fn func(kc int, a, b []float32, alpha float32, c []float32, ldc int, beta float32)
 }
 
-// gemmTileMax bounds mr·nr over all kernels: the size of the staging tile
-// for edge tiles of C.
-const gemmTileMax = 16 * 32
+// Bounds on the shapes of all kernels: gemmTileMax on mr·nr (the size of
+// the staging tile for edge tiles of C), gemmMaxMR on mr and gemmMaxNR on
+// nr (for the packing routines' row tables).
+const (
+	gemmTileMax = 16 * 32
+	gemmMaxMR   = 16
+	gemmMaxNR   = 32
+)
 
 // gemmKernelGo is the pure-Go kernel, the reference and the fallback.
 var gemmKernelGo = gemmKernel{name: "go", mr: gemmMR, nr: gemmNR, mc: gemmMC, fn: microKernel}
@@ -43,7 +48,7 @@ func selectKernel() *gemmKernel {
 
 // newGemmKernel fills in a kernel's mc from its mr.
 func newGemmKernel(name string, mr, nr int, fn func(kc int, a, b []float32, alpha float32, c []float32, ldc int, beta float32)) *gemmKernel {
-	if mr*nr > gemmTileMax || gemmNC%nr != 0 {
+	if mr*nr > gemmTileMax || mr > gemmMaxMR || nr > gemmMaxNR || gemmNC%nr != 0 {
 		panic("kernels: bad micro-kernel shape for " + name)
 	}
 	return &gemmKernel{name: name, mr: mr, nr: nr, mc: max(mr, gemmMC/mr*mr), fn: fn}

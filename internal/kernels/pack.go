@@ -20,17 +20,18 @@ func packA(transA bool, a []float32, lda, mb, kb, mr int, dst []float32) {
 			}
 			continue
 		}
+		// Column p of the panel gathers element p of each of the rows: the
+		// writes are contiguous and each row is read in order.
+		var src [gemmMaxMR][]float32
 		for i := 0; i < rows; i++ {
-			src := a[(ir+i)*lda:][:kb]
-			d := panel[i:]
-			for p, v := range src {
-				d[p*mr] = v
-			}
+			src[i] = a[(ir+i)*lda:][:kb]
 		}
-		for i := rows; i < mr; i++ {
-			for p := 0; p < kb; p++ {
-				panel[p*mr+i] = 0
+		for p := 0; p < kb; p++ {
+			d := panel[p*mr : (p+1)*mr]
+			for i, row := range src[:rows] {
+				d[i] = row[p]
 			}
+			clear(d[rows:])
 		}
 	}
 }
@@ -45,17 +46,18 @@ func packB(transB bool, b []float32, ldb, kb, nb, nr int, dst []float32) {
 		panel := dst[jr*kb : (jr+nr)*kb]
 		cols := min(nr, nb-jr)
 		if transB {
+			// As in packA: gather row p of the panel from the stored rows
+			// of B, writing contiguously.
+			var src [gemmMaxNR][]float32
 			for j := 0; j < cols; j++ {
-				src := b[(jr+j)*ldb:][:kb]
-				d := panel[j:]
-				for p, v := range src {
-					d[p*nr] = v
-				}
+				src[j] = b[(jr+j)*ldb:][:kb]
 			}
-			for j := cols; j < nr; j++ {
-				for p := 0; p < kb; p++ {
-					panel[p*nr+j] = 0
+			for p := 0; p < kb; p++ {
+				d := panel[p*nr : (p+1)*nr]
+				for j, col := range src[:cols] {
+					d[j] = col[p]
 				}
+				clear(d[cols:])
 			}
 			continue
 		}
