@@ -10,8 +10,9 @@ import (
 )
 
 func TestGoogLeNet(t *testing.T) {
-	t.Run("structure", func(t *testing.T) { zooaStructure(t, "googlenet", 13004888, googLeNetMinInput) })
-	t.Run("noaux-structure", func(t *testing.T) { zooaStructure(t, "googlenet-noaux", 6624904, googLeNetMinInput) })
+	zooaCheck(t, "googlenet", 13004888, googLeNetMinInput)
+	t.Run("noaux", func(t *testing.T) { zooaCheck(t, "googlenet-noaux", 6624904, googLeNetMinInput) })
+	t.Run("options", func(t *testing.T) { zooaOptions(t, "googlenet", googLeNetMinInput) })
 	// The 6,624,904 of torchvision's googlenet(aux_logits=False) are the
 	// parameters of "googlenet" outside aux1 and aux2.
 	t.Run("main-params", func(t *testing.T) {
@@ -29,7 +30,6 @@ func TestGoogLeNet(t *testing.T) {
 			t.Error("googlenet is not an AuxModel")
 		}
 	})
-	t.Run("pytorch", func(t *testing.T) { zooaGolden(t, "googlenet") })
 	t.Run("aux-outputs", func(t *testing.T) {
 		m := NewGoogLeNet(tensor.NewRNG(1), 3, 10, true)
 		x := ops.Const(tensor.Randn(tensor.NewRNG(2), 0, 1, 2, 3, 32, 32))

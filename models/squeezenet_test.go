@@ -8,8 +8,8 @@ import (
 )
 
 func TestSqueezeNet11(t *testing.T) {
-	t.Run("structure", func(t *testing.T) { zooaStructure(t, "squeezenet1_1", 1235496, squeezeMinInput) })
-	t.Run("pytorch", func(t *testing.T) { zooaGolden(t, "squeezenet1_1") })
+	zooaCheck(t, "squeezenet1_1", 1235496, squeezeMinInput)
+	t.Run("options", func(t *testing.T) { zooaOptions(t, "squeezenet1_1", squeezeMinInput) })
 	t.Run("trains", func(t *testing.T) {
 		m := NewSqueezeNet11(tensor.NewRNG(4), 3, 10)
 		x, y := zooaBatch(5, 2, 3, 32, 10)

@@ -50,7 +50,7 @@ SIZES = {
     "alexnet": 64, "alexnet-lrn": 64,
     "vgg11": 64, "vgg11_bn": 64, "vgg13": 32, "vgg13_bn": 32,
     "vgg16": 32, "vgg16_bn": 32, "vgg19": 32, "vgg19_bn": 32,
-    "googlenet": 64, "squeezenet1_1": 64,
+    "googlenet": 64, "googlenet-noaux": 64, "squeezenet1_1": 64,
 }
 
 M32 = np.uint64(0xFFFFFFFF)
