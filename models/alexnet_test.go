@@ -163,25 +163,31 @@ func zooaRecipe(key string, t *tensor.Tensor) {
 	seed := crc32.ChecksumIEEE([]byte(key))
 	last := key[strings.LastIndex(key, ".")+1:]
 	shape := t.Shape()
-	for i := range t.Data() {
+	// v = a + b·u or a + r, chosen once per tensor
+	var scale float64 // of u; 0 means v = 0.5 + r
+	switch {
+	case key == "input":
+		scale = 1
+	case last == "running_var", last == "weight" && len(shape) == 1:
+		scale = 0
+	case last == "running_mean", last == "bias":
+		scale = 0.1
+	case last == "weight":
+		fanIn, _ := nn.Fans(shape)
+		scale = math.Sqrt(6 / float64(fanIn))
+	default:
+		panic("zooaRecipe: no recipe for " + key)
+	}
+	d := t.Data()
+	for i := range d {
 		h := zooaMix32(uint32(i)*0x9E3779B1 + seed*0x85EBCA77)
 		r := float64(h>>8) / float64(1<<24)
-		u := float64(2*r) - 1
-		var v float64
-		switch {
-		case key == "input":
-			v = u
-		case last == "running_var", last == "weight" && len(shape) == 1:
-			v = 0.5 + r
-		case last == "running_mean", last == "bias":
-			v = u * 0.1
-		case last == "weight":
-			fanIn, _ := nn.Fans(shape)
-			v = u * math.Sqrt(6/float64(fanIn))
-		default:
-			panic("zooaRecipe: no recipe for " + key)
+		if scale == 0 {
+			d[i] = float32(0.5 + r)
+			continue
 		}
-		t.Data()[i] = float32(v)
+		u := float64(2*r) - 1
+		d[i] = float32(u * scale)
 	}
 }
 
