@@ -7,7 +7,8 @@ Run from the repository root:
 
     /usr/bin/python3 tools/zoo/counts_a.py
 
-It prints a Go table of parameter counts (pasted into models/zoo_a_test.go)
+It prints the parameter counts (the wantParams of the tests in
+models/{alexnet,alexnet_lrn,vgg,googlenet,squeezenet}_test.go)
 and writes testdata/zoo/<model>.keys: one line per state_dict entry, in
 state_dict order,
 
