@@ -325,5 +325,20 @@ func ReadInitializers(path string) (map[string]*tensor.Tensor, error) {
 			out[t.Name] = t.Data
 		}
 	}
+	// PyTorch's exporter stores identical parameters once and names the
+	// copies with Identity nodes; give the copies their own entries.
+	for changed := true; changed; {
+		changed = false
+		for _, n := range mp.GetGraph().GetNode() {
+			if n.GetOpType() != "Identity" || len(n.GetInput()) != 1 || len(n.GetOutput()) != 1 {
+				continue
+			}
+			src, ok := out[n.GetInput()[0]]
+			if _, done := out[n.GetOutput()[0]]; ok && !done {
+				out[n.GetOutput()[0]] = src
+				changed = true
+			}
+		}
+	}
 	return out, nil
 }
