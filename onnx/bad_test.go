@@ -120,7 +120,7 @@ func TestBadModels(t *testing.T) {
 
 func TestUnsupportedErrorType(t *testing.T) {
 	_, err := Import(graphModel(13, []*onnxpb.ValueInfoProto{vinfo("x", Float, 2)}, []string{"y"}, nil,
-		nodeP("LRN", []string{"x"}, []string{"y"})), "")
+		nodeP("Einsum", []string{"x"}, []string{"y"}, attrS("equation", "i->i"))), "")
 	if !isUnsupported(err) {
 		t.Fatalf("%v is not an *UnsupportedError", err)
 	}

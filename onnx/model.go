@@ -14,13 +14,13 @@
 // Each ONNX operator is one small mapping function registered in the table
 // opTable (files ops_*.go); Supported lists them: Abs, Add, AveragePool,
 // BatchNormalization, Cast, Clip, Concat, Constant, ConstantOfShape, Conv,
-// Div, Dropout, Flatten, Gather, Gemm, GlobalAveragePool, HardSigmoid,
-// HardSwish, Identity, LeakyRelu, LogSoftmax, MatMul, MaxPool, Mul, Neg,
-// Relu, Reshape, Shape, Sigmoid, Softmax, Squeeze, Sub, Sum, Tanh, Tile and
-// Unsqueeze, in 1-D and 2-D forms. Left for when package ops has them:
-// PRelu, Elu, Selu, Softplus, Softsign, Exp, Sqrt, Pow, Max, Min, Split,
-// Slice, Transpose, Pad, ReduceMean, ReduceSum, InstanceNormalization,
-// GlobalMaxPool, LRN, DepthToSpace, ConvTranspose, Resize/Upsample and
+// ConvTranspose, DepthToSpace, Div, Dropout, Elu, Erf, Exp, Flatten,
+// Gather, Gemm, GlobalAveragePool, GlobalMaxPool, HardSigmoid, HardSwish,
+// Identity, InstanceNormalization, LRN, LeakyRelu, Log, LogSoftmax, MatMul,
+// Max, MaxPool, Min, Mul, Neg, Pad, Pow, PRelu, Reciprocal, ReduceMean,
+// ReduceSum, Relu, Reshape, Resize, Selu, Shape, Sigmoid, Slice, Softmax,
+// Softplus, Softsign, SpaceToDepth, Split, Sqrt, Squeeze, Sub, Sum, Tanh,
+// Tile, Transpose, Unsqueeze and Upsample, in 1-D and 2-D forms. Left out:
 // every 3-D convolution or pooling. An operator or attribute
 // value that has no exact mapping is an *UnsupportedError naming the node,
 // the operator and the attribute, never a silently different result.

@@ -35,8 +35,8 @@ func TestConformance(t *testing.T) {
 }
 
 // expectedUnsupported lists the ONNX backend tests that need an operator
-// (or a variant of one) that package ops does not have yet, with the
-// operator the importer must name. Every other test must pass; a test
+// (or a variant of one) that package ops does not have, with the operator
+// the importer must name: only 3-D convolution and pooling remain. Every other test must pass; a test
 // listed here that starts to pass must be removed from the table.
 var expectedUnsupported = map[string]string{
 	// 3-D convolution and pooling: ops has 2-D kernels only.
@@ -53,47 +53,6 @@ var expectedUnsupported = map[string]string{
 	"pytorch-converted/test_MaxPool3d":                        "MaxPool input rank",
 	"pytorch-converted/test_MaxPool3d_stride":                 "MaxPool input rank",
 	"pytorch-converted/test_MaxPool3d_stride_padding":         "MaxPool input rank",
-	// Operators being added to ops on other branches.
-	"pytorch-converted/test_ConstantPad2d":                "Pad",
-	"pytorch-converted/test_ReflectionPad2d":              "Pad",
-	"pytorch-converted/test_ReplicationPad2d":             "Pad",
-	"pytorch-converted/test_ZeroPad2d":                    "Pad",
-	"pytorch-operator/test_operator_pad":                  "Pad",
-	"pytorch-converted/test_ConvTranspose2d":              "ConvTranspose",
-	"pytorch-converted/test_ConvTranspose2d_no_bias":      "ConvTranspose",
-	"pytorch-operator/test_operator_convtranspose":        "ConvTranspose",
-	"pytorch-converted/test_ELU":                          "Elu",
-	"pytorch-converted/test_SELU":                         "Selu",
-	"pytorch-operator/test_operator_selu":                 "Selu",
-	"pytorch-converted/test_Softplus":                     "Softplus",
-	"pytorch-converted/test_GLU":                          "Split",
-	"pytorch-converted/test_GLU_dim":                      "Split",
-	"pytorch-operator/test_operator_chunk":                "Split",
-	"pytorch-converted/test_Linear_no_bias":               "Transpose",
-	"pytorch-converted/test_PixelShuffle":                 "Transpose",
-	"pytorch-operator/test_operator_permute2":             "Transpose",
-	"light/light_shufflenet":                              "Transpose",
-	"pytorch-converted/test_PReLU_1d":                     "PRelu",
-	"pytorch-converted/test_PReLU_1d_multiparam":          "PRelu",
-	"pytorch-converted/test_PReLU_2d":                     "PRelu",
-	"pytorch-converted/test_PReLU_2d_multiparam":          "PRelu",
-	"pytorch-converted/test_PReLU_3d":                     "PRelu",
-	"pytorch-converted/test_PReLU_3d_multiparam":          "PRelu",
-	"pytorch-converted/test_PoissonNLLLLoss_no_reduce":    "Exp",
-	"pytorch-operator/test_operator_exp":                  "Exp",
-	"pytorch-operator/test_operator_sqrt":                 "Sqrt",
-	"pytorch-operator/test_operator_pow":                  "Pow",
-	"pytorch-operator/test_operator_max":                  "Max",
-	"pytorch-operator/test_operator_min":                  "Min",
-	"pytorch-operator/test_operator_index":                "Slice",
-	"pytorch-operator/test_operator_reduced_mean":         "ReduceMean",
-	"pytorch-operator/test_operator_reduced_mean_keepdim": "ReduceMean",
-	"pytorch-operator/test_operator_reduced_sum":          "ReduceSum",
-	"pytorch-operator/test_operator_reduced_sum_keepdim":  "ReduceSum",
-	"pytorch-operator/test_operator_symbolic_override":    "InstanceNormalization",
-	"light/light_bvlc_alexnet":                            "LRN",
-	"light/light_inception_v1":                            "LRN",
-	"light/light_zfnet512":                                "LRN",
 }
 
 // TestBackend runs ONNX's backend tests (pytorch-converted,
@@ -489,7 +448,9 @@ func ptr[T any](v T) *T { return &v }
 func TestSupportedList(t *testing.T) {
 	want := strings.Fields(`Conv BatchNormalization Relu LeakyRelu Sigmoid HardSigmoid HardSwish Tanh Clip
 		Add Sub Mul Div Sum Concat Flatten Reshape Identity Dropout MaxPool AveragePool GlobalAveragePool
-		Gemm MatMul Softmax LogSoftmax Constant Shape Gather Unsqueeze Squeeze Cast`)
+		Gemm MatMul Softmax LogSoftmax Constant Shape Gather Unsqueeze Squeeze Cast
+		PRelu Elu Selu Softplus Softsign Exp Sqrt Pow Max Min Split Slice Transpose Pad ReduceMean ReduceSum
+		InstanceNormalization GlobalMaxPool LRN DepthToSpace ConvTranspose Resize Upsample`)
 	have := map[string]bool{}
 	for _, s := range Supported() {
 		have[s] = true

@@ -16,6 +16,7 @@ func init() {
 	register("AveragePool", buildPool(false))
 	register("GlobalAveragePool", buildGlobalAveragePool)
 	register("BatchNormalization", buildBatchNorm)
+	register("ConvTranspose", buildConvTranspose)
 }
 
 // windowAttrs are the attributes shared by Conv and the pooling operators,
@@ -59,56 +60,28 @@ type geom2 struct {
 	ceil    bool // pooling: round the output size up (PyTorch's ceil_mode)
 }
 
-// poolGeometry finishes geometry for pooling, whose ops pad both sides
-// alike. ONNX's output size, ⌊(in + begin + end − d·(k−1) − 1)/s⌋ + 1 (⌈⌉
-// with ceil_mode, dropping a last window that starts in the end padding),
-// is matched by symmetric padding begin with ceil_mode on or off when the
-// end padding is larger: windows that hang past the input are clipped,
-// which for max pooling (−Inf padding) and for average pooling that does
-// not count padding is the same as padding. Other asymmetric pads are
-// unsupported.
+// poolGeometry finishes geometry for pooling: ONNX's output size,
+// ⌊(in + begin + end − d·(k−1) − 1)/s⌋ + 1 (⌈⌉ with ceil_mode, dropping a
+// last window that would start in the end padding), is
+// ops.PoolOutputSizePads, and the four pads go to ops.Pool2dOptions.Pads.
+// Each pad must be at most half the kernel, as ops (and PyTorch) require.
 func (w *windowAttrs) poolGeometry(n *node, g *geom2, in, p, k []int) (*geom2, error) {
-	want := [2]int{-1, -1}
 	for i := range 2 {
-		if in[i] < 0 || g.pad[i] < 0 {
-			continue
-		}
-		if 2*g.pad[i] > g.k[i] {
+		if max(g.pad[i], g.pad[i+2]) > g.k[i]/2 {
 			return nil, n.unsupported("attribute pads", "padding %v is more than half the kernel %v", p, k)
 		}
-		num := in[i] + g.pad[i] + g.pad[i+2] - g.d[i]*(g.k[i]-1) - 1
-		if num < 0 {
+	}
+	for i := range 2 {
+		if in[i] < 0 || g.pad[i] < 0 {
+			g.out[i] = -1
+			continue
+		}
+		g.out[i] = ops.PoolOutputSizePads(in[i], g.k[i], g.s[i], g.pad[i], g.pad[i+2], g.d[i], w.ceil)
+		if g.out[i] < 1 {
 			return nil, n.errorf("input of spatial size %v is too small for kernel %v (pads %v)", in, k, p)
 		}
-		if w.ceil {
-			want[i] = (num+g.s[i]-1)/g.s[i] + 1
-			if (want[i]-1)*g.s[i] >= in[i]+g.pad[i] {
-				want[i]--
-			}
-		} else {
-			want[i] = num/g.s[i] + 1
-		}
 	}
-	asym := g.pad[0] != g.pad[2] || g.pad[1] != g.pad[3]
-	for _, ceil := range []bool{w.ceil, !w.ceil} {
-		ok := true
-		for i := range 2 {
-			if want[i] < 0 {
-				g.out[i] = -1
-				continue
-			}
-			g.out[i] = ops.PoolOutputSize(in[i], g.k[i], g.s[i], g.pad[i], g.d[i], ceil)
-			ok = ok && g.out[i] == want[i] && g.pad[i+2] >= g.pad[i]
-		}
-		if ok {
-			g.ceil = ceil
-			return g, nil
-		}
-		if !asym || (n.op() == "AveragePool" && w.includePad) {
-			break
-		}
-	}
-	return nil, n.unsupported("attribute pads", "pooling padding %v cannot be expressed with symmetric padding", p)
+	return g, nil
 }
 
 // geometry resolves w for the spatial input size in (1 or 2 entries, -1
@@ -308,9 +281,10 @@ func buildConv(n *node) (*kernel, error) {
 }
 
 // buildPool maps MaxPool (max) or AveragePool onto ops.MaxPool2d and
-// ops.AvgPool2d. Padding must be symmetric and at most half the kernel, as
-// PyTorch's pooling requires; MaxPool's Indices output and a column-major
-// storage_order are unsupported.
+// ops.AvgPool2d, with pads (or auto_pad SAME_UPPER / SAME_LOWER) as four
+// independent sides; each must be at most half the kernel, as ops
+// requires. MaxPool's Indices output and a column-major storage_order are
+// unsupported.
 func buildPool(isMax bool) builder {
 	return func(n *node) (*kernel, error) {
 		if err := n.wantIO(1, 1, 1); err != nil {
@@ -378,7 +352,7 @@ func buildPool(isMax bool) builder {
 			if err != nil {
 				return nil, err
 			}
-			o := ops.Pool2dOptions{Kernel: g.k, Stride: g.s, Padding: [2]int{g.pad[0], g.pad[1]},
+			o := ops.Pool2dOptions{Kernel: g.k, Stride: g.s, Pads: g.pad,
 				Dilation: g.d, CeilMode: g.ceil, CountIncludePad: includePad}
 			var y *ops.Var
 			if isMax {
@@ -478,4 +452,227 @@ func buildBatchNorm(n *node) (*kernel, error) {
 			return []*value{varValue(y)}, nil
 		},
 	}, nil
+}
+
+// convTransposePlan is a ConvTranspose resolved for one input: the ops
+// options, the four pads (top, left, bottom, right) and the output size
+// (height, width).
+type convTransposePlan struct {
+	o    ops.ConvTranspose2dOptions
+	pads [4]int
+	out  [2]int
+	// direct is set when o alone gives ONNX's result; otherwise the full
+	// output (no padding) is cropped or extended by pads and out.
+	direct bool
+}
+
+// buildConvTranspose maps ConvTranspose (strides, dilations, group, pads,
+// output_padding, output_shape, auto_pad) onto ops.ConvTranspose2d. ONNX's
+// output is the full transposed convolution, (in−1)·s + d·(k−1) + 1 long,
+// with pads[begin] elements dropped at the start and its length set to
+// (in−1)·s + output_padding + d·(k−1) + 1 − begin − end (or to
+// output_shape, the pads then split from the total as auto_pad says). When
+// end ≤ begin and the difference fits ops' output padding this is
+// ops.ConvTranspose2d with Padding begin; otherwise it is the full output
+// cropped (and extended with zeros) by ops.Pad, plus the bias.
+func buildConvTranspose(n *node) (*kernel, error) {
+	if err := n.wantIO(2, 3, 1); err != nil {
+		return nil, err
+	}
+	w, err := readWindow(n)
+	if err != nil {
+		return nil, err
+	}
+	if w.ceil {
+		return nil, n.errorf("ConvTranspose has no ceil_mode")
+	}
+	group := n.int("group", 1)
+	outPad := n.ints("output_padding", nil)
+	outShape := n.ints("output_shape", nil)
+	if group < 1 || group > MaxElements {
+		return nil, n.errorf("group %d is not positive", group)
+	}
+	plan := func(x, wt *info) (*convTransposePlan, []int, error) {
+		if err := wantRank("input X", x, 3, 4, 5); err != nil {
+			return nil, nil, err
+		}
+		if !wt.ranked || !allKnown(wt) {
+			return nil, nil, n.unsupported("input W", "weight of unknown shape")
+		}
+		r := len(wt.shape) - 2
+		if r != 1 && r != 2 {
+			return nil, nil, n.unsupported("input rank", "%d spatial dimensions (only 1-D and 2-D map onto convnet's ops)", r)
+		}
+		if x.ranked && len(x.shape) != r+2 {
+			return nil, nil, fmt.Errorf("input X %s and weight W %v differ in rank", shapeString(x.shape), wt.shape)
+		}
+		if x.ranked && x.shape[1] >= 0 && x.shape[1] != wt.shape[0] {
+			return nil, nil, fmt.Errorf("input X %s has %d channels, weight W %v wants %d", shapeString(x.shape), x.shape[1], wt.shape, wt.shape[0])
+		}
+		if wt.shape[0]%int(group) != 0 {
+			return nil, nil, fmt.Errorf("weight W %v: %d input channels do not split into %d groups", wt.shape, wt.shape[0], group)
+		}
+		k := wt.shape[2:]
+		for i, kv := range w.kernel {
+			if i >= r || int64(k[i]) != kv {
+				return nil, nil, n.errorf("kernel_shape %v does not match the weight's kernel %v", w.kernel, k)
+			}
+		}
+		list := func(name string, v []int64, want int, def int64, lo int64) ([]int, error) {
+			out := make([]int, want)
+			for i := range out {
+				out[i] = int(def)
+			}
+			if v == nil {
+				return out, nil
+			}
+			if len(v) != want {
+				return nil, n.errorf("attribute %s %v has %d entries, want %d", name, v, len(v), want)
+			}
+			for i, e := range v {
+				if e < lo || e > MaxElements {
+					return nil, n.errorf("attribute %s %v is out of range", name, v)
+				}
+				out[i] = int(e)
+			}
+			return out, nil
+		}
+		s, err := list("strides", w.strides, r, 1, 1)
+		if err != nil {
+			return nil, nil, err
+		}
+		d, err := list("dilations", w.dilation, r, 1, 1)
+		if err != nil {
+			return nil, nil, err
+		}
+		op, err := list("output_padding", outPad, r, 0, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		p, err := list("pads", w.pads, 2*r, 0, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		var os []int
+		if outShape != nil {
+			// output_shape may list all dimensions or only the spatial ones.
+			sp := outShape
+			if len(sp) == r+2 {
+				sp = sp[2:]
+			}
+			if os, err = list("output_shape", sp, r, 0, 1); err != nil {
+				return nil, nil, err
+			}
+		}
+		in := make([]int, r)
+		for i := range in {
+			in[i] = -1
+			if x.ranked {
+				in[i] = x.shape[2+i]
+			}
+		}
+		full := make([]int, r) // the full output length, -1 if unknown
+		for i := range r {
+			full[i] = -1
+			if in[i] >= 0 {
+				full[i] = (in[i]-1)*s[i] + d[i]*(k[i]-1) + 1
+			}
+		}
+		if os == nil && (w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER") {
+			os = make([]int, r)
+			for i := range r {
+				os[i] = -1
+				if in[i] >= 0 {
+					os[i] = in[i] * s[i]
+				}
+			}
+		}
+		if w.autoPad == "VALID" {
+			clear(p)
+		}
+		out := make([]int, r)
+		for i := range r {
+			switch {
+			case full[i] < 0:
+				out[i], p[i], p[r+i] = -1, -1, -1
+			case os != nil:
+				total := full[i] + op[i] - os[i]
+				small, big := total/2, total-total/2
+				if w.autoPad == "SAME_UPPER" {
+					p[i], p[r+i] = small, big
+				} else {
+					p[i], p[r+i] = big, small
+				}
+				out[i] = os[i]
+			default:
+				out[i] = full[i] + op[i] - p[i] - p[r+i]
+			}
+			if full[i] >= 0 && out[i] < 1 {
+				return nil, nil, n.errorf("output of spatial size %d on axis %d (input %d, kernel %v, strides %v, pads %v)", out[i], i, in[i], k, s, p)
+			}
+		}
+		pl := &convTransposePlan{}
+		if r == 1 {
+			pl.pads = [4]int{0, p[0], 0, p[1]}
+			pl.out = [2]int{1, out[0]}
+			pl.o = ops.ConvTranspose2dOptions{Stride: [2]int{1, s[0]}, Dilation: [2]int{1, d[0]}, OutputPadding: [2]int{0, op[0]}}
+		} else {
+			pl.pads = [4]int{p[0], p[1], p[2], p[3]}
+			pl.out = [2]int{out[0], out[1]}
+			pl.o = ops.ConvTranspose2dOptions{Stride: [2]int{s[0], s[1]}, Dilation: [2]int{d[0], d[1]}, OutputPadding: [2]int{op[0], op[1]}}
+		}
+		pl.o.Groups = int(group)
+		// ops pads both sides by Padding and adds OutputPadding at the end:
+		// begin = Padding, end = Padding − OutputPadding.
+		pl.direct = true
+		for i := range 2 {
+			b, e := pl.pads[i], pl.pads[i+2]
+			extra := b - e + pl.o.OutputPadding[i]
+			if b < 0 || e > b+pl.o.OutputPadding[i] || (extra >= pl.o.Stride[i] && extra >= pl.o.Dilation[i]) {
+				pl.direct = false
+			}
+			pl.o.Padding[i], pl.o.OutputPadding[i] = b, extra
+		}
+		nb := -1
+		if x.ranked {
+			nb = x.shape[0]
+		}
+		shape := append([]int{nb, wt.shape[1] * int(group)}, out...)
+		return pl, shape, nil
+	}
+	infer := func(in []*info) ([]*info, error) {
+		_, out, err := plan(in[0], in[1])
+		if err != nil {
+			return nil, err
+		}
+		if len(in) > 2 && in[2] != nil && in[2].ranked && (len(in[2].shape) != 1 || in[2].shape[0] != out[1]) {
+			return nil, fmt.Errorf("bias B %s for %d output channels", shapeString(in[2].shape), out[1])
+		}
+		return []*info{shaped(Float, out...)}, nil
+	}
+	run := func(in []*value) ([]*value, error) {
+		pl, out, err := plan(infoOf(in[0]), infoOf(in[1]))
+		if err != nil {
+			return nil, err
+		}
+		var bias *ops.Var
+		if len(in) > 2 && in[2] != nil {
+			bias = in[2].v
+		}
+		x, wt := as4d(in[0].v), as4d(in[1].v)
+		if pl.direct {
+			y := ops.ConvTranspose2d(x, wt, bias, pl.o)
+			return []*value{varValue(ops.Reshape(y, out...))}, nil
+		}
+		o := pl.o
+		o.Padding, o.OutputPadding = [2]int{}, [2]int{}
+		y := ops.ConvTranspose2d(x, wt, nil, o)
+		ys := y.Value.Shape()
+		y = ops.Pad(y, []int{0, 0, -pl.pads[0], -pl.pads[1], 0, 0, pl.out[0] - (ys[2] - pl.pads[0]), pl.out[1] - (ys[3] - pl.pads[1])}, ops.PadConstant, 0)
+		if bias != nil {
+			y = ops.Add(y, ops.Reshape(bias, 1, -1, 1, 1))
+		}
+		return []*value{varValue(ops.Reshape(y, out...))}, nil
+	}
+	return &kernel{infer: infer, run: run}, nil
 }

@@ -8,16 +8,27 @@ import (
 	"convnet/tensor"
 )
 
-// Element-wise operators: activations, Clip, Identity, Dropout and the
-// broadcasting arithmetic Add, Sub, Mul, Div and Sum.
+// Element-wise operators: activations, Clip, Identity, Dropout, the
+// unary functions Exp, Log, Sqrt, … and the broadcasting arithmetic Add,
+// Sub, Mul, Div, Pow, Sum, Max and Min.
 
 func init() {
 	register("Relu", unaryOp(ops.ReLU))
 	register("Sigmoid", unaryOp(ops.Sigmoid))
 	register("Tanh", unaryOp(ops.Tanh))
 	register("HardSwish", unaryOp(ops.HardSwish))
-	register("Neg", unaryOp(func(x *ops.Var) *ops.Var { return ops.Scale(x, -1) }))
-	register("Abs", unaryOp(abs))
+	register("Neg", unaryOp(ops.Neg))
+	register("Abs", unaryOp(ops.Abs))
+	register("Exp", unaryOp(ops.Exp))
+	register("Log", unaryOp(ops.Log))
+	register("Sqrt", unaryOp(ops.Sqrt))
+	register("Reciprocal", unaryOp(ops.Reciprocal))
+	register("Erf", unaryOp(ops.Erf))
+	register("Softplus", unaryOp(ops.Softplus))
+	register("Softsign", unaryOp(ops.Softsign))
+	register("Elu", buildElu)
+	register("Selu", buildSelu)
+	register("PRelu", buildPRelu)
 	register("LeakyRelu", buildLeakyRelu)
 	register("HardSigmoid", buildHardSigmoid)
 	register("Clip", buildClip)
@@ -33,6 +44,9 @@ func init() {
 		return x / y
 	}))
 	register("Sum", buildSum)
+	register("Pow", buildPow)
+	register("Max", variadicOp(ops.Maximum, func(x, y int64) int64 { return max(x, y) }))
+	register("Min", variadicOp(ops.Minimum, func(x, y int64) int64 { return min(x, y) }))
 }
 
 // unaryKernel is the kernel of an element-wise float operator f.
@@ -55,9 +69,76 @@ func unaryOp(f func(*ops.Var) *ops.Var) builder {
 	}
 }
 
-// abs returns |x| as relu(x) + relu(−x), which is exact: one of the two
-// terms is zero.
-func abs(x *ops.Var) *ops.Var { return ops.Add(ops.ReLU(x), ops.ReLU(ops.Scale(x, -1))) }
+// buildElu maps Elu(alpha = 1) onto ops.Elu.
+func buildElu(n *node) (*kernel, error) {
+	n.ignore("consumed_inputs")
+	alpha := n.float("alpha", 1)
+	if err := n.wantIO(1, 1, 1); err != nil {
+		return nil, err
+	}
+	return unaryKernel(func(x *ops.Var) *ops.Var { return ops.Elu(x, alpha) }), nil
+}
+
+// buildSelu maps Selu onto ops.Selu; alpha and gamma default to ONNX's
+// (and PyTorch's) constants ops.SeluAlpha and ops.SeluGamma.
+func buildSelu(n *node) (*kernel, error) {
+	n.ignore("consumed_inputs")
+	alpha, gamma := n.float("alpha", ops.SeluAlpha), n.float("gamma", ops.SeluGamma)
+	if err := n.wantIO(1, 1, 1); err != nil {
+		return nil, err
+	}
+	return unaryKernel(func(x *ops.Var) *ops.Var { return ops.Selu(x, alpha, gamma) }), nil
+}
+
+// buildPRelu maps PRelu onto ops.PRelu. From opset 7 the slope broadcasts
+// to X unidirectionally (NumPy rules, aligned at the last dimension);
+// before, a slope of one value is shared and a 1-D slope of X's channel
+// count is per channel (PyTorch's nn.PReLU exported at opset 6), which is
+// the slope reshaped to [C, 1, …, 1].
+func buildPRelu(n *node) (*kernel, error) {
+	n.ignore("consumed_inputs")
+	if err := n.wantIO(2, 2, 1); err != nil {
+		return nil, err
+	}
+	// slopeShape returns the shape the slope takes against x.
+	slopeShape := func(x, s []int) ([]int, error) {
+		if n.opset < 7 && len(s) == 1 && len(x) >= 2 && s[0] == x[1] && s[0] != 1 {
+			out := make([]int, len(x)-1)
+			out[0] = s[0]
+			for i := 1; i < len(out); i++ {
+				out[i] = 1
+			}
+			return out, nil
+		}
+		b, err := broadcastInfo(shaped(Float, x...), shaped(Float, s...))
+		if err != nil || len(b.shape) != len(x) {
+			return nil, fmt.Errorf("slope %s does not broadcast to X %s", shapeString(s), shapeString(x))
+		}
+		for i, d := range b.shape {
+			if x[i] >= 0 && d != x[i] {
+				return nil, fmt.Errorf("slope %s does not broadcast to X %s", shapeString(s), shapeString(x))
+			}
+		}
+		return s, nil
+	}
+	return &kernel{
+		infer: func(in []*info) ([]*info, error) {
+			if in[0].ranked && in[1].ranked {
+				if _, err := slopeShape(in[0].shape, in[1].shape); err != nil {
+					return nil, err
+				}
+			}
+			return []*info{like(in[0], Float)}, nil
+		},
+		run: func(in []*value) ([]*value, error) {
+			s, err := slopeShape(in[0].shape(), in[1].shape())
+			if err != nil {
+				return nil, err
+			}
+			return []*value{varValue(ops.PRelu(in[0].v, ops.Reshape(in[1].v, s...)))}, nil
+		},
+	}, nil
+}
 
 // buildLeakyRelu maps LeakyRelu(alpha = 0.01) onto ops.LeakyReLU.
 func buildLeakyRelu(n *node) (*kernel, error) {
@@ -70,28 +151,23 @@ func buildLeakyRelu(n *node) (*kernel, error) {
 }
 
 // buildHardSigmoid maps HardSigmoid, max(0, min(1, alpha·x + beta)) with
-// ONNX's defaults alpha = 0.2 and beta = 0.5. PyTorch's form (alpha = 1/6,
-// beta = 1/2) is ops.HardSigmoid itself; any other slope is the composite
-// relu6(6·alpha·x + 6·beta)/6, equal up to float32 rounding.
+// ONNX's defaults alpha = 0.2 and beta = 0.5, computed as the ONNX
+// reference does in float32: the product alpha·x rounded, plus beta
+// rounded, then clipped to [0, 1] (ops.Scale, ops.Add and ops.Clip).
 func buildHardSigmoid(n *node) (*kernel, error) {
 	n.ignore("consumed_inputs")
 	alpha, beta := n.float("alpha", 0.2), n.float("beta", 0.5)
 	if err := n.wantIO(1, 1, 1); err != nil {
 		return nil, err
 	}
-	if alpha == float32(1.0/6) && beta == 0.5 {
-		return unaryKernel(ops.HardSigmoid), nil
-	}
 	return unaryKernel(func(x *ops.Var) *ops.Var {
-		y := ops.Add(ops.Scale(x, 6*alpha), ops.Const(tensor.Scalar(6*beta)))
-		return ops.Scale(ops.ReLU6(y), 1.0/6)
+		return ops.Clip(ops.Add(ops.Scale(x, alpha), ops.Const(tensor.Scalar(beta))), 0, 1)
 	}), nil
 }
 
-// buildClip maps Clip: before opset 11 the bounds are the attributes min and
-// max, from opset 11 on the optional inputs 2 and 3. Clip(0, 6) is
-// ops.ReLU6 and Clip(0, +Inf) ops.ReLU exactly; other bounds use
-// lo + relu(x − lo) and hi − relu(hi − y), equal up to float32 rounding.
+// buildClip maps Clip onto ops.Clip: before opset 11 the bounds are the
+// attributes min and max, from opset 11 on the optional inputs 2 and 3
+// (absent bounds are ∓Inf).
 func buildClip(n *node) (*kernel, error) {
 	n.ignore("consumed_inputs")
 	lo, hi := float32(math.Inf(-1)), float32(math.Inf(1))
@@ -125,32 +201,9 @@ func buildClip(n *node) (*kernel, error) {
 					return nil, err
 				}
 			}
-			return []*value{varValue(clip(in[0].v, l, h))}, nil
+			return []*value{varValue(ops.Clip(in[0].v, l, h))}, nil
 		},
 	}, nil
-}
-
-// clip clamps x to [lo, hi] with the ops at hand.
-func clip(x *ops.Var, lo, hi float32) *ops.Var {
-	inf := float32(math.Inf(1))
-	switch {
-	case lo == -inf && hi == inf:
-		return x
-	case lo == 0 && hi == 6:
-		return ops.ReLU6(x)
-	case lo == 0 && hi == inf:
-		return ops.ReLU(x)
-	}
-	y := x
-	if lo != -inf {
-		l := ops.Const(tensor.Scalar(lo))
-		y = ops.Add(l, ops.ReLU(ops.Sub(y, l)))
-	}
-	if hi != inf {
-		h := ops.Const(tensor.Scalar(hi))
-		y = ops.Sub(h, ops.ReLU(ops.Sub(h, y)))
-	}
-	return y
 }
 
 // buildIdentity maps Identity: the output is the input.
@@ -306,4 +359,76 @@ func buildSum(n *node) (*kernel, error) {
 			return []*value{varValue(acc)}, nil
 		},
 	}, nil
+}
+
+// buildPow maps Pow (broadcasting; the exponent may be an integer tensor
+// from opset 12) onto ops.Pow.
+func buildPow(n *node) (*kernel, error) {
+	if err := n.wantIO(2, 2, 1); err != nil {
+		return nil, err
+	}
+	return &kernel{
+		infer: func(in []*info) ([]*info, error) {
+			out, err := broadcastInfo(in[0], in[1])
+			if err != nil {
+				return nil, err
+			}
+			out.dtype = Float
+			return []*info{out}, nil
+		},
+		run: func(in []*value) ([]*value, error) {
+			return []*value{varValue(ops.Pow(in[0].v, in[1].v))}, nil
+		},
+	}, nil
+}
+
+// variadicOp maps Max or Min of one or more broadcasting inputs onto the
+// binary op f (ops.Maximum, ops.Minimum), folded in input order; integer
+// inputs are combined exactly with fi.
+func variadicOp(f func(a, b *ops.Var) *ops.Var, fi func(x, y int64) int64) builder {
+	return func(n *node) (*kernel, error) {
+		n.ignore("consumed_inputs")
+		if len(n.inputs) < 1 {
+			return nil, n.errorf("no inputs")
+		}
+		if err := n.wantIO(len(n.inputs), len(n.inputs), 1); err != nil {
+			return nil, err
+		}
+		return &kernel{
+			infer: func(in []*info) ([]*info, error) {
+				acc := like(in[0], in[0].dtype)
+				for _, x := range in[1:] {
+					var err error
+					if acc, err = broadcastInfo(acc, x); err != nil {
+						return nil, err
+					}
+					if !x.dtype.isInt() {
+						acc.dtype = Float
+					}
+				}
+				if !acc.dtype.isInt() {
+					acc.dtype = Float
+				}
+				return []*info{acc}, nil
+			},
+			run: func(in []*value) ([]*value, error) {
+				acc := in[0]
+				for _, x := range in[1:] {
+					if acc.ints != nil && x.ints != nil {
+						v, err := broadcastInts(acc, x, fi)
+						if err != nil {
+							return nil, err
+						}
+						acc = v
+						continue
+					}
+					acc = varValue(f(acc.v, x.v))
+				}
+				if len(in) == 1 && acc.ints == nil {
+					acc = &value{v: acc.v, dtype: Float}
+				}
+				return []*value{acc}, nil
+			},
+		}, nil
+	}
 }

@@ -478,9 +478,8 @@ func btoi(b bool) int {
 	return 0
 }
 
-// buildGather maps Gather(axis). Integer data (shape arithmetic) is
-// gathered exactly along any axis; float data along axis 0 is ops.Concat of
-// the indexed rows. Negative indices count from the end.
+// buildGather maps Gather(axis) onto ops.Gather; integer data (shape
+// arithmetic) is gathered exactly. Negative indices count from the end.
 func buildGather(n *node) (*kernel, error) {
 	axis := n.int("axis", 0)
 	if err := n.wantIO(2, 2, 1); err != nil {
@@ -497,9 +496,6 @@ func buildGather(n *node) (*kernel, error) {
 		ax, err := normAxis(axis, len(d.shape), 0)
 		if err != nil {
 			return nil, err
-		}
-		if ax != 0 && !d.dtype.isInt() {
-			return nil, n.unsupported("attribute axis", "gathering float data along axis %d (only axis 0 maps onto ops)", axis)
 		}
 		out := append(append(append([]int(nil), d.shape[:ax]...), idx.shape...), d.shape[ax+1:]...)
 		return []*info{shaped(d.dtype, out...)}, nil
@@ -539,18 +535,12 @@ func buildGather(n *node) (*kernel, error) {
 			v.dtype = d.dtype
 			return []*value{v}, nil
 		}
-		if ax != 0 {
-			return nil, n.unsupported("attribute axis", "gathering float data along axis %d (only axis 0 maps onto ops)", axis)
-		}
-		rowShape := append([]int{1}, s[1:]...)
-		parts := make([]*ops.Var, len(idx))
+		is := make([]int, len(idx))
 		for i, x := range idx {
-			parts[i] = ops.Const(d.v.Value.Index(int(x)).Reshape(rowShape...))
+			is[i] = int(x)
 		}
-		if len(parts) == 0 {
-			return []*value{floatValue(tensor.New(out...))}, nil
-		}
-		return []*value{varValue(ops.Reshape(ops.Concat(0, parts...), out...))}, nil
+		ishape := append([]int{}, in[1].shape()...)
+		return []*value{{v: ops.Gather(d.v, ax, is, ishape), dtype: d.dtype}}, nil
 	}
 	return &kernel{infer: infer, run: run}, nil
 }

@@ -23,6 +23,12 @@ type Pool2dOptions struct {
 	// Padding is the implicit padding on both sides; at most Kernel/2, as
 	// PyTorch requires. Max pooling pads with −Inf, average pooling with 0.
 	Padding [2]int
+	// Pads, when not all zero, replaces Padding with four independent sides
+	// (top, left, bottom, right), as ONNX's pads and auto_pad SAME_UPPER /
+	// SAME_LOWER need; each must be at most half the kernel size. With
+	// equal opposite sides it is the same as Padding. Padding must then be
+	// zero.
+	Pads [4]int
 	// Dilation is the spacing between window taps; a zero entry means 1.
 	// Only max pooling supports dilation other than 1.
 	Dilation [2]int
@@ -47,18 +53,38 @@ type Pool2dOptions struct {
 // or negative when the window does not fit; callers reject that. It panics
 // if stride is not positive.
 func PoolOutputSize(in, kernel, stride, pad, dilation int, ceil bool) int {
+	return PoolOutputSizePads(in, kernel, stride, pad, pad, dilation, ceil)
+}
+
+// PoolOutputSizePads is PoolOutputSize with padBegin elements of padding
+// before the input and padEnd after it:
+//
+//	out = ⌊(in + padBegin + padEnd − dilation·(kernel−1) − 1 + (ceil ? stride−1 : 0)) / stride⌋ + 1
+//
+// less one in ceil mode if the last window would start at or beyond
+// in + padBegin.
+func PoolOutputSizePads(in, kernel, stride, padBegin, padEnd, dilation int, ceil bool) int {
 	if stride < 1 {
 		panic(fmt.Sprintf("ops: PoolOutputSize with stride %d", stride))
 	}
-	num := in + 2*pad - dilation*(kernel-1) - 1
+	num := in + padBegin + padEnd - dilation*(kernel-1) - 1
 	if ceil {
 		num += stride - 1
 	}
 	out := poolFloorDiv(num, stride) + 1
-	if ceil && (out-1)*stride >= in+pad {
+	if ceil && (out-1)*stride >= in+padBegin {
 		out--
 	}
 	return out
+}
+
+// pads returns the padding of o as (top, left, bottom, right): Pads when
+// set, else Padding on both sides.
+func (o *Pool2dOptions) pads() [4]int {
+	if o.Pads != [4]int{} {
+		return o.Pads
+	}
+	return [4]int{o.Padding[0], o.Padding[1], o.Padding[0], o.Padding[1]}
 }
 
 // poolFloorDiv is integer division rounding towards −∞ (PyTorch's div_rtn)
@@ -88,8 +114,11 @@ func poolResolve(op string, x *Var, o Pool2dOptions, avg bool) *kernels.ConvGeom
 			o.Dilation[i] = 1
 		}
 	}
+	p := o.pads()
 	bad := ""
 	switch {
+	case o.Pads != [4]int{} && o.Padding != [2]int{}:
+		bad = "set Padding or Pads, not both"
 	case o.Kernel[0] < 1 || o.Kernel[1] < 1:
 		bad = "kernel must be positive"
 	case o.Stride[0] < 1 || o.Stride[1] < 1:
@@ -98,27 +127,27 @@ func poolResolve(op string, x *Var, o Pool2dOptions, avg bool) *kernels.ConvGeom
 		bad = "dilation must be positive"
 	case avg && (o.Dilation[0] != 1 || o.Dilation[1] != 1):
 		bad = "average pooling has no dilation"
-	case o.Padding[0] < 0 || o.Padding[1] < 0:
+	case min(p[0], p[1], p[2], p[3]) < 0:
 		bad = "padding must not be negative"
-	case o.Padding[0] > o.Kernel[0]/2 || o.Padding[1] > o.Kernel[1]/2:
+	case max(p[0], p[2]) > o.Kernel[0]/2 || max(p[1], p[3]) > o.Kernel[1]/2:
 		bad = "padding must be at most half of the kernel size"
 	}
 	if bad != "" {
 		panic(fmt.Sprintf("ops: %s of input %v with kernel %v, stride %v, padding %v, dilation %v: %s",
-			op, shape, o.Kernel, o.Stride, o.Padding, o.Dilation, bad))
+			op, shape, o.Kernel, o.Stride, p, o.Dilation, bad))
 	}
 	n, c, h, w := shape[0], shape[1], shape[2], shape[3]
-	oh := PoolOutputSize(h, o.Kernel[0], o.Stride[0], o.Padding[0], o.Dilation[0], o.CeilMode)
-	ow := PoolOutputSize(w, o.Kernel[1], o.Stride[1], o.Padding[1], o.Dilation[1], o.CeilMode)
+	oh := PoolOutputSizePads(h, o.Kernel[0], o.Stride[0], p[0], p[2], o.Dilation[0], o.CeilMode)
+	ow := PoolOutputSizePads(w, o.Kernel[1], o.Stride[1], p[1], p[3], o.Dilation[1], o.CeilMode)
 	if oh < 1 || ow < 1 {
 		panic(fmt.Sprintf("ops: %s of input %v with kernel %v, stride %v, padding %v, dilation %v gives output %v: the window does not fit",
-			op, shape, o.Kernel, o.Stride, o.Padding, o.Dilation, []int{n, c, oh, ow}))
+			op, shape, o.Kernel, o.Stride, p, o.Dilation, []int{n, c, oh, ow}))
 	}
 	return &kernels.ConvGeom{
 		C: n * c, H: h, W: w,
 		KH: o.Kernel[0], KW: o.Kernel[1],
 		SH: o.Stride[0], SW: o.Stride[1],
-		PadT: o.Padding[0], PadL: o.Padding[1],
+		PadT: p[0], PadL: p[1],
 		DH: o.Dilation[0], DW: o.Dilation[1],
 		OH: oh, OW: ow,
 	}
@@ -158,10 +187,11 @@ func AvgPool2d(x *Var, o Pool2dOptions) *Var {
 	shape := x.Value.Shape()
 	out := tensor.New(shape[0], shape[1], g.OH, g.OW) // [N, C, OH, OW]
 	incl := o.CountIncludePad
-	kernels.AvgPool2d(g, incl, x.Value.Data(), out.Data())
+	p := o.pads()
+	kernels.AvgPool2dPadded(g, p[2], p[3], incl, x.Value.Data(), out.Data())
 	return result("avg_pool2d", out, func(o *Var) {
 		if needs(x) {
-			kernels.AvgPool2dBackward(g, incl, o.Grad.Data(), x.gradBuf().Data())
+			kernels.AvgPool2dPaddedBackward(g, p[2], p[3], incl, o.Grad.Data(), x.gradBuf().Data())
 		}
 	}, x)
 }

@@ -8,8 +8,10 @@ import "math"
 // planes with ParallelFor, so results never depend on the thread count.
 //
 // Window geometry follows PyTorch's CPU kernels: output (oy, ox) covers input
-// rows oy·SH − PadT + i·DH for i in [0, KH) and columns likewise, and padding
-// is symmetric (the bottom / right padding equals PadT / PadL).
+// rows oy·SH − PadT + i·DH for i in [0, KH) and columns likewise. The
+// bottom / right padding matters only to the divisor of average pooling
+// with countIncludePad: it equals PadT / PadL (PyTorch's symmetric padding)
+// except in AvgPool2dPadded.
 
 // poolGrain returns a ParallelFor grain (in planes) so that each goroutine
 // gets roughly 32k window taps of work at least.
@@ -107,14 +109,14 @@ func MaxPool2dBackward(g *ConvGeom, argmax []int32, dy, dx []float32) {
 // poolAvgWindow returns the clipped window [y0, y1) × [x0, x1) of output
 // (oy, ox) and its divisor, as PyTorch's CPU avg_pool2d computes them: with
 // countIncludePad the divisor is the window's area after clipping to the
-// padded input (which matters in ceil mode), otherwise the number of taps
-// inside the input. g.DH and g.DW are ignored (average pooling has no
-// dilation).
-func poolAvgWindow(g *ConvGeom, oy, ox int, countIncludePad bool) (y0, y1, x0, x1 int, div float32) {
+// padded input, which extends padB rows below and padR columns right of the
+// input (this matters in ceil mode), otherwise the number of taps inside the
+// input. g.DH and g.DW are ignored (average pooling has no dilation).
+func poolAvgWindow(g *ConvGeom, padB, padR, oy, ox int, countIncludePad bool) (y0, y1, x0, x1 int, div float32) {
 	y0 = oy*g.SH - g.PadT
 	x0 = ox*g.SW - g.PadL
-	y1 = min(y0+g.KH, g.H+g.PadT)
-	x1 = min(x0+g.KW, g.W+g.PadL)
+	y1 = min(y0+g.KH, g.H+padB)
+	x1 = min(x0+g.KW, g.W+padR)
 	padded := (y1 - y0) * (x1 - x0)
 	y0, x0 = max(y0, 0), max(x0, 0)
 	y1, x1 = min(y1, g.H), min(x1, g.W)
@@ -128,8 +130,17 @@ func poolAvgWindow(g *ConvGeom, oy, ox int, countIncludePad bool) (y0, y1, x0, x
 // [C, H, W]. The divisor follows PyTorch (see poolAvgWindow): the taps inside
 // the input, or with countIncludePad the window clipped to the padded input.
 // Sums run in float32 in row-major window order, as PyTorch's CPU kernel
-// does; an empty window gives 0. g's dilation is ignored.
+// does; an empty window gives 0. g's dilation is ignored. The padding is
+// symmetric: AvgPool2dPadded with padB = g.PadT and padR = g.PadL.
 func AvgPool2d(g *ConvGeom, countIncludePad bool, x, y []float32) {
+	AvgPool2dPadded(g, g.PadT, g.PadL, countIncludePad, x, y)
+}
+
+// AvgPool2dPadded is AvgPool2d with padB rows of padding below the input
+// and padR columns right of it, which may differ from g.PadT and g.PadL
+// (ONNX's four independent pads); only the countIncludePad divisor
+// depends on them.
+func AvgPool2dPadded(g *ConvGeom, padB, padR int, countIncludePad bool, x, y []float32) {
 	hw, ohw := g.H*g.W, g.OH*g.OW
 	ParallelFor(g.C, poolGrain(ohw*g.KH*g.KW), func(lo, hi int) {
 		for c := lo; c < hi; c++ {
@@ -137,7 +148,7 @@ func AvgPool2d(g *ConvGeom, countIncludePad bool, x, y []float32) {
 			dst := y[c*ohw : (c+1)*ohw]
 			for oy := 0; oy < g.OH; oy++ {
 				for ox := 0; ox < g.OW; ox++ {
-					y0, y1, x0, x1, div := poolAvgWindow(g, oy, ox, countIncludePad)
+					y0, y1, x0, x1, div := poolAvgWindow(g, padB, padR, oy, ox, countIncludePad)
 					if y0 >= y1 || x0 >= x1 {
 						dst[oy*g.OW+ox] = 0
 						continue
@@ -159,6 +170,12 @@ func AvgPool2d(g *ConvGeom, countIncludePad bool, x, y []float32) {
 // dy [C, OH, OW]: each dy element divided by its window's divisor, added to
 // every input pixel of its window. dx is accumulated into.
 func AvgPool2dBackward(g *ConvGeom, countIncludePad bool, dy, dx []float32) {
+	AvgPool2dPaddedBackward(g, g.PadT, g.PadL, countIncludePad, dy, dx)
+}
+
+// AvgPool2dPaddedBackward is the gradient of AvgPool2dPadded, as
+// AvgPool2dBackward is of AvgPool2d.
+func AvgPool2dPaddedBackward(g *ConvGeom, padB, padR int, countIncludePad bool, dy, dx []float32) {
 	hw, ohw := g.H*g.W, g.OH*g.OW
 	ParallelFor(g.C, poolGrain(ohw*g.KH*g.KW), func(lo, hi int) {
 		for c := lo; c < hi; c++ {
@@ -166,7 +183,7 @@ func AvgPool2dBackward(g *ConvGeom, countIncludePad bool, dy, dx []float32) {
 			plane := dx[c*hw : (c+1)*hw]
 			for oy := 0; oy < g.OH; oy++ {
 				for ox := 0; ox < g.OW; ox++ {
-					y0, y1, x0, x1, div := poolAvgWindow(g, oy, ox, countIncludePad)
+					y0, y1, x0, x1, div := poolAvgWindow(g, padB, padR, oy, ox, countIncludePad)
 					gv := src[oy*g.OW+ox] / div
 					for iy := y0; iy < y1; iy++ {
 						row := plane[iy*g.W+x0 : iy*g.W+x1]
