@@ -80,6 +80,7 @@ type UnsupportedError struct {
 	Why  string
 }
 
+// Error describes the node, the operator and, when set, the attribute.
 func (e *UnsupportedError) Error() string {
 	s := fmt.Sprintf("node %s: unsupported operator %s", e.Node, printable(e.Op))
 	if e.Attr != "" {
