@@ -140,7 +140,7 @@ func MaxPool2d(x *Var, o Pool2dOptions) *Var {
 		argmax = make([]int32, out.Len())
 	}
 	kernels.MaxPool2d(g, x.Value.Data(), out.Data(), argmax)
-	return result("max_pool2d", out, func(o *Var) {
+	return resultAttrs("max_pool2d", o, out, func(o *Var) {
 		if needs(x) {
 			kernels.MaxPool2dBackward(g, argmax, o.Grad.Data(), x.gradBuf().Data())
 		}
@@ -159,7 +159,7 @@ func AvgPool2d(x *Var, o Pool2dOptions) *Var {
 	out := tensor.New(shape[0], shape[1], g.OH, g.OW) // [N, C, OH, OW]
 	incl := o.CountIncludePad
 	kernels.AvgPool2d(g, incl, x.Value.Data(), out.Data())
-	return result("avg_pool2d", out, func(o *Var) {
+	return resultAttrs("avg_pool2d", o, out, func(o *Var) {
 		if needs(x) {
 			kernels.AvgPool2dBackward(g, incl, o.Grad.Data(), x.gradBuf().Data())
 		}
@@ -197,7 +197,7 @@ func AdaptiveAvgPool2d(x *Var, outH, outW int) *Var {
 	n, c, h, w := shape[0], shape[1], shape[2], shape[3]
 	out := tensor.New(n, c, outH, outW) // [N, C, outH, outW]
 	kernels.AdaptiveAvgPool2d(n*c, h, w, outH, outW, x.Value.Data(), out.Data())
-	return result("adaptive_avg_pool2d", out, func(o *Var) {
+	return resultAttrs("adaptive_avg_pool2d", [2]int{outH, outW}, out, func(o *Var) {
 		if needs(x) {
 			kernels.AdaptiveAvgPool2dBackward(n*c, h, w, outH, outW, o.Grad.Data(), x.gradBuf().Data())
 		}
