@@ -44,6 +44,8 @@ var ortCases = []exportCase{
 	{"mobilenet_v2", []int{3, 64, 64}},
 	{"efficientnet_b0", []int{3, 64, 64}},
 	{"unet_small", []int{1, 28, 28}},
+	{"unet_bilinear", []int{3, 19, 23}}, // Resize to sizes that are not multiples
+	{"resnet18", []int{3, 64, 64}},
 }
 
 // testModel builds a zoo model with random weights and random BatchNorm
@@ -231,6 +233,89 @@ func TestExportONNXRuntime(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mixedModule runs, on [N, 3, 12, 12], the ops that the zoo models do not
+// use, with options the zoo leaves at their defaults: ceil-mode max pooling
+// with padding, average pooling counting the padding, LRN (when lrn is
+// set: this package does not import it yet), LeakyReLU, HardSigmoid, Clip,
+// Scale, Sub, Div, divisible adaptive pooling, a 3-D Reshape, Softmax on
+// the last axis, MatMul and Tanh, and dropout (off in evaluation mode).
+type mixedModule struct {
+	nn.Base
+	conv *nn.Conv2d
+	fc   *nn.Linear
+	w    *ops.Var // [5, 3] for the MatMul
+	drop *nn.Dropout
+	lrn  bool
+}
+
+func newMixedModule(lrn bool) *mixedModule {
+	g := tensor.NewRNG(11)
+	return &mixedModule{
+		conv: nn.NewConv2d(g, nn.Conv2dConfig{In: 3, Out: 4, Kernel: [2]int{3, 3}, Padding: ops.SymmetricPadding(1, 1), Dilation: [2]int{1, 1}}),
+		fc:   nn.NewLinear(g, 64, 5, true),
+		w:    ops.Param(tensor.Rand(g, -1, 1, 5, 3)),
+		drop: nn.NewDropout(g, 0.5),
+		lrn:  lrn,
+	}
+}
+
+func (m *mixedModule) Forward(x *ops.Var) *ops.Var {
+	y := ops.HardSwish(ops.LeakyReLU(m.conv.Forward(x), 0.1)) // [N, 4, 12, 12]
+	y = ops.MaxPool2d(y, ops.Pool2dOptions{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}, CeilMode: true})
+	y = ops.AvgPool2d(y, ops.Pool2dOptions{Kernel: [2]int{2, 2}, Stride: [2]int{1, 1}, Padding: [2]int{1, 1}, CountIncludePad: true})
+	if m.lrn {
+		y = ops.LRN(y, 3, 1e-2, 0.75, 1)
+	}
+	y = ops.Scale(ops.HardSigmoid(y), 2)               // [N, 4, 8, 8]
+	y = ops.Sub(y, ops.Scale(y, 0.25))                 // 0.75·y
+	y = ops.Div(y, ops.Clip(y, 1, 1.25))               // y / clip(y, 1, 1.25)
+	y = m.drop.Forward(ops.AdaptiveAvgPool2d(y, 4, 4)) // [N, 4, 4, 4]
+	s := y.Shape()
+	y = ops.Softmax(ops.Reshape(y, s[0], 4, 16), -1) // [N, 4, 16]
+	y = ops.Tanh(m.fc.Forward(ops.Flatten(y)))       // [N, 5]
+	return ops.MatMul(y, m.w)                        // [N, 3]
+}
+
+func (m *mixedModule) Children() []nn.Child {
+	return []nn.Child{{Name: "conv", Module: m.conv}, {Name: "fc", Module: m.fc}, {Name: "drop", Module: m.drop}}
+}
+
+func (m *mixedModule) LocalParams() []nn.Param { return []nn.Param{{Name: "w", V: m.w}} }
+
+func TestExportMixedOps(t *testing.T) {
+	input := []int{3, 12, 12}
+	x := tensor.Rand(tensor.NewRNG(2), -2, 2, append([]int{3}, input...)...)
+	t.Run("import", func(t *testing.T) {
+		m := newMixedModule(false)
+		b := exportBytes(t, m, input)
+		want := goForward(m, x)
+		im, err := ParseModel(b, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs, err := im.Run(map[string]*tensor.Tensor{ExportInputName: x})
+		if err != nil {
+			t.Fatal(err)
+		}
+		maxAbs, _ := diffStats(outs[ExportOutputName], want)
+		if maxAbs > 1e-6*max(1, want.MaxAbs()) {
+			t.Errorf("imported export differs from the Go module: max |Δ| %g", maxAbs)
+		}
+	})
+	t.Run("onnxruntime", func(t *testing.T) {
+		requireORT(t)
+		m := newMixedModule(true)
+		b := exportBytes(t, m, input)
+		want := goForward(m, x)
+		got := runORT(t, b, x, want.Shape())
+		maxAbs, rel := diffStats(got, want)
+		t.Logf("ONNX Runtime vs Go: max |Δ| %.3g, relative %.3g", maxAbs, rel)
+		if rel > 1e-5 {
+			t.Errorf("ONNX Runtime differs from the Go module: relative error %g", rel)
+		}
+	})
 }
 
 // expModule calls an op without an ONNX export mapping.
