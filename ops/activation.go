@@ -101,7 +101,7 @@ func LeakyReLU(x *Var, slope float32) *Var {
 			dst[i] = v
 		}
 	})
-	return result("leaky_relu", out, func(o *Var) {
+	return resultAttrs("leaky_relu", slope, out, func(o *Var) {
 		actBack(x, o, x.Value, func(xs, g, dx []float32) {
 			for i, v := range xs {
 				if v > 0 {

@@ -197,7 +197,7 @@ func Scale(x *Var, s float32) *Var {
 	for i, v := range xd {
 		od[i] = s * v
 	}
-	return result("scale", out, func(res *Var) {
+	return resultAttrs("scale", s, out, func(res *Var) {
 		if needs(x) {
 			gd := x.gradBuf().Data()
 			for i, v := range res.Grad.Data() {

@@ -102,7 +102,15 @@ func GradEnabled() bool { return noGradDepth.Load() == 0 }
 // reads out.Grad and accumulates into the inputs' gradients (use needs and
 // gradBuf).
 func result(op string, value *tensor.Tensor, back func(out *Var), inputs ...*Var) *Var {
+	return resultAttrs(op, nil, value, back, inputs...)
+}
+
+// resultAttrs is result for an op with attributes (its options), which an
+// installed Recorder receives with the op; see Recorder for what each op
+// passes.
+func resultAttrs(op string, attrs any, value *tensor.Tensor, back func(out *Var), inputs ...*Var) *Var {
 	out := &Var{Value: value, op: op}
+	record(op, attrs, out, inputs)
 	if !GradEnabled() {
 		return out
 	}

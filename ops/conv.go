@@ -146,7 +146,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		}
 	}
 
-	return result("conv2d", out, func(res *Var) {
+	return resultAttrs("conv2d", o, out, func(res *Var) {
 		gy := res.Grad.Data() // [N, Cout, OH, OW]
 		needX, needW := needs(x), needs(weight)
 		var gx, gw []float32

@@ -135,7 +135,7 @@ func ConvTranspose2d(x, weight, bias *Var, o ConvTranspose2dOptions) *Var {
 		}
 	}
 
-	return result("conv_transpose2d", out, func(res *Var) {
+	return resultAttrs("conv_transpose2d", o, out, func(res *Var) {
 		gy := res.Grad.Data() // [N, CO, OH, OW]
 		needX, needW := needs(x), needs(weight)
 		var gx, gw []float32

@@ -199,7 +199,7 @@ func Clip(x *Var, lo, hi float32) *Var {
 			dst[i] = v
 		}
 	})
-	return result("clip", out, func(o *Var) {
+	return resultAttrs("clip", [2]float32{lo, hi}, out, func(o *Var) {
 		actBack(x, o, x.Value, func(xs, g, dx []float32) {
 			for i, v := range xs {
 				if v >= lo && v <= hi {

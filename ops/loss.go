@@ -171,7 +171,7 @@ func lossSoftmax(op string, x *Var, axis int, log bool) *Var {
 			}
 		}
 	})
-	return result(op, out, func(o *Var) {
+	return resultAttrs(op, axis, out, func(o *Var) {
 		if !needs(x) {
 			return
 		}

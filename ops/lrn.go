@@ -81,7 +81,7 @@ func LRN(x *Var, size int, alpha, beta, k float32) *Var {
 			}
 		}
 	})
-	return result("lrn", out, func(res *Var) {
+	return resultAttrs("lrn", LRNAttrs{size, alpha, beta, k}, out, func(res *Var) {
 		if !needs(x) {
 			return
 		}

@@ -128,7 +128,7 @@ func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 		}
 	})
 
-	return result("BatchNorm", out, func(o *Var) {
+	return resultAttrs("BatchNorm", BatchNormAttrs{runningMean, runningVar, training, momentum, eps}, out, func(o *Var) {
 		gd := o.Grad.Data() // [N, C, S...]
 		var dx, dw, db []float32
 		if needs(x) {

@@ -169,7 +169,7 @@ func MaxPool2d(x *Var, o Pool2dOptions) *Var {
 		argmax = make([]int32, out.Len())
 	}
 	kernels.MaxPool2d(g, x.Value.Data(), out.Data(), argmax)
-	return result("max_pool2d", out, func(o *Var) {
+	return resultAttrs("max_pool2d", o, out, func(o *Var) {
 		if needs(x) {
 			kernels.MaxPool2dBackward(g, argmax, o.Grad.Data(), x.gradBuf().Data())
 		}
@@ -189,7 +189,7 @@ func AvgPool2d(x *Var, o Pool2dOptions) *Var {
 	incl := o.CountIncludePad
 	p := o.pads()
 	kernels.AvgPool2dPadded(g, p[2], p[3], incl, x.Value.Data(), out.Data())
-	return result("avg_pool2d", out, func(o *Var) {
+	return resultAttrs("avg_pool2d", o, out, func(o *Var) {
 		if needs(x) {
 			kernels.AvgPool2dPaddedBackward(g, p[2], p[3], incl, o.Grad.Data(), x.gradBuf().Data())
 		}
@@ -227,7 +227,7 @@ func AdaptiveAvgPool2d(x *Var, outH, outW int) *Var {
 	n, c, h, w := shape[0], shape[1], shape[2], shape[3]
 	out := tensor.New(n, c, outH, outW) // [N, C, outH, outW]
 	kernels.AdaptiveAvgPool2d(n*c, h, w, outH, outW, x.Value.Data(), out.Data())
-	return result("adaptive_avg_pool2d", out, func(o *Var) {
+	return resultAttrs("adaptive_avg_pool2d", [2]int{outH, outW}, out, func(o *Var) {
 		if needs(x) {
 			kernels.AdaptiveAvgPool2dBackward(n*c, h, w, outH, outW, o.Grad.Data(), x.gradBuf().Data())
 		}

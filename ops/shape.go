@@ -77,7 +77,7 @@ func Concat(axis int, xs ...*Var) *Var {
 		}
 		off += w
 	}
-	return result("concat", out, func(res *Var) {
+	return resultAttrs("concat", axis, out, func(res *Var) {
 		g := res.Grad.Data()
 		off := 0
 		for _, x := range xs {

@@ -205,7 +205,7 @@ func Upsample2d(x *Var, o UpsampleOptions) *Var {
 			}
 		}
 	})
-	return result("upsample2d", out, func(res *Var) {
+	return resultAttrs("upsample2d", o, out, func(res *Var) {
 		if !needs(x) {
 			return
 		}

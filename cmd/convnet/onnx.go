@@ -11,16 +11,19 @@ import (
 
 	"convnet/checkpoint"
 	"convnet/internal/kernels"
+	"convnet/models"
+	"convnet/nn"
 	"convnet/onnx"
 	"convnet/tensor"
 )
 
 func init() {
-	verbs = append(verbs, verb{"onnx", "import ONNX models: weights, test, run (convnet onnx -h)", cmdONNX})
+	verbs = append(verbs, verb{"onnx", "ONNX models: export, weights, test, run (convnet onnx -h)", cmdONNX})
 }
 
 // onnxVerbs are the sub-commands of convnet onnx.
 var onnxVerbs = []verb{
+	{"export", "write a zoo model (with its weights) as an ONNX opset-13 model", cmdONNXExport},
 	{"weights", "write a model's initializers as safetensors", cmdONNXWeights},
 	{"test", "run ONNX test directories and compare every output", cmdONNXTest},
 	{"run", "run a model on input tensors and print its outputs", cmdONNXRun},
@@ -28,7 +31,7 @@ var onnxVerbs = []verb{
 
 func cmdONNX(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprintln(stderr, "Usage: convnet onnx <weights|test|run> [flags]   (convnet onnx <verb> -h for its flags)")
+		fmt.Fprintln(stderr, "Usage: convnet onnx <export|weights|test|run> [flags]   (convnet onnx <verb> -h for its flags)")
 		for _, v := range onnxVerbs {
 			fmt.Fprintf(stderr, "  %-8s %s\n", v.name, v.summary)
 		}
@@ -42,7 +45,7 @@ func cmdONNX(args []string, stdout, stderr io.Writer) error {
 			return v.run(args[1:], stdout, stderr)
 		}
 	}
-	fmt.Fprintf(stderr, "convnet onnx: unknown verb %q (known: weights, test, run)\n", args[0])
+	fmt.Fprintf(stderr, "convnet onnx: unknown verb %q (known: export, weights, test, run)\n", args[0])
 	return errUsage
 }
 
@@ -77,6 +80,53 @@ type stringList []string
 
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+func cmdONNXExport(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("onnx export", "onnx export --model NAME [--weights W.safetensors] [--input CxHxW] [--classes N] -o OUT.onnx\n\n"+
+		"Traces one evaluation-mode forward pass of the model through convnet's ops and writes it as ONNX\n"+
+		"(opset 13, batch dimension \"N\" left dynamic, parameters and buffers named by their state-dict keys).", stderr)
+	model := fs.String("model", "", "model name (convnet models lists them; required)")
+	weights := fs.String("weights", "", "safetensors state dict to load (default: random initialisation from --seed)")
+	input := fs.String("input", "", "input size CxHxW (default: the model's own)")
+	classes := fs.Int("classes", 0, "number of classes (default: the model's own)")
+	seed := fs.Uint64("seed", 1, "seed of the random initialisation when no --weights are given")
+	out := fs.String("o", "", "ONNX file to write (required)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *model == "" || *out == "" {
+		return fmt.Errorf("--model and -o are required (see convnet onnx export -h)")
+	}
+	spec, err := models.Lookup(*model)
+	if err != nil {
+		return err
+	}
+	in := spec.Input
+	if *input != "" {
+		if in, err = parseDims("input", *input); err != nil {
+			return err
+		}
+	}
+	m, err := models.New(*model, tensor.NewRNG(*seed), models.Options{NumClasses: *classes, InChannels: in[0]})
+	if err != nil {
+		return err
+	}
+	if *weights != "" {
+		if err := loadWeights(*weights, m, true, stderr); err != nil {
+			return err
+		}
+	}
+	mp, err := onnx.Export(m, onnx.ExportOptions{Input: in[:], Name: *model})
+	if err != nil {
+		return err
+	}
+	if err := onnx.WriteModelFile(mp, *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s: %s, %d nodes, %d initializers, %d parameters, input [N %d %d %d]\n",
+		*out, *model, len(mp.GetGraph().GetNode()), len(mp.GetGraph().GetInitializer()), nn.NumParams(m), in[0], in[1], in[2])
+	return nil
+}
 
 func cmdONNXWeights(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("onnx weights", "onnx weights MODEL.onnx -o WEIGHTS.safetensors", stderr)
