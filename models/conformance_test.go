@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"convnet/internal/testutil"
 	"convnet/models"
 	"convnet/nn"
 	"convnet/onnx"
@@ -30,7 +31,7 @@ func TestGoModelsMatchConformanceExports(t *testing.T) {
 		{"googlenet", "googlenet-noaux", 1000, false},
 		{"resnet18", "resnet18", 1000, false},
 	}
-	root := filepath.Join("..", "..", "shared", "conformance")
+	root := filepath.Join(testutil.SharedDir(t), "conformance")
 	for _, c := range cases {
 		t.Run(c.model, func(t *testing.T) {
 			if testing.Short() && !c.short {

@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"convnet/internal/testutil"
 	"encoding/binary"
 	"math"
 	"os"
@@ -106,22 +107,5 @@ func writeModel(t testing.TB, dir string, m *onnxpb.ModelProto) string {
 }
 
 // sharedDir returns the project's shared directory (../shared beside the
-// repository, or $CONVNET_SHARED), skipping the test when it is absent
-// outside CI.
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	cands := []string{os.Getenv("CONVNET_SHARED"), filepath.Join("..", "..", "shared"), "/work/shared"}
-	for _, c := range cands {
-		if c == "" {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(c, "conformance")); err == nil {
-			return c
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("shared/ with conformance/ not found beside the repository (set CONVNET_SHARED)")
-	}
-	t.Skip("shared/ not found; set CONVNET_SHARED")
-	return ""
-}
+// repository, or $CONVNET_SHARED); the test fails when it is absent.
+func sharedDir(t testing.TB) string { return testutil.SharedDir(t) }

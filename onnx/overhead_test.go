@@ -11,7 +11,7 @@ import (
 // ../shared/conformance on one image: with -cpuprofile it shows how much of
 // the run is spent outside the op kernels (the executor's overhead).
 func BenchmarkResNet18Batch1(b *testing.B) {
-	dir := filepath.Join("..", "..", "shared", "conformance", "resnet18")
+	dir := filepath.Join(sharedDir(b), "conformance", "resnet18")
 	m, err := ReadModel(filepath.Join(dir, "model.onnx"))
 	if err != nil {
 		b.Fatal(err)
