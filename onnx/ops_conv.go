@@ -369,7 +369,12 @@ func buildPool(isMax bool) builder {
 // buildGlobalAveragePool maps GlobalAveragePool over any number of spatial
 // dimensions onto ops.GlobalAvgPool2d of the input viewed as
 // [N, C, 1, ∏spatial].
-func buildGlobalAveragePool(n *node) (*kernel, error) {
+func buildGlobalAveragePool(n *node) (*kernel, error) { return buildGlobalPool(n, ops.GlobalAvgPool2d) }
+
+// buildGlobalPool maps a global pooling operator over any number of spatial
+// dimensions onto pool2d ([N, C, H, W] → [N, C, 1, 1]) of the input viewed
+// as [N, C, 1, ∏spatial].
+func buildGlobalPool(n *node, pool2d func(*ops.Var) *ops.Var) (*kernel, error) {
 	if err := n.wantIO(1, 1, 1); err != nil {
 		return nil, err
 	}
@@ -399,7 +404,7 @@ func buildGlobalAveragePool(n *node) (*kernel, error) {
 		run: func(in []*value) ([]*value, error) {
 			s := in[0].shape()
 			x := ops.Reshape(in[0].v, s[0], s[1], 1, numelOf(s[2:]))
-			return []*value{varValue(ops.Reshape(ops.GlobalAvgPool2d(x), outShape(s)...))}, nil
+			return []*value{varValue(ops.Reshape(pool2d(x), outShape(s)...))}, nil
 		},
 	}, nil
 }

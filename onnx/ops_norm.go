@@ -79,37 +79,4 @@ func buildLRN(n *node) (*kernel, error) {
 // buildGlobalMaxPool maps GlobalMaxPool over any number of spatial
 // dimensions onto ops.GlobalMaxPool2d of the input viewed as
 // [N, C, 1, ∏spatial].
-func buildGlobalMaxPool(n *node) (*kernel, error) {
-	if err := n.wantIO(1, 1, 1); err != nil {
-		return nil, err
-	}
-	outShape := func(s []int) []int {
-		out := append([]int(nil), s[:2]...)
-		for range s[2:] {
-			out = append(out, 1)
-		}
-		return out
-	}
-	return &kernel{
-		infer: func(in []*info) ([]*info, error) {
-			x := in[0]
-			if !x.ranked {
-				return []*info{unranked(Float)}, nil
-			}
-			if len(x.shape) < 3 {
-				return nil, fmt.Errorf("input X %s has rank %d, want [N, C, spatial...]", shapeString(x.shape), len(x.shape))
-			}
-			for _, d := range x.shape[2:] {
-				if d == 0 {
-					return nil, fmt.Errorf("input X %s is empty", shapeString(x.shape))
-				}
-			}
-			return []*info{shaped(Float, outShape(x.shape)...)}, nil
-		},
-		run: func(in []*value) ([]*value, error) {
-			s := in[0].shape()
-			x := ops.Reshape(in[0].v, s[0], s[1], 1, numelOf(s[2:]))
-			return []*value{varValue(ops.Reshape(ops.GlobalMaxPool2d(x), outShape(s)...))}, nil
-		},
-	}, nil
-}
+func buildGlobalMaxPool(n *node) (*kernel, error) { return buildGlobalPool(n, ops.GlobalMaxPool2d) }
