@@ -10,7 +10,7 @@ import (
 // classification with deep convolutional neural networks", NeurIPS 2012)
 // in torchvision 0.14's one-tower form, which follows Krizhevsky's "One
 // weird trick" (arXiv:1404.5997): 64/192/384/256/256 channels, no grouping
-// and no local response normalisation (see AlexNetLRN for the 2012 form).
+// and no local response normalisation (see NewAlexNetLRN for the 2012 form).
 //
 //	index        layer                                  output (224×224 input)
 //	features.0   conv 11×11/4, pad 2, 64 → ReLU         64×55×55
@@ -35,7 +35,7 @@ type AlexNet struct {
 	Classifier *nn.Sequential // [N, 9216] → [N, classes]
 }
 
-// alexNetMinInput is the smallest height and width AlexNet and AlexNetLRN
+// alexNetMinInput is the smallest height and width both AlexNet forms
 // accept.
 const alexNetMinInput = 63
 

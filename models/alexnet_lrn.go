@@ -6,7 +6,19 @@ import (
 	"convnet/tensor"
 )
 
-// AlexNetLRN is AlexNet as Krizhevsky, Sutskever & Hinton published it
+// alexLRN returns the paper's response normalisation as a module.
+func alexLRN() *nn.Func {
+	return &nn.Func{Name: "LocalResponseNorm", F: func(x *ops.Var) *ops.Var { return ops.LRN(x, 5, 1e-4, 0.75, 2) }}
+}
+
+// alexGroupedConv is a k×k convolution with padding k/2 split into two
+// groups, one per GPU of the paper.
+func alexGroupedConv(g *tensor.RNG, in, out, k int) *nn.Conv2d {
+	p := k / 2
+	return nn.NewConv2d(g, nn.Conv2dConfig{In: in, Out: out, Kernel: [2]int{k, k}, Padding: [4]int{p, p, p, p}, Groups: 2})
+}
+
+// NewAlexNetLRN builds AlexNet as Krizhevsky, Sutskever & Hinton published it
 // ("ImageNet classification with deep convolutional neural networks",
 // NeurIPS 2012, §3 and Figure 2), with the paper's two-GPU split written as
 // groups=2 convolutions: conv2, conv4 and conv5 see only the half of the
@@ -33,30 +45,11 @@ import (
 // not divide). The paper's 224 input with pad 2 gives the 55×55 maps of its
 // Figure 2. The adaptive pool (an identity at 224×224) is not in the paper;
 // it lets inputs from 63×63 up work. Initialisation is PyTorch's default,
-// not the paper's N(0, 0.01) with biases of 1.
-type AlexNetLRN struct {
-	nn.Base
-	Features   *nn.Sequential // [N, C, H, W] → [N, 256, h, w]
-	AvgPool    *nn.Func       // [N, 256, h, w] → [N, 256, 6, 6]
-	Classifier *nn.Sequential // [N, 9216] → [N, classes]
-}
+// not the paper's N(0, 0.01) with biases of 1. It has the AlexNet type: only
+// the features differ.
 
-// alexLRN returns the paper's response normalisation as a module.
-func alexLRN() *nn.Func {
-	return &nn.Func{Name: "LocalResponseNorm", F: func(x *ops.Var) *ops.Var { return ops.LRN(x, 5, 1e-4, 0.75, 2) }}
-}
-
-// alexGroupedConv is a k×k convolution with padding k/2 split into two
-// groups, one per GPU of the paper.
-func alexGroupedConv(g *tensor.RNG, in, out, k int) *nn.Conv2d {
-	p := k / 2
-	return nn.NewConv2d(g, nn.Conv2dConfig{In: in, Out: out, Kernel: [2]int{k, k}, Padding: [4]int{p, p, p, p}, Groups: 2})
-}
-
-// NewAlexNetLRN builds the 2012 AlexNet for inChannels-channel images with
-// numClasses outputs, initialised from g.
-func NewAlexNetLRN(g *tensor.RNG, inChannels, numClasses int) *AlexNetLRN {
-	return &AlexNetLRN{
+func NewAlexNetLRN(g *tensor.RNG, inChannels, numClasses int) *AlexNet {
+	return &AlexNet{
 		Features: nn.NewSequential(
 			// 0–3: conv1, ReLU, LRN, pool
 			nn.Conv(g, inChannels, 96, 11, 4, 2), alexReLU(), alexLRN(), alexMaxPool(),
@@ -72,18 +65,6 @@ func NewAlexNetLRN(g *tensor.RNG, inChannels, numClasses int) *AlexNetLRN {
 		AvgPool:    nn.AdaptiveAvgPool2d(6, 6),
 		Classifier: alexNetClassifier(g, numClasses),
 	}
-}
-
-// Forward maps x [N, C, H, W] (H, W ≥ 63) to logits [N, classes].
-func (m *AlexNetLRN) Forward(x *ops.Var) *ops.Var {
-	x = m.AvgPool.Forward(m.Features.Forward(x)) // [N, 256, 6, 6]
-	return m.Classifier.Forward(ops.Flatten(x))  // [N, classes]
-}
-
-// Children names the parts like torchvision's AlexNet.
-func (m *AlexNetLRN) Children() []nn.Child {
-	return []nn.Child{{Name: "features", Module: m.Features}, {Name: "avgpool", Module: m.AvgPool},
-		{Name: "classifier", Module: m.Classifier}}
 }
 
 func init() {
