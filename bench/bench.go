@@ -4,8 +4,9 @@
 // throttled machine carries its own yardstick. It backs `convnet bench`.
 //
 // A benchmark warms up, then times Runs runs, and after each run measures
-// the FMA peak for about as long as the run took, with the same number of
-// threads: both medians then share the machine's noise. GFLOP/s count two
+// the FMA peak with the same number of threads in three chunks about as
+// long as the run (kernels.MeasurePeak): the median run and the median
+// peak then share the machine's noise. GFLOP/s count two
 // FLOPs per multiply-accumulate; a model's multiply-accumulates are those
 // of nn.Summarize (convolutions and linear layers).
 package bench
@@ -37,7 +38,7 @@ type Options struct {
 	Train bool   // time a training step instead of inference
 
 	// PeakMin and PeakMax bound how long the FMA peak is measured after
-	// each run (defaults 20 ms and 250 ms).
+	// each run, three times the run's time (defaults 20 ms and 600 ms).
 	PeakMin, PeakMax time.Duration
 }
 
@@ -84,14 +85,14 @@ func (o Options) withDefaults() Options {
 		o.PeakMin = 20 * time.Millisecond
 	}
 	if o.PeakMax < o.PeakMin {
-		o.PeakMax = max(250*time.Millisecond, o.PeakMin)
+		o.PeakMax = max(600*time.Millisecond, o.PeakMin)
 	}
 	return o
 }
 
 // timeRuns runs f o.Warmup times, then o.Runs times, each timed and
-// followed by a peak measurement at o.Threads threads for about as long
-// (within [PeakMin, PeakMax]). It fills the timing and peak fields of r
+// followed by a peak measurement at o.Threads threads for three times as
+// long (within [PeakMin, PeakMax]). It fills the timing and peak fields of r
 // from the medians, with flops FLOPs per run. Threads and GOMAXPROCS are
 // set to o.Threads meanwhile.
 func timeRuns(o Options, flops float64, r *Result, f func()) {
@@ -110,7 +111,7 @@ func timeRuns(o Options, flops float64, r *Result, f func()) {
 		t0 := time.Now()
 		f()
 		times[i] = time.Since(t0)
-		peaks[i] = kernels.MeasurePeak(o.Threads, min(max(times[i], o.PeakMin), o.PeakMax))
+		peaks[i] = kernels.MeasurePeak(o.Threads, min(max(3*times[i], o.PeakMin), o.PeakMax))
 	}
 	slices.Sort(times)
 	slices.Sort(peaks)

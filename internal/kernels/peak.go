@@ -9,52 +9,59 @@ import (
 
 // MeasurePeak measures the arithmetic peak that the SGEMM micro-kernel in
 // use (GemmKernel) could reach on this machine now, in GFLOP/s, with
-// threads goroutines running at the same time for about d. Each goroutine,
-// locked to its OS thread, repeats a loop of independent fused multiply-adds
-// of the kernel's vector width (zmm for AVX-512, ymm for AVX2) in chunks of
-// about 2 ms; its rate is the median over its chunks, and the result is the
-// sum of the goroutines' rates. With the pure-Go kernel the loop is scalar
-// Go (peakLoopGo), the honest ceiling for that kernel.
+// threads goroutines for about d. Each goroutine, locked to its OS thread,
+// runs a loop of independent fused multiply-adds of the kernel's vector
+// width (zmm for AVX-512, ymm for AVX2); with the pure-Go kernel the loop
+// is scalar Go (peakLoopGo), the honest ceiling for that kernel.
 //
-// Taking medians over chunks, like the medians of timed runs it is compared
-// with, lets a benchmark that measures both in the same process share the
-// noise of a busy machine. threads < 1 counts as 1; d is at least 10 ms.
+// The time is cut into at least three chunks of about d/3 (at least 1 ms,
+// at most 200 ms). In each chunk every goroutine does the same number of
+// iterations, and the chunk lasts until the last one is done, as a kernel
+// split statically over threads does; the result is the median over the
+// chunks of all FLOPs done in a chunk over its length. A benchmark that
+// measures the peak this way next to its own runs, with chunks about as
+// long as a run, shares the noise of a busy machine with it: a thread
+// descheduled for a while delays both alike. threads < 1 counts as 1; d is
+// at least 3 ms.
 func MeasurePeak(threads int, d time.Duration) float64 {
 	threads = max(threads, 1)
-	d = max(d, 10*time.Millisecond)
+	d = max(d, 3*time.Millisecond)
+	chunk := min(max(d/3, time.Millisecond), 200*time.Millisecond)
 	loop, flops, ok := peakLoopFor(gemmActive)
 	if !ok {
 		loop, flops = peakLoopGo, peakGoFlops
 	}
-	n := peakCalibrate(loop, min(2*time.Millisecond, d/5))
-	start := make(chan struct{})
-	rates := make([]float64, threads)
-	var wg sync.WaitGroup
-	for t := range threads {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	n := peakCalibrate(loop, chunk)
+
+	// Workers wait for a go on start, run n iterations and report on done.
+	start := make([]chan bool, threads)
+	var done sync.WaitGroup
+	for t := range start {
+		start[t] = make(chan bool)
+		go func(start <-chan bool) {
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
-			<-start
-			var rs []float64
-			end := time.Now().Add(d)
-			for len(rs) < 3 || time.Now().Before(end) {
-				t0 := time.Now()
+			for <-start {
 				loop(n)
-				rs = append(rs, float64(n)*flops/time.Since(t0).Seconds())
+				done.Done()
 			}
-			slices.Sort(rs)
-			rates[t] = rs[len(rs)/2]
-		}()
+		}(start[t])
 	}
-	close(start)
-	wg.Wait()
-	var sum float64
-	for _, r := range rates {
-		sum += r
+	var rates []float64
+	for t0 := time.Now(); len(rates) < 3 || time.Since(t0) < d; {
+		c0 := time.Now()
+		done.Add(threads)
+		for _, s := range start {
+			s <- true
+		}
+		done.Wait()
+		rates = append(rates, float64(threads)*float64(n)*flops/time.Since(c0).Seconds())
 	}
-	return sum / 1e9
+	for _, s := range start {
+		close(s)
+	}
+	slices.Sort(rates)
+	return rates[len(rates)/2] / 1e9
 }
 
 // peakCalibrate returns an iteration count for which loop runs for about
@@ -74,6 +81,31 @@ func peakCalibrate(loop func(n int), chunk time.Duration) int {
 		n *= 4
 	}
 }
+
+// peakData holds the starting values of the assembly peak loops: 24 × 16
+// accumulators in [1, 2), then 6 × 16 multiplicands of magnitude in
+// [2⁻⁹, 2⁻⁸) and either sign, from a fixed linear congruential sequence.
+// Products near 2⁻¹⁷ change the accumulators' low bits at every step yet
+// add up to at most a few hundred over the longest chunk: no overflow, no
+// denormals, and switching activity like that of real data.
+var peakData = func() (x [480]float32) {
+	s := uint32(1)
+	next := func() float32 { // uniform in [0, 1)
+		s = s*1664525 + 1013904223
+		return float32(s>>8) / (1 << 24)
+	}
+	for i := range 384 {
+		x[i] = 1 + next()
+	}
+	for i := 384; i < len(x); i++ {
+		v := (1 + next()) / 512
+		if next() < 0.5 {
+			v = -v
+		}
+		x[i] = v
+	}
+	return x
+}()
 
 // peakGoFlops is the FLOPs of one iteration of peakLoopGo: twelve
 // multiplies and twelve adds.
