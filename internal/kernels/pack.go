@@ -114,40 +114,34 @@ func packB(transB bool, b []float32, ldb, kb, nb, nr int, dst []float32) {
 
 // packAPanel packs one whole micro-panel of a non-transposed A: rows
 // [0, mr) and columns [0, kb) of the matrix at a[0] with row stride lda go
-// to dst[p*mr+i]. It is packA's hot path, a transpose: it reads four
-// columns of every row at a time and writes them as four panel columns,
-// walking both sides by pointer once the bounds are checked.
+// to dst[p*mr+i]. It is packA's hot path, a transpose: it reads eight
+// columns of every row at a time and writes them to eight panel columns,
+// addressing both sides by pointer once the bounds are checked (every
+// address formed lies inside a or dst).
 func packAPanel(a []float32, lda, kb, mr int, dst []float32) {
 	_ = a[(mr-1)*lda+kb-1]
 	_ = dst[mr*kb-1]
 	src := unsafe.Pointer(&a[0])
 	out := unsafe.Pointer(&dst[0])
-	rowBytes := uintptr(lda) * 4
+	col := mr * 4 // bytes from one panel column to the next
 	p := 0
 	for ; p+8 <= kb; p += 8 {
-		s := unsafe.Add(src, p*4)
-		d := unsafe.Add(out, p*mr*4)
-		for range mr {
-			v := *(*[8]float32)(s)
+		for i := range mr {
+			v := *(*[8]float32)(unsafe.Add(src, (i*lda+p)*4))
+			d := unsafe.Add(out, (p*mr+i)*4)
 			*(*float32)(d) = v[0]
-			*(*float32)(unsafe.Add(d, mr*4)) = v[1]
-			*(*float32)(unsafe.Add(d, 2*mr*4)) = v[2]
-			*(*float32)(unsafe.Add(d, 3*mr*4)) = v[3]
-			*(*float32)(unsafe.Add(d, 4*mr*4)) = v[4]
-			*(*float32)(unsafe.Add(d, 5*mr*4)) = v[5]
-			*(*float32)(unsafe.Add(d, 6*mr*4)) = v[6]
-			*(*float32)(unsafe.Add(d, 7*mr*4)) = v[7]
-			s = unsafe.Add(s, rowBytes)
-			d = unsafe.Add(d, 4)
+			*(*float32)(unsafe.Add(d, col)) = v[1]
+			*(*float32)(unsafe.Add(d, 2*col)) = v[2]
+			*(*float32)(unsafe.Add(d, 3*col)) = v[3]
+			*(*float32)(unsafe.Add(d, 4*col)) = v[4]
+			*(*float32)(unsafe.Add(d, 5*col)) = v[5]
+			*(*float32)(unsafe.Add(d, 6*col)) = v[6]
+			*(*float32)(unsafe.Add(d, 7*col)) = v[7]
 		}
 	}
 	for ; p < kb; p++ {
-		s := unsafe.Add(src, p*4)
-		d := unsafe.Add(out, p*mr*4)
-		for range mr {
-			*(*float32)(d) = *(*float32)(s)
-			s = unsafe.Add(s, rowBytes)
-			d = unsafe.Add(d, 4)
+		for i := range mr {
+			*(*float32)(unsafe.Add(out, (p*mr+i)*4)) = *(*float32)(unsafe.Add(src, (i*lda+p)*4))
 		}
 	}
 }
