@@ -7,25 +7,37 @@ import (
 
 // Cache blocking of the packed SGEMM, in the loop order of BLIS (Van Zee &
 // van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS
-// Functionality", 2015):
+// Functionality", 2015), with the two innermost loops swapped:
 //
-//	for jc in steps of gemmNC over the columns of C      (B block in L3)
+//	for jc in steps of gemmNC over the columns of C      (B block in L2)
 //	  for pc in steps of gemmKC over k                   pack B[pc, jc] (kc×nc)
-//	    for ic in steps of gemmMC over the rows of C     pack A[ic, pc] (mc×kc, in L2)
-//	      for jr in steps of nr                          (B micro-panel in L1)
-//	        for ir in steps of mr                        micro-kernel
+//	    for ic in steps of gemmMC over the rows of C     pack A[ic, pc] (mc×kc)
+//	      for ir in steps of mr                          (A micro-panel in L1)
+//	        for jr in steps of nr                        micro-kernel
 //
 // where mr×nr is the register tile of the micro-kernel in use (gemmActive)
-// and its mc, a multiple of mr near gemmMC, replaces gemmMC.
+// and its mc, a multiple of mr near gemmMC, replaces gemmMC. The kernels
+// broadcast A and load B as vectors, so per step they read nr/mr times more
+// of B than of A: the A micro-panel (mr×kc, 12 KiB for AVX-512) is the one
+// that stays in L1 across the jr loop, while B micro-panels stream from
+// the L2-resident B block and consecutive C tiles lie side by side in the
+// same rows, which the hardware prefetchers follow. (With jr outside, the
+// AVX-512 kernel's 32 KiB B micro-panel did not stay in a 48 KiB L1 next
+// to the A stream.)
 //
 // gemmKC alone decides the order in which each C element's sum is formed (a
-// partial sum per KC block, blocks added in increasing k), and it does not
-// depend on the thread count.
-const (
-	gemmKC = 256  // depth of a packed panel
-	gemmMC = 128  // rows of a packed A block, rounded down to a multiple of mr
-	gemmNC = 2048 // columns of a packed B block; a multiple of every nr
-)
+// partial sum per KC block, blocks added in increasing k). It is a constant:
+// it does not depend on the thread count nor on the machine's caches, so
+// results are the same wherever the same micro-kernel runs. gemmMC and
+// gemmNC only decide which tiles are computed when; they are derived from
+// the cache sizes at start-up (gemmBlocks).
+const gemmKC = 256 // depth of a packed panel
+
+// gemmMC is the number of rows of a packed A block (each kernel rounds it
+// down to a multiple of its mr) and gemmNC the number of columns of a
+// packed B block, a multiple of every nr. Package initialisation sets them
+// before it builds the kernels, which take their mc from gemmMC.
+var gemmMC, gemmNC = gemmBlocks(readCacheSizes("/sys/devices/system/cpu/cpu0/cache"))
 
 // Size thresholds, in multiply-adds (m·n·k).
 const (
@@ -268,12 +280,12 @@ func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha floa
 // then added to C, rounding exactly as the in-place update does.
 func macroKernel(kern *gemmKernel, mb, nb, kb int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc int, tile *[gemmTileMax]float32) {
 	mr, nr, fn := kern.mr, kern.nr, kern.fn
-	for jr := 0; jr < nb; jr += nr {
-		b := bp[jr*kb : (jr+nr)*kb]
-		cols := min(nr, nb-jr)
-		for ir := 0; ir < mb; ir += mr {
-			a := ap[ir*kb : (ir+mr)*kb]
-			rows := min(mr, mb-ir)
+	for ir := 0; ir < mb; ir += mr {
+		a := ap[ir*kb : (ir+mr)*kb]
+		rows := min(mr, mb-ir)
+		for jr := 0; jr < nb; jr += nr {
+			b := bp[jr*kb : (jr+nr)*kb]
+			cols := min(nr, nb-jr)
 			if rows == mr && cols == nr {
 				fn(kb, a, b, alpha, c[ir*ldc+jr:], ldc, beta)
 				continue

@@ -11,52 +11,65 @@
 //
 // Registers: AX walks the A panel, BX the B panel, CX counts steps, R9
 // counts unrolled groups of four, DI walks the rows of C, DX is ldc in
-// bytes.
+// bytes, R10 walks the rows of C for the prefetches.
+
+// Prefetch the row of C at R10 (its first byte and the byte at off, the
+// line holding its end), then step R10 to the next row.
+#define PREFETCH_C_ROW(off) \
+	PREFETCHT1 (R10);    \
+	PREFETCHT1 off(R10); \
+	ADDQ       DX, R10
 
 // ---- AVX-512F: 12×32 tile in Z8..Z31 (row i in Z(8+2i), Z(9+2i)). ----
 
-// One step of p: B row in Z0, Z1; broadcasts rotate over Z2..Z7.
-#define STEP_12x32 \
-	VMOVUPS      (BX), Z0;         \
-	VMOVUPS      64(BX), Z1;       \
-	VBROADCASTSS (AX), Z2;         \
-	VFMADD231PS  Z0, Z2, Z8;       \
-	VFMADD231PS  Z1, Z2, Z9;       \
-	VBROADCASTSS 4(AX), Z3;        \
-	VFMADD231PS  Z0, Z3, Z10;      \
-	VFMADD231PS  Z1, Z3, Z11;      \
-	VBROADCASTSS 8(AX), Z4;        \
-	VFMADD231PS  Z0, Z4, Z12;      \
-	VFMADD231PS  Z1, Z4, Z13;      \
-	VBROADCASTSS 12(AX), Z5;       \
-	VFMADD231PS  Z0, Z5, Z14;      \
-	VFMADD231PS  Z1, Z5, Z15;      \
-	VBROADCASTSS 16(AX), Z6;       \
-	VFMADD231PS  Z0, Z6, Z16;      \
-	VFMADD231PS  Z1, Z6, Z17;      \
-	VBROADCASTSS 20(AX), Z7;       \
-	VFMADD231PS  Z0, Z7, Z18;      \
-	VFMADD231PS  Z1, Z7, Z19;      \
-	VBROADCASTSS 24(AX), Z2;       \
-	VFMADD231PS  Z0, Z2, Z20;      \
-	VFMADD231PS  Z1, Z2, Z21;      \
-	VBROADCASTSS 28(AX), Z3;       \
-	VFMADD231PS  Z0, Z3, Z22;      \
-	VFMADD231PS  Z1, Z3, Z23;      \
-	VBROADCASTSS 32(AX), Z4;       \
-	VFMADD231PS  Z0, Z4, Z24;      \
-	VFMADD231PS  Z1, Z4, Z25;      \
-	VBROADCASTSS 36(AX), Z5;       \
-	VFMADD231PS  Z0, Z5, Z26;      \
-	VFMADD231PS  Z1, Z5, Z27;      \
-	VBROADCASTSS 40(AX), Z6;       \
-	VFMADD231PS  Z0, Z6, Z28;      \
-	VFMADD231PS  Z1, Z6, Z29;      \
-	VBROADCASTSS 44(AX), Z7;       \
-	VFMADD231PS  Z0, Z7, Z30;      \
-	VFMADD231PS  Z1, Z7, Z31;      \
-	ADDQ         $48, AX;          \
-	ADDQ         $128, BX
+// One step of p at byte offsets ao into the A panel (AX) and bo into the
+// B panel (BX): B row in Z0, Z1; broadcasts rotate over Z2..Z7. The
+// pointers move once per group of steps (ADVANCE_12x32), keeping integer
+// additions off the FMA ports.
+#define STEP_12x32(ao, bo) \
+	VMOVUPS      bo(BX), Z0;           \
+	VMOVUPS      bo+64(BX), Z1;        \
+	VBROADCASTSS ao+0(AX), Z2;         \
+	VFMADD231PS  Z0, Z2, Z8;           \
+	VFMADD231PS  Z1, Z2, Z9;           \
+	VBROADCASTSS ao+4(AX), Z3;         \
+	VFMADD231PS  Z0, Z3, Z10;          \
+	VFMADD231PS  Z1, Z3, Z11;          \
+	VBROADCASTSS ao+8(AX), Z4;         \
+	VFMADD231PS  Z0, Z4, Z12;          \
+	VFMADD231PS  Z1, Z4, Z13;          \
+	VBROADCASTSS ao+12(AX), Z5;        \
+	VFMADD231PS  Z0, Z5, Z14;          \
+	VFMADD231PS  Z1, Z5, Z15;          \
+	VBROADCASTSS ao+16(AX), Z6;        \
+	VFMADD231PS  Z0, Z6, Z16;          \
+	VFMADD231PS  Z1, Z6, Z17;          \
+	VBROADCASTSS ao+20(AX), Z7;        \
+	VFMADD231PS  Z0, Z7, Z18;          \
+	VFMADD231PS  Z1, Z7, Z19;          \
+	VBROADCASTSS ao+24(AX), Z2;        \
+	VFMADD231PS  Z0, Z2, Z20;          \
+	VFMADD231PS  Z1, Z2, Z21;          \
+	VBROADCASTSS ao+28(AX), Z3;        \
+	VFMADD231PS  Z0, Z3, Z22;          \
+	VFMADD231PS  Z1, Z3, Z23;          \
+	VBROADCASTSS ao+32(AX), Z4;        \
+	VFMADD231PS  Z0, Z4, Z24;          \
+	VFMADD231PS  Z1, Z4, Z25;          \
+	VBROADCASTSS ao+36(AX), Z5;        \
+	VFMADD231PS  Z0, Z5, Z26;          \
+	VFMADD231PS  Z1, Z5, Z27;          \
+	VBROADCASTSS ao+40(AX), Z6;        \
+	VFMADD231PS  Z0, Z6, Z28;          \
+	VFMADD231PS  Z1, Z6, Z29;          \
+	VBROADCASTSS ao+44(AX), Z7;        \
+	VFMADD231PS  Z0, Z7, Z30;          \
+	VFMADD231PS  Z1, Z7, Z31
+
+// Move the panel pointers past n steps.
+#define ADVANCE_12x32(n) \
+	ADDQ $(48*n), AX; \
+	ADDQ $(128*n), BX
 
 // Row of C = alpha·acc (alpha in Z2), then the next row.
 #define STORE_Z(r0, r1) \
@@ -88,6 +101,22 @@ TEXT ·sgemm12x32AVX512(SB), NOSPLIT, $0-48
 	MOVQ ldc+32(FP), DX
 	SHLQ $2, DX
 
+	// Start fetching the C tile now, so that its update at the end finds
+	// it in cache.
+	MOVQ DI, R10
+	PREFETCH_C_ROW(64)
+	PREFETCH_C_ROW(64)
+	PREFETCH_C_ROW(64)
+	PREFETCH_C_ROW(64)
+	PREFETCH_C_ROW(64)
+	PREFETCH_C_ROW(64)
+	PREFETCH_C_ROW(64)
+	PREFETCH_C_ROW(64)
+	PREFETCH_C_ROW(64)
+	PREFETCH_C_ROW(64)
+	PREFETCH_C_ROW(64)
+	PREFETCH_C_ROW(64)
+
 	VPXORD Z8, Z8, Z8
 	VPXORD Z9, Z9, Z9
 	VPXORD Z10, Z10, Z10
@@ -118,10 +147,11 @@ TEXT ·sgemm12x32AVX512(SB), NOSPLIT, $0-48
 	JZ   tail12x32
 
 loop12x32:
-	STEP_12x32
-	STEP_12x32
-	STEP_12x32
-	STEP_12x32
+	STEP_12x32(0, 0)
+	STEP_12x32(48, 128)
+	STEP_12x32(96, 256)
+	STEP_12x32(144, 384)
+	ADVANCE_12x32(4)
 	DECQ R9
 	JNZ  loop12x32
 
@@ -130,7 +160,8 @@ tail12x32:
 	JZ   store12x32
 
 step12x32:
-	STEP_12x32
+	STEP_12x32(0, 0)
+	ADVANCE_12x32(1)
 	DECQ CX
 	JNZ  step12x32
 

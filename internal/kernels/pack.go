@@ -1,5 +1,7 @@
 package kernels
 
+import "unsafe"
+
 // packA copies the mb×kb block of op(A) whose top-left element is at a[0]
 // into dst as ⌈mb/mr⌉ micro-panels. Micro-panel r holds rows
 // [r·mr, (r+1)·mr) column by column: element (i, p) of the block goes to
@@ -18,6 +20,10 @@ func packA(transA bool, a []float32, lda, mb, kb, mr int, dst []float32) {
 				copy(d, a[p*lda+ir:][:rows])
 				clear(d[rows:])
 			}
+			continue
+		}
+		if rows == mr {
+			packAPanel(a[ir*lda:], lda, kb, mr, panel)
 			continue
 		}
 		// Column p of the panel gathers element p of each of the rows: the
@@ -42,6 +48,22 @@ func packA(transA bool, a []float32, lda, mb, kb, mr int, dst []float32) {
 // dst[r·nr·kb + p·nr + j%nr] with r = j/nr. Columns past nb are filled
 // with zeros. op(B)(p, j) is b[p*ldb+j], or b[j*ldb+p] when transB is set.
 func packB(transB bool, b []float32, ldb, kb, nb, nr int, dst []float32) {
+	if !transB && nr == 32 {
+		// Row by row: each row of B is read once, in order, which the
+		// hardware prefetcher follows across pages; the whole panels are
+		// filled with fixed-size copies.
+		whole := nb / 32 * 32
+		for p := 0; p < kb; p++ {
+			row := b[p*ldb : p*ldb+nb]
+			for jr := 0; jr < whole; jr += 32 {
+				*(*[32]float32)(dst[jr*kb+p*32:]) = *(*[32]float32)(row[jr:])
+			}
+		}
+		if whole == nb {
+			return
+		}
+		b, nb, dst = b[whole:], nb-whole, dst[whole*kb:]
+	}
 	for jr := 0; jr < nb; jr += nr {
 		panel := dst[jr*kb : (jr+nr)*kb]
 		cols := min(nr, nb-jr)
@@ -86,6 +108,40 @@ func packB(transB bool, b []float32, ldb, kb, nb, nr int, dst []float32) {
 			d := panel[p*nr : (p+1)*nr]
 			copy(d, b[p*ldb+jr:][:cols])
 			clear(d[cols:])
+		}
+	}
+}
+
+// packAPanel packs one whole micro-panel of a non-transposed A: rows
+// [0, mr) and columns [0, kb) of the matrix at a[0] with row stride lda go
+// to dst[p*mr+i]. It is packA's hot path, a transpose: it reads eight
+// columns of every row at a time and writes them to eight panel columns,
+// addressing both sides by pointer once the bounds are checked (every
+// address formed lies inside a or dst).
+func packAPanel(a []float32, lda, kb, mr int, dst []float32) {
+	_ = a[(mr-1)*lda+kb-1]
+	_ = dst[mr*kb-1]
+	src := unsafe.Pointer(&a[0])
+	out := unsafe.Pointer(&dst[0])
+	col := mr * 4 // bytes from one panel column to the next
+	p := 0
+	for ; p+8 <= kb; p += 8 {
+		for i := range mr {
+			v := *(*[8]float32)(unsafe.Add(src, (i*lda+p)*4))
+			d := unsafe.Add(out, (p*mr+i)*4)
+			*(*float32)(d) = v[0]
+			*(*float32)(unsafe.Add(d, col)) = v[1]
+			*(*float32)(unsafe.Add(d, 2*col)) = v[2]
+			*(*float32)(unsafe.Add(d, 3*col)) = v[3]
+			*(*float32)(unsafe.Add(d, 4*col)) = v[4]
+			*(*float32)(unsafe.Add(d, 5*col)) = v[5]
+			*(*float32)(unsafe.Add(d, 6*col)) = v[6]
+			*(*float32)(unsafe.Add(d, 7*col)) = v[7]
+		}
+	}
+	for ; p < kb; p++ {
+		for i := range mr {
+			*(*float32)(unsafe.Add(out, (p*mr+i)*4)) = *(*float32)(unsafe.Add(src, (i*lda+p)*4))
 		}
 	}
 }

@@ -1,0 +1,129 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// FMA-throughput loops for MeasurePeak (peak.go). Each iteration issues
+// independent VFMADD231PS instructions into more accumulators than FMA
+// latency × FMA ports (4 cycles × 2 ports on current Intel and AMD cores),
+// so no instruction waits on another and the loop runs at the FMA units'
+// throughput. Accumulators and multiplicands are loaded from x (see
+// peakData): non-zero values, and consecutive FMAs multiply different
+// pairs, so the multipliers switch as they do on real data. (On all-zero
+// operands the core draws less power and clocks higher than any real
+// product lets it: such a peak is out of reach.)
+
+// func fmaLoopAVX512(n int, x *float32)
+// 24 zmm accumulators from x[0:384], multiplicands Z24..Z29 from
+// x[384:480]: n × 24 × 16 × 2 FLOPs.
+TEXT ·fmaLoopAVX512(SB), NOSPLIT, $0-16
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), SI
+	VMOVUPS 0(SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS 128(SI), Z2
+	VMOVUPS 192(SI), Z3
+	VMOVUPS 256(SI), Z4
+	VMOVUPS 320(SI), Z5
+	VMOVUPS 384(SI), Z6
+	VMOVUPS 448(SI), Z7
+	VMOVUPS 512(SI), Z8
+	VMOVUPS 576(SI), Z9
+	VMOVUPS 640(SI), Z10
+	VMOVUPS 704(SI), Z11
+	VMOVUPS 768(SI), Z12
+	VMOVUPS 832(SI), Z13
+	VMOVUPS 896(SI), Z14
+	VMOVUPS 960(SI), Z15
+	VMOVUPS 1024(SI), Z16
+	VMOVUPS 1088(SI), Z17
+	VMOVUPS 1152(SI), Z18
+	VMOVUPS 1216(SI), Z19
+	VMOVUPS 1280(SI), Z20
+	VMOVUPS 1344(SI), Z21
+	VMOVUPS 1408(SI), Z22
+	VMOVUPS 1472(SI), Z23
+	VMOVUPS 1536(SI), Z24
+	VMOVUPS 1600(SI), Z25
+	VMOVUPS 1664(SI), Z26
+	VMOVUPS 1728(SI), Z27
+	VMOVUPS 1792(SI), Z28
+	VMOVUPS 1856(SI), Z29
+	TESTQ CX, CX
+	JLE   done512
+
+loop512:
+	VFMADD231PS Z24, Z25, Z0
+	VFMADD231PS Z25, Z26, Z1
+	VFMADD231PS Z26, Z27, Z2
+	VFMADD231PS Z27, Z28, Z3
+	VFMADD231PS Z28, Z29, Z4
+	VFMADD231PS Z29, Z24, Z5
+	VFMADD231PS Z24, Z25, Z6
+	VFMADD231PS Z25, Z26, Z7
+	VFMADD231PS Z26, Z27, Z8
+	VFMADD231PS Z27, Z28, Z9
+	VFMADD231PS Z28, Z29, Z10
+	VFMADD231PS Z29, Z24, Z11
+	VFMADD231PS Z24, Z25, Z12
+	VFMADD231PS Z25, Z26, Z13
+	VFMADD231PS Z26, Z27, Z14
+	VFMADD231PS Z27, Z28, Z15
+	VFMADD231PS Z28, Z29, Z16
+	VFMADD231PS Z29, Z24, Z17
+	VFMADD231PS Z24, Z25, Z18
+	VFMADD231PS Z25, Z26, Z19
+	VFMADD231PS Z26, Z27, Z20
+	VFMADD231PS Z27, Z28, Z21
+	VFMADD231PS Z28, Z29, Z22
+	VFMADD231PS Z29, Z24, Z23
+	DECQ        CX
+	JNZ         loop512
+
+done512:
+	VZEROUPPER
+	RET
+
+// func fmaLoopAVX2(n int, x *float32)
+// 12 ymm accumulators from x[0:96], multiplicands Y12..Y15 from
+// x[96:128]: n × 12 × 8 × 2 FLOPs.
+TEXT ·fmaLoopAVX2(SB), NOSPLIT, $0-16
+	MOVQ n+0(FP), CX
+	MOVQ x+8(FP), SI
+	VMOVUPS 0(SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS 64(SI), Y2
+	VMOVUPS 96(SI), Y3
+	VMOVUPS 128(SI), Y4
+	VMOVUPS 160(SI), Y5
+	VMOVUPS 192(SI), Y6
+	VMOVUPS 224(SI), Y7
+	VMOVUPS 256(SI), Y8
+	VMOVUPS 288(SI), Y9
+	VMOVUPS 320(SI), Y10
+	VMOVUPS 352(SI), Y11
+	VMOVUPS 384(SI), Y12
+	VMOVUPS 416(SI), Y13
+	VMOVUPS 448(SI), Y14
+	VMOVUPS 480(SI), Y15
+	TESTQ CX, CX
+	JLE   done2
+
+loop2:
+	VFMADD231PS Y12, Y13, Y0
+	VFMADD231PS Y13, Y14, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VFMADD231PS Y15, Y12, Y3
+	VFMADD231PS Y12, Y13, Y4
+	VFMADD231PS Y13, Y14, Y5
+	VFMADD231PS Y14, Y15, Y6
+	VFMADD231PS Y15, Y12, Y7
+	VFMADD231PS Y12, Y13, Y8
+	VFMADD231PS Y13, Y14, Y9
+	VFMADD231PS Y14, Y15, Y10
+	VFMADD231PS Y15, Y12, Y11
+	DECQ        CX
+	JNZ         loop2
+
+done2:
+	VZEROUPPER
+	RET
