@@ -40,19 +40,28 @@ func actBack(x, o *Var, s *tensor.Tensor, f func(s, g, dx []float32)) {
 // where the output is positive (or NaN) and is 0 elsewhere, so relu'(0) = 0.
 func ReLU(x *Var) *Var {
 	out := actMap(x, func(src, dst []float32) {
+		dst = dst[:len(src)]
 		for i, v := range src {
-			if v < 0 {
-				v = 0
+			// max is branch-free (a sign test mispredicts half the time on
+			// activations); it turns −0 into +0, which the rare, well
+			// predicted zero test undoes to keep PyTorch's −0.
+			r := max(v, 0)
+			if v == 0 {
+				r = v
 			}
-			dst[i] = v
+			dst[i] = r
 		}
 	})
 	return result("relu", out, func(o *Var) {
 		actBack(x, o, out, func(y, g, dx []float32) {
+			g, dx = g[:len(y)], dx[:len(y)]
 			for i, v := range y {
-				if !(v <= 0) {
-					dx[i] += g[i]
-				}
+				// Pass where !(y <= 0): y is +0, −0, positive or NaN, so
+				// the gradient passes exactly when |y|'s bits are non-zero.
+				// The mask keeps g's bits or clears them, without a branch.
+				a := math.Float32bits(v) & 0x7fffffff
+				keep := uint32(int32(a|-a) >> 31)
+				dx[i] += math.Float32frombits(math.Float32bits(g[i]) & keep)
 			}
 		})
 	}, x)

@@ -54,6 +54,17 @@ func MaxPool2d(g *ConvGeom, x, y []float32, argmax []int32) {
 
 // poolMaxPlane is MaxPool2d for one plane.
 func poolMaxPlane(g *ConvGeom, x, y []float32, argmax []int32) {
+	if g.KH == 2 && g.KW == 2 && g.SH == 2 && g.SW == 2 && g.PadT == 0 && g.PadL == 0 &&
+		g.DH == 1 && g.DW == 1 && 2*g.OH <= g.H && 2*g.OW <= g.W {
+		poolMax2x2Plane(g, x, y, argmax)
+		return
+	}
+	poolMaxPlaneGeneral(g, x, y, argmax)
+}
+
+// poolMaxPlaneGeneral is poolMaxPlane for any window, stride, padding and
+// dilation.
+func poolMaxPlaneGeneral(g *ConvGeom, x, y []float32, argmax []int32) {
 	negInf := float32(math.Inf(-1))
 	for oy := 0; oy < g.OH; oy++ {
 		y0 := oy*g.SH - g.PadT
@@ -83,6 +94,37 @@ func poolMaxPlane(g *ConvGeom, x, y []float32, argmax []int32) {
 			y[o] = best
 			if argmax != nil {
 				argmax[o] = at
+			}
+		}
+	}
+}
+
+// poolMax2x2Plane is poolMaxPlane for the common 2×2 window with stride 2
+// and no padding (every window inside the input): the same comparisons in
+// the same order (first maximum wins, NaN wins), without the general loop's
+// window arithmetic.
+func poolMax2x2Plane(g *ConvGeom, x, y []float32, argmax []int32) {
+	w := g.W
+	for oy := 0; oy < g.OH; oy++ {
+		base := 2 * oy * w
+		r0 := x[base : base+2*g.OW]
+		r1 := x[base+w : base+w+2*g.OW]
+		out := y[oy*g.OW : (oy+1)*g.OW]
+		for ox := range out {
+			i := 2 * ox
+			best, at := r0[i], base+i
+			if v := r0[i+1]; v > best || v != v {
+				best, at = v, base+i+1
+			}
+			if v := r1[i]; v > best || v != v {
+				best, at = v, base+w+i
+			}
+			if v := r1[i+1]; v > best || v != v {
+				best, at = v, base+w+i+1
+			}
+			out[ox] = best
+			if argmax != nil {
+				argmax[oy*g.OW+ox] = int32(at)
 			}
 		}
 	}
