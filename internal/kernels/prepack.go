@@ -1,0 +1,262 @@
+package kernels
+
+import (
+	"fmt"
+	"math"
+)
+
+// Pre-packed SGEMM for inference: the constant left operand (a layer's
+// weights) is packed into micro-panels once, and each call packs only the
+// right operand (the activations) and runs the micro-kernel of Sgemm over
+// them, finishing every tile of C with an epilogue (per-row bias, a residual
+// matrix added in, an activation) while the tile is still in cache.
+//
+// Dimension legend: M rows of C and A (output channels), N columns of C and
+// B (output pixels), K the shared dimension (input channels × kernel taps).
+
+// prepackKC is the depth of a packed panel of a PackedA. It fixes the order
+// in which each element's sum is formed (a partial sum per block of
+// prepackKC terms, blocks added in increasing k), independently of how the
+// work is split over threads.
+const prepackKC = 256
+
+// Act is an activation applied element-wise by a GEMM epilogue or by
+// ApplyAct.
+type Act int
+
+// Activations of an epilogue.
+const (
+	ActNone    Act = iota
+	ActReLU        // max(v, 0)
+	ActReLU6       // min(max(v, 0), 6)
+	ActSiLU        // v·σ(v), σ in float64 as ops.SiLU computes it
+	ActSigmoid     // σ(v) = 1 / (1 + e^−v), in float64 as ops.Sigmoid
+	ActClip        // min(max(v, Lo), Hi)
+)
+
+// Activation is an Act with its parameters.
+type Activation struct {
+	Kind   Act
+	Lo, Hi float32 // bounds of ActClip
+}
+
+// String names the activation.
+func (a Activation) String() string {
+	switch a.Kind {
+	case ActNone:
+		return "none"
+	case ActReLU:
+		return "relu"
+	case ActReLU6:
+		return "relu6"
+	case ActSiLU:
+		return "silu"
+	case ActSigmoid:
+		return "sigmoid"
+	case ActClip:
+		return fmt.Sprintf("clip(%g, %g)", a.Lo, a.Hi)
+	}
+	return fmt.Sprintf("Act(%d)", int(a.Kind))
+}
+
+// ApplyAct applies a to every element of x in place. NaN passes through
+// ReLU, ReLU6 and Clip as in package ops.
+func ApplyAct(a Activation, x []float32) {
+	switch a.Kind {
+	case ActNone:
+	case ActReLU:
+		for i, v := range x {
+			if v < 0 {
+				x[i] = 0
+			}
+		}
+	case ActReLU6:
+		for i, v := range x {
+			if v < 0 {
+				x[i] = 0
+			} else if v > 6 {
+				x[i] = 6
+			}
+		}
+	case ActSiLU:
+		for i, v := range x {
+			x[i] = float32(float64(v) / (1 + math.Exp(-float64(v))))
+		}
+	case ActSigmoid:
+		for i, v := range x {
+			x[i] = float32(1 / (1 + math.Exp(-float64(v))))
+		}
+	case ActClip:
+		lo, hi := a.Lo, a.Hi
+		for i, v := range x {
+			if v < lo {
+				v = lo
+			}
+			if v > hi {
+				v = hi
+			}
+			x[i] = v
+		}
+	}
+}
+
+// Epilogue is what a PackedA product does to each finished element of C
+// (row i, column j):
+//
+//	C[i][j] = act(Σ_p A[i][p]·B[p][j] + Bias[i] + Residual[i][j])
+//
+// Bias (length M) and Residual (row stride ResLd) may be nil. Residual must
+// not overlap C.
+type Epilogue struct {
+	Bias     []float32  // [M] or nil
+	Residual []float32  // [M, ResLd] or nil
+	ResLd    int        // row stride of Residual
+	Act      Activation // applied last
+}
+
+// PackedA is the left operand A [M, K] of a product, packed once into the
+// micro-panels of the SGEMM micro-kernel in use: for each block of
+// prepackKC columns starting at pc, ⌈M/mr⌉ panels of mr rows, zero-padded
+// below row M, at data[Mr·pc:] with Mr = M rounded up to mr.
+type PackedA struct {
+	M, K int
+	kern *gemmKernel
+	mr   int
+	data []float32 // [Mr·K]
+}
+
+// PackA packs the row-major matrix a [M, K] (row stride lda) for
+// GemmPacked. The result does not share memory with a.
+func PackA(m, k int, a []float32, lda int) *PackedA {
+	if m < 1 || k < 1 {
+		panic(fmt.Sprintf("kernels: PackA of an empty %d×%d matrix", m, k))
+	}
+	checkMatrix("A", m, k, a, lda)
+	kern := gemmActive
+	mrr := roundUp(m, kern.mr)
+	p := &PackedA{M: m, K: k, kern: kern, mr: kern.mr, data: make([]float32, mrr*k)}
+	for pc := 0; pc < k; pc += prepackKC {
+		kb := min(prepackKC, k-pc)
+		packA(false, a[pc:], lda, m, kb, kern.mr, p.data[mrr*pc:mrr*pc+mrr*kb])
+	}
+	return p
+}
+
+// MR returns the row tile of the micro-kernel A was packed for: a row range
+// of GemmPacked should start on a multiple of it.
+func (p *PackedA) MR() int { return p.mr }
+
+// NR returns the column tile of the micro-kernel: a column range of
+// GemmPacked should start on a multiple of it.
+func (p *PackedA) NR() int { return p.kern.nr }
+
+// GemmScratch is the workspace of one goroutine running GemmPacked: the
+// packed panel of B and a staging tile for the edges of C.
+type GemmScratch struct {
+	b    []float32
+	tile [gemmTileMax]float32
+}
+
+// NewGemmScratch returns a workspace large enough for products with up to
+// n columns (of any M and K) using the current micro-kernel.
+func NewGemmScratch(n int) *GemmScratch {
+	nr := gemmActive.nr
+	return &GemmScratch{b: make([]float32, roundUp(min(max(n, 1), gemmNC), nr)*prepackKC)}
+}
+
+// GemmPacked computes rows [m0, m1) and columns [n0, n1) of
+//
+//	C [M, N] = epilogue(A [M, K] · op(B) [K, N])
+//
+// on the calling goroutine, where op(B) is B [K, N] (row stride ldb), or Bᵀ
+// with B stored as [N, K] when transB is set; C has row stride ldc. m0 must
+// be a multiple of p.MR() and n0 of p.NR() (m1 and n1 may be anything up to
+// M and N): then every element's arithmetic is the same however the rows
+// and columns are split between calls, so callers may run disjoint ranges
+// on different goroutines and get bit-identical results at any thread
+// count. ws must come from NewGemmScratch with at least n1 − n0 columns
+// (any ws works for up to 2048 columns). It does not allocate.
+func GemmPacked(p *PackedA, transB bool, n int, b []float32, ldb int, c []float32, ldc int, ep *Epilogue, m0, m1, n0, n1 int, ws *GemmScratch) {
+	kern := p.kern
+	mr, nr, mc := kern.mr, kern.nr, kern.mc
+	m, k := p.M, p.K
+	if m0 >= m1 || n0 >= n1 {
+		return
+	}
+	if m0%mr != 0 || n0%nr != 0 || m0 < 0 || n0 < 0 || m1 > m || n1 > n {
+		panic(fmt.Sprintf("kernels: GemmPacked rows [%d, %d) of %d, columns [%d, %d) of %d: bad range for a %dx%d tile", m0, m1, m, n0, n1, n, mr, nr))
+	}
+	mrr := roundUp(m, mr)
+	nbMax := len(ws.b) / prepackKC
+	for jc := n0; jc < n1; jc += nbMax {
+		nb := min(nbMax, n1-jc)
+		for pc := 0; pc < k; pc += prepackKC {
+			kb := min(prepackKC, k-pc)
+			bo := pc*ldb + jc
+			if transB {
+				bo = jc*ldb + pc
+			}
+			bp := ws.b[:roundUp(nb, nr)*kb]
+			packB(transB, b[bo:], ldb, kb, nb, nr, bp)
+			beta := float32(0)
+			if pc > 0 {
+				beta = 1
+			}
+			last := pc+kb == k
+			ablk := p.data[mrr*pc : mrr*pc+mrr*kb]
+			for ic := m0; ic < m1; ic += mc {
+				mb := min(mc, m1-ic)
+				for jr := 0; jr < nb; jr += nr {
+					bpan := bp[jr*kb : (jr+nr)*kb]
+					cols := min(nr, nb-jr)
+					col0 := jc + jr
+					for ir := ic; ir < ic+mb; ir += mr {
+						apan := ablk[ir*kb : (ir+mr)*kb]
+						rows := min(mr, ic+mb-ir)
+						ct := c[ir*ldc+col0:]
+						if rows == mr && cols == nr {
+							kern.fn(kb, apan, bpan, 1, ct, ldc, beta)
+						} else {
+							kern.fn(kb, apan, bpan, 1, ws.tile[:mr*nr], nr, 0)
+							for i := 0; i < rows; i++ {
+								dst := ct[i*ldc:][:cols]
+								src := ws.tile[i*nr:][:cols]
+								if beta == 0 {
+									copy(dst, src)
+									continue
+								}
+								for j, v := range src {
+									dst[j] = v + dst[j]
+								}
+							}
+						}
+						if last && ep != nil {
+							ep.apply(ct, ldc, ir, rows, col0, cols)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// apply runs the epilogue on the rows×cols tile of C at c[0], whose
+// top-left element is (i0, j0) of C.
+func (ep *Epilogue) apply(c []float32, ldc, i0, rows, j0, cols int) {
+	for i := 0; i < rows; i++ {
+		row := c[i*ldc:][:cols]
+		if ep.Bias != nil {
+			bv := ep.Bias[i0+i]
+			for j := range row {
+				row[j] += bv
+			}
+		}
+		if ep.Residual != nil {
+			r := ep.Residual[(i0+i)*ep.ResLd+j0:][:cols]
+			for j, v := range r {
+				row[j] += v
+			}
+		}
+		ApplyAct(ep.Act, row)
+	}
+}

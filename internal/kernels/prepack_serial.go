@@ -1,0 +1,124 @@
+package kernels
+
+import "fmt"
+
+// Serial, allocation-free entry points for an inference engine that splits
+// work over its own goroutines: each function handles a range of planes on
+// the calling goroutine, where the kernels of pool.go take all planes and
+// spread them with ParallelFor (whose closures are heap-allocated per call).
+
+// MaxPool2dPlanes is MaxPool2d on planes [lo, hi) of x [C, H, W] into y
+// [C, OH, OW], on the calling goroutine, without argmax.
+func MaxPool2dPlanes(g *ConvGeom, x, y []float32, lo, hi int) {
+	hw, ohw := g.H*g.W, g.OH*g.OW
+	for c := lo; c < hi; c++ {
+		poolMaxPlane(g, x[c*hw:(c+1)*hw], y[c*ohw:(c+1)*ohw], nil)
+	}
+}
+
+// AvgPool2dPlanes is AvgPool2dPadded on planes [lo, hi), on the calling
+// goroutine.
+func AvgPool2dPlanes(g *ConvGeom, padB, padR int, countIncludePad bool, x, y []float32, lo, hi int) {
+	hw, ohw := g.H*g.W, g.OH*g.OW
+	for c := lo; c < hi; c++ {
+		src := x[c*hw : (c+1)*hw]
+		dst := y[c*ohw : (c+1)*ohw]
+		for oy := 0; oy < g.OH; oy++ {
+			for ox := 0; ox < g.OW; ox++ {
+				y0, y1, x0, x1, div := poolAvgWindow(g, padB, padR, oy, ox, countIncludePad)
+				if y0 >= y1 || x0 >= x1 {
+					dst[oy*g.OW+ox] = 0
+					continue
+				}
+				var s float32
+				for iy := y0; iy < y1; iy++ {
+					for _, v := range src[iy*g.W+x0 : iy*g.W+x1] {
+						s += v
+					}
+				}
+				dst[oy*g.OW+ox] = s / div
+			}
+		}
+	}
+}
+
+// GlobalAvgPool2dPlanes is GlobalAvgPool2d on planes [lo, hi) of x
+// [planes, HW] into y [planes], summing in float64 as GlobalAvgPool2d does.
+func GlobalAvgPool2dPlanes(hw int, x, y []float32, lo, hi int) {
+	for c := lo; c < hi; c++ {
+		var s float64
+		for _, v := range x[c*hw : (c+1)*hw] {
+			s += float64(v)
+		}
+		y[c] = float32(s / float64(hw))
+	}
+}
+
+// DepthwiseConvPlanes computes planes [lo, hi) of a depthwise convolution
+// with channel multiplier 1: plane c of y [C, OH, OW] is plane c of x
+// [C, H, W] cross-correlated with w [C, KH, KW] (zero padding as in g), then
+// finished by ep (Bias [C]; Residual [C, OH·OW] with ResLd = OH·OW). g.C is
+// ignored. Each output sums its taps in row-major kernel order starting
+// from zero, then adds the bias, so the result does not depend on how
+// planes are split. It runs on the calling goroutine and does not allocate.
+//
+// The reference loop, per plane c and output (oy, ox), is:
+//
+//	s := 0
+//	for i, j over the kernel, row-major:
+//		if (y, x) = (oy·SH − PadT + i·DH, ox·SW − PadL + j·DW) is inside:
+//			s += w[c][i][j]·x[c][y][x]
+//	y[c][oy][ox] = act(s + bias[c] + residual[c][oy][ox])
+func DepthwiseConvPlanes(g *ConvGeom, x, w, y []float32, ep *Epilogue, lo, hi int) {
+	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
+	if len(w) < hi*kk || len(x) < hi*hw || len(y) < hi*ohw {
+		panic(fmt.Sprintf("kernels: DepthwiseConvPlanes planes [%d, %d): x %d, w %d, y %d elements are too few", lo, hi, len(x), len(w), len(y)))
+	}
+	for c := lo; c < hi; c++ {
+		src := x[c*hw : (c+1)*hw]
+		dst := y[c*ohw : (c+1)*ohw]
+		wc := w[c*kk : (c+1)*kk]
+		clear(dst)
+		for i := 0; i < g.KH; i++ {
+			for j := 0; j < g.KW; j++ {
+				wv := wc[i*g.KW+j]
+				x0 := -g.PadL + j*g.DW
+				olo, ohi := validRange(x0, g.SW, g.W, g.OW)
+				if olo >= ohi {
+					continue
+				}
+				for oy := 0; oy < g.OH; oy++ {
+					iy := oy*g.SH - g.PadT + i*g.DH
+					if iy < 0 || iy >= g.H {
+						continue
+					}
+					row := src[iy*g.W : (iy+1)*g.W]
+					out := dst[oy*g.OW+olo : oy*g.OW+ohi]
+					if g.SW == 1 {
+						in := row[x0+olo:][:len(out)]
+						for k, v := range in {
+							out[k] += wv * v
+						}
+						continue
+					}
+					ix := x0 + olo*g.SW
+					for k := range out {
+						out[k] += wv * row[ix]
+						ix += g.SW
+					}
+				}
+			}
+		}
+		if ep != nil {
+			var bias []float32
+			if ep.Bias != nil {
+				bias = ep.Bias[c : c+1]
+			}
+			e := Epilogue{Bias: bias, Act: ep.Act}
+			if ep.Residual != nil {
+				e.Residual, e.ResLd = ep.Residual[c*ohw:(c+1)*ohw], ohw
+			}
+			e.apply(dst, ohw, 0, 1, 0, ohw)
+		}
+	}
+}
