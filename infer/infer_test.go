@@ -1,0 +1,136 @@
+package infer
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"testing"
+
+	"convnet/internal/testutil"
+	"convnet/models"
+	"convnet/nn"
+	"convnet/onnx"
+	"convnet/ops"
+	"convnet/tensor"
+)
+
+// zooCase is one model of the registry compiled for one input shape.
+type zooCase struct {
+	name  string
+	shape []int
+	opts  models.Options
+	short bool // cheap enough for -short
+}
+
+var zoo = []zooCase{
+	{"lenet5", []int{2, 1, 28, 28}, models.Options{}, true},
+	{"resnet20", []int{2, 3, 32, 32}, models.Options{InChannels: 3}, true},
+	{"resnet18", []int{1, 3, 64, 64}, models.Options{}, true},
+	{"mobilenet_v2", []int{1, 3, 64, 64}, models.Options{}, true},
+	{"efficientnet_b0", []int{1, 3, 64, 64}, models.Options{}, false},
+	{"googlenet-noaux", []int{1, 3, 64, 64}, models.Options{}, false},
+}
+
+// newModel builds a registry model with random weights and non-trivial
+// BatchNorm statistics, so that folding is exercised.
+func newModel(t testing.TB, name string, o models.Options) nn.Module {
+	t.Helper()
+	m, err := models.New(name, tensor.NewRNG(7), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := tensor.NewRNG(11)
+	for _, b := range nn.Buffers(m) {
+		d := b.T.Data()
+		for i := range d {
+			switch {
+			case len(b.Name) > 8 && b.Name[len(b.Name)-8:] == "_running":
+			case len(b.Name) >= 12 && b.Name[len(b.Name)-12:] == "running_mean":
+				d[i] = float32(0.1 * g.NormFloat64())
+			case len(b.Name) >= 11 && b.Name[len(b.Name)-11:] == "running_var":
+				d[i] = float32(0.5 + g.Float64())
+			}
+		}
+	}
+	return m
+}
+
+// plain runs the model's ordinary evaluation-mode forward pass.
+func plain(m nn.Module, x *tensor.Tensor) *tensor.Tensor {
+	defer ops.NoGrad()()
+	nn.Eval(m)
+	return m.Forward(ops.Const(x)).Value
+}
+
+// input returns a deterministic pseudo-random input.
+func input(shape []int, seed uint64) *tensor.Tensor {
+	x := tensor.New(shape...)
+	randomInput(x, seed)
+	return x
+}
+
+// closeTo fails unless got is within 1e-4 of want's scale.
+func closeTo(t *testing.T, got, want *tensor.Tensor) {
+	t.Helper()
+	if !tensor.ShapeEqual(got.Shape(), want.Shape()) {
+		t.Fatalf("output %v, want %v", got.Shape(), want.Shape())
+	}
+	scale := math.Max(1, want.MaxAbs())
+	d := tensor.MaxAbsDiff(got, want)
+	if !(d <= 1e-4*scale) {
+		t.Fatalf("max abs error %.3g > 1e-4 × %.3g", d, scale)
+	}
+	t.Logf("max abs error %.3g (output scale %.3g)", d, scale)
+}
+
+func TestEngineMatchesForward(t *testing.T) {
+	for _, c := range zoo {
+		for _, fuse := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/fuse=%v", c.name, fuse), func(t *testing.T) {
+				if testing.Short() && !c.short {
+					t.Skip("-short: large model")
+				}
+				m := newModel(t, c.name, c.opts)
+				eng, err := Compile(m, c.shape, &Options{NoFuse: !fuse})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer eng.Close()
+				t.Logf("ops after passes: %v", eng.Graph().OpCounts())
+				planned, unplanned := eng.MemoryFloats()
+				t.Logf("activation memory: %d floats planned, %d without reuse", planned, unplanned)
+				for seed := uint64(2); seed < 4; seed++ {
+					x := input(c.shape, seed)
+					closeTo(t, eng.Run(x), plain(m, x))
+				}
+			})
+		}
+	}
+}
+
+func TestONNXConformance(t *testing.T) {
+	root := filepath.Join(testutil.SharedDir(t), "conformance")
+	for _, dir := range []string{"resnet18", "mobilenet_v2"} {
+		t.Run(dir, func(t *testing.T) {
+			om, err := onnx.ReadModel(filepath.Join(root, dir, "model.onnx"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := onnx.ReadTensorFile(filepath.Join(root, dir, "test_data_set_0", "input_0.pb"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := onnx.ReadTensorFile(filepath.Join(root, dir, "test_data_set_0", "output_0.pb"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			eng, err := CompileONNX(om, in.Data.Shape(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer eng.Close()
+			t.Logf("ops after passes: %v", eng.Graph().OpCounts())
+			closeTo(t, eng.Run(in.Data), want.Data)
+		})
+	}
+}

@@ -1,0 +1,531 @@
+package infer
+
+import (
+	"fmt"
+
+	"convnet/internal/kernels"
+	"convnet/ops"
+)
+
+// Grains of parallel loops: the least work worth handing to one goroutine.
+const (
+	elemGrain  = 16384 // elements of an element-wise loop
+	planeGrain = 16384 // input pixels of a per-plane loop, divided by the plane size
+)
+
+// newStep builds the executable form of node n over the planned memory.
+func (e *engine) newStep(n *Node) (step, error) {
+	g := e.g
+	switch n.Op {
+	case "conv2d":
+		return e.newConv(n)
+	case "linear":
+		return e.newLinear(n)
+	case "affine":
+		at := n.Attrs.(affineAttrs)
+		s := g.Values[n.In[0]].Shape
+		st := &affineStep{x: e.views[n.In[0]], y: e.views[n.Out], scale: at.Scale, shift: at.Shift,
+			c: s[1], hw: numel(s[2:]), planes: s[0] * s[1], act: n.Act}
+		st.fn = st.body
+		return st, nil
+	case "act":
+		st := &actStep{x: e.views[n.In[0]], y: e.views[n.Out], act: n.Act}
+		st.fn = st.body
+		return st, nil
+	case "add", "mul":
+		return e.newBinary(n)
+	case "max_pool2d", "avg_pool2d":
+		return e.newPool(n)
+	case "global_avg_pool2d":
+		return e.newGlobalPool(n)
+	case "adaptive_avg_pool2d":
+		if hw, ok := n.Attrs.([2]int); ok && hw == [2]int{1, 1} {
+			return e.newGlobalPool(n)
+		}
+		return nil, fmt.Errorf("infer: op adaptive_avg_pool2d to %v is not supported (only to 1×1)", n.Attrs)
+	case "concat":
+		return e.newConcat(n)
+	}
+	return nil, fmt.Errorf("infer: op %q is not supported by the inference engine", n.Op)
+}
+
+// constCopy returns a copy of the data of constant value id, or an error
+// when it is computed from the input.
+func (e *engine) constCopy(id int, what string) ([]float32, error) {
+	d, err := constData(e.g, id, what)
+	if err != nil {
+		return nil, err
+	}
+	return append([]float32(nil), d...), nil
+}
+
+// convStep is a 2-D convolution with its epilogue: for each image and
+// group, im2col (unless the kernel is 1×1 with stride 1 and no padding)
+// then a pre-packed GEMM  y_g [og, OH·OW] = W_g [og, cg·KH·KW] · col
+// [cg·KH·KW, OH·OW], or, for a depthwise convolution (groups = Cin = Cout),
+// a direct per-plane kernel.
+type convStep struct {
+	e                 *engine
+	x, y, res         []float32 // [B, Cin, H, W], [B, Cout, OH, OW], residual like y or nil
+	geom              kernels.ConvGeom
+	b, cin, cout      int
+	groups, cg, og    int
+	hw, ohw, ckk      int
+	direct, depthwise bool
+	packed            []*kernels.PackedA // per group
+	eps               []kernels.Epilogue // per image·group
+	dwW               []float32          // depthwise weights [C, KH, KW]
+	splitN            bool               // GEMM work split over columns (else rows)
+	units             int                // GEMM work units (tiles of the split dimension)
+	mr, nr            int
+	img, grp          int // image and group being computed
+	im2colFn, gemmFn  func(w, lo, hi int)
+	dwFn              func(w, lo, hi int)
+}
+
+// newConv builds a convStep, packing the weights once.
+func (e *engine) newConv(n *Node) (step, error) {
+	g := e.g
+	o := n.Attrs.(ops.Conv2dOptions)
+	xs, ys := g.Values[n.In[0]].Shape, g.Values[n.Out].Shape
+	if g.Values[n.In[1]].Const == nil {
+		return nil, fmt.Errorf("infer: conv2d whose weight depends on the input is not supported")
+	}
+	w := g.Values[n.In[1]].Const
+	ws := w.Shape()
+	groups := max(o.Groups, 1)
+	s := &convStep{e: e, x: e.views[n.In[0]], y: e.views[n.Out],
+		b: xs[0], cin: xs[1], cout: ws[0], groups: groups, cg: ws[1], og: ws[0] / groups}
+	if n.Residual >= 0 {
+		s.res = e.views[n.Residual]
+		if s.res == nil {
+			return nil, fmt.Errorf("infer: conv2d residual is a constant; not supported")
+		}
+	}
+	str, dil := o.Stride, o.Dilation
+	for i := range 2 {
+		str[i], dil[i] = max(str[i], 1), max(dil[i], 1)
+	}
+	s.geom = kernels.ConvGeom{C: s.cg, H: xs[2], W: xs[3], KH: ws[2], KW: ws[3], SH: str[0], SW: str[1],
+		PadT: o.Padding[0], PadL: o.Padding[1], DH: dil[0], DW: dil[1], OH: ys[2], OW: ys[3]}
+	s.hw, s.ohw, s.ckk = xs[2]*xs[3], ys[2]*ys[3], s.cg*ws[2]*ws[3]
+	s.direct = ws[2] == 1 && ws[3] == 1 && str == [2]int{1, 1} && o.Padding == [4]int{}
+	var bias []float32
+	if len(n.In) > 2 && n.In[2] >= 0 {
+		var err error
+		if bias, err = e.constCopy(n.In[2], "conv2d bias"); err != nil {
+			return nil, err
+		}
+	}
+	s.depthwise = groups == s.cin && s.cout == s.cin && s.cg == 1
+	if s.depthwise {
+		s.dwW = append([]float32(nil), w.Data()...)
+		s.eps = []kernels.Epilogue{{Bias: bias, Act: n.Act}}
+		s.dwFn = s.dwBody
+		return s, nil
+	}
+	for gi := 0; gi < groups; gi++ {
+		s.packed = append(s.packed, kernels.PackA(s.og, s.ckk, w.Data()[gi*s.og*s.ckk:], s.ckk))
+	}
+	for i := 0; i < s.b; i++ {
+		for gi := 0; gi < groups; gi++ {
+			ep := kernels.Epilogue{Act: n.Act}
+			if bias != nil {
+				ep.Bias = bias[gi*s.og : (gi+1)*s.og]
+			}
+			if s.res != nil {
+				off := (i*s.cout + gi*s.og) * s.ohw
+				ep.Residual, ep.ResLd = s.res[off:off+s.og*s.ohw], s.ohw
+			}
+			s.eps = append(s.eps, ep)
+		}
+	}
+	s.mr, s.nr = s.packed[0].MR(), s.packed[0].NR()
+	tilesM, tilesN := (s.og+s.mr-1)/s.mr, (s.ohw+s.nr-1)/s.nr
+	s.splitN = tilesN >= e.threads || tilesN >= tilesM
+	if s.splitN {
+		s.units = tilesN
+	} else {
+		s.units = tilesM
+	}
+	e.gemmN = max(e.gemmN, min(s.ohw, 2048))
+	if !s.direct {
+		e.colLen = max(e.colLen, s.ckk*s.ohw)
+	}
+	s.im2colFn, s.gemmFn = s.im2colBody, s.gemmBody
+	return s, nil
+}
+
+func (s *convStep) run(p *pool) {
+	if s.depthwise {
+		p.parallel(s.b*s.cin, max(1, planeGrain/max(1, s.ohw*s.geom.KH*s.geom.KW)), s.dwFn)
+		return
+	}
+	for i := 0; i < s.b; i++ {
+		for gi := 0; gi < s.groups; gi++ {
+			s.img, s.grp = i, gi
+			if !s.direct {
+				p.parallel(s.cg, max(1, planeGrain/max(1, s.ohw*s.geom.KH*s.geom.KW)), s.im2colFn)
+			}
+			// A unit of GEMM work is one tile row or column: about
+			// mr·ckk·OH·OW or nr·ckk·og multiply-adds; ask for ~64k per
+			// goroutine at least.
+			per := s.ckk * s.ohw * s.mr
+			if s.splitN {
+				per = s.ckk * s.og * s.nr
+			}
+			p.parallel(s.units, max(1, 65536/max(1, per)), s.gemmFn)
+		}
+	}
+}
+
+// im2colBody unfolds channels [lo, hi) of the current image and group.
+func (s *convStep) im2colBody(_, lo, hi int) {
+	g := s.geom
+	g.C = hi - lo
+	c0 := s.img*s.cin + s.grp*s.cg + lo
+	kk := g.KH * g.KW
+	kernels.Im2col(&g, s.x[c0*s.hw:(c0+g.C)*s.hw], s.e.col[lo*kk*s.ohw:(hi*kk)*s.ohw])
+}
+
+// gemmBody computes tiles [lo, hi) of the current image and group.
+func (s *convStep) gemmBody(w, lo, hi int) {
+	var src []float32
+	if s.direct {
+		c0 := s.img*s.cin + s.grp*s.cg
+		src = s.x[c0*s.hw : (c0+s.cg)*s.hw]
+	} else {
+		src = s.e.col[:s.ckk*s.ohw]
+	}
+	off := (s.img*s.cout + s.grp*s.og) * s.ohw
+	dst := s.y[off : off+s.og*s.ohw]
+	m0, m1, n0, n1 := 0, s.og, 0, s.ohw
+	if s.splitN {
+		n0, n1 = lo*s.nr, min(hi*s.nr, s.ohw)
+	} else {
+		m0, m1 = lo*s.mr, min(hi*s.mr, s.og)
+	}
+	kernels.GemmPacked(s.packed[s.grp], false, s.ohw, src, s.ohw, dst, s.ohw, &s.eps[s.img*s.groups+s.grp], m0, m1, n0, n1, s.e.ws[w])
+}
+
+// dwBody computes planes [lo, hi) of B·C of a depthwise convolution.
+func (s *convStep) dwBody(_, lo, hi int) {
+	c := s.cin
+	for lo < hi {
+		i := lo / c
+		end := min(hi, (i+1)*c)
+		x := s.x[i*c*s.hw : (i+1)*c*s.hw]
+		y := s.y[i*c*s.ohw : (i+1)*c*s.ohw]
+		ep := s.eps[0]
+		if s.res != nil {
+			ep.Residual, ep.ResLd = s.res[i*c*s.ohw:(i+1)*c*s.ohw], s.ohw
+		}
+		kernels.DepthwiseConvPlanes(&s.geom, x, s.dwW, y, &ep, lo-i*c, end-i*c)
+		lo = end
+	}
+}
+
+// linearStep is y [N, O] = act(x [N, F] · Wᵀ + bias), as the pre-packed
+// GEMM  yᵀ [O, N] = W [O, F] · xᵀ, written straight into y when N = 1 and
+// through a transposition otherwise.
+type linearStep struct {
+	e       *engine
+	x, y    []float32
+	n, f, o int
+	packed  *kernels.PackedA
+	ep      kernels.Epilogue
+	mr      int
+	fn      func(w, lo, hi int)
+}
+
+func (e *engine) newLinear(n *Node) (step, error) {
+	g := e.g
+	if g.Values[n.In[1]].Const == nil {
+		return nil, fmt.Errorf("infer: linear whose weight depends on the input is not supported")
+	}
+	w := g.Values[n.In[1]].Const
+	o, f := w.Shape()[0], w.Shape()[1]
+	s := &linearStep{e: e, x: e.views[n.In[0]], y: e.views[n.Out], o: o, f: f}
+	s.n = len(s.x) / f
+	s.packed = kernels.PackA(o, f, w.Data(), f)
+	s.mr = s.packed.MR()
+	s.ep.Act = n.Act
+	if len(n.In) > 2 && n.In[2] >= 0 {
+		var err error
+		if s.ep.Bias, err = e.constCopy(n.In[2], "linear bias"); err != nil {
+			return nil, err
+		}
+	}
+	e.gemmN = max(e.gemmN, min(s.n, 2048))
+	if s.n > 1 {
+		e.tmpLen = max(e.tmpLen, s.n*s.o)
+	}
+	s.fn = s.body
+	return s, nil
+}
+
+func (s *linearStep) run(p *pool) {
+	tiles := (s.o + s.mr - 1) / s.mr
+	p.parallel(tiles, max(1, 65536/max(1, s.mr*s.f*s.n)), s.fn)
+	if s.n > 1 {
+		t := s.e.tmp[:s.o*s.n]
+		for j := 0; j < s.n; j++ {
+			row := s.y[j*s.o : (j+1)*s.o]
+			for i := range row {
+				row[i] = t[i*s.n+j]
+			}
+		}
+	}
+}
+
+func (s *linearStep) body(w, lo, hi int) {
+	dst := s.y
+	if s.n > 1 {
+		dst = s.e.tmp[:s.o*s.n]
+	}
+	kernels.GemmPacked(s.packed, true, s.n, s.x, s.f, dst, s.n, &s.ep, lo*s.mr, min(hi*s.mr, s.o), 0, s.n, s.e.ws[w])
+}
+
+// affineStep is y = act(x·scale[c] + shift[c]) per channel of x [B, C, ...].
+type affineStep struct {
+	x, y         []float32
+	scale, shift []float32 // [C]
+	c, hw        int
+	planes       int
+	act          kernels.Activation
+	fn           func(w, lo, hi int)
+}
+
+func (s *affineStep) run(p *pool) { p.parallel(s.planes, max(1, planeGrain/max(1, s.hw)), s.fn) }
+
+func (s *affineStep) body(_, lo, hi int) {
+	for pl := lo; pl < hi; pl++ {
+		a, b := s.scale[pl%s.c], s.shift[pl%s.c]
+		src, dst := s.x[pl*s.hw:(pl+1)*s.hw], s.y[pl*s.hw:(pl+1)*s.hw]
+		for i, v := range src {
+			dst[i] = v*a + b
+		}
+		kernels.ApplyAct(s.act, dst)
+	}
+}
+
+// actStep is y = act(x) element-wise.
+type actStep struct {
+	x, y []float32
+	act  kernels.Activation
+	fn   func(w, lo, hi int)
+}
+
+func (s *actStep) run(p *pool) { p.parallel(len(s.y), elemGrain, s.fn) }
+
+func (s *actStep) body(_, lo, hi int) {
+	copy(s.y[lo:hi], s.x[lo:hi])
+	kernels.ApplyAct(s.act, s.y[lo:hi])
+}
+
+// binaryStep is y = act(a ∘ b) for ∘ = + or ·, where a has y's shape and b
+// either has it too or is broadcast per plane: b [Bb, C, 1, 1] with Bb = 1
+// or B (a squeeze-and-excitation scale), or a single value.
+type binaryStep struct {
+	a, b, y  []float32
+	mul      bool
+	perPlane bool // b holds one value per plane (or per channel when bc == planes of one image)
+	hw       int  // elements per plane of y
+	bLen     int  // len(b)
+	act      kernels.Activation
+	fn       func(w, lo, hi int)
+}
+
+func (e *engine) newBinary(n *Node) (step, error) {
+	g := e.g
+	ys := g.Values[n.Out].Shape
+	a, b := n.In[0], n.In[1]
+	full := func(v int) bool { return shapeEq(g.Values[v].Shape, ys) }
+	if !full(a) && full(b) {
+		a, b = b, a // both ops are commutative
+	}
+	if !full(a) {
+		return nil, fmt.Errorf("infer: op %s of shapes %v and %v: broadcasting both operands is not supported", n.Op, g.Values[a].Shape, g.Values[b].Shape)
+	}
+	s := &binaryStep{y: e.views[n.Out], mul: n.Op == "mul", act: n.Act}
+	data := func(v int) ([]float32, error) {
+		if g.Values[v].Const != nil {
+			return e.constCopy(v, n.Op+" operand")
+		}
+		return e.views[v], nil
+	}
+	var err error
+	if s.a, err = data(a); err != nil {
+		return nil, err
+	}
+	if s.b, err = data(b); err != nil {
+		return nil, err
+	}
+	bs := g.Values[b].Shape
+	s.bLen = numel(bs)
+	switch {
+	case full(b):
+	case s.bLen == 1:
+		s.perPlane, s.hw = true, numel(ys)
+	case len(bs) == len(ys) && len(ys) >= 2 && numel(bs[2:]) == 1 && bs[1] == ys[1] && (bs[0] == 1 || bs[0] == ys[0]):
+		s.perPlane, s.hw = true, numel(ys[2:])
+	default:
+		return nil, fmt.Errorf("infer: op %s of shapes %v and %v: this broadcast is not supported", n.Op, g.Values[a].Shape, bs)
+	}
+	s.fn = s.body
+	return s, nil
+}
+
+func (s *binaryStep) run(p *pool) {
+	if s.perPlane {
+		planes := len(s.y) / s.hw
+		p.parallel(planes, max(1, elemGrain/s.hw), s.fn)
+		return
+	}
+	p.parallel(len(s.y), elemGrain, s.fn)
+}
+
+func (s *binaryStep) body(_, lo, hi int) {
+	if !s.perPlane {
+		a, b, y := s.a[lo:hi], s.b[lo:hi], s.y[lo:hi]
+		if s.mul {
+			for i, v := range a {
+				y[i] = v * b[i]
+			}
+		} else {
+			for i, v := range a {
+				y[i] = v + b[i]
+			}
+		}
+		kernels.ApplyAct(s.act, y)
+		return
+	}
+	for pl := lo; pl < hi; pl++ {
+		bv := s.b[pl%s.bLen]
+		a, y := s.a[pl*s.hw:(pl+1)*s.hw], s.y[pl*s.hw:(pl+1)*s.hw]
+		if s.mul {
+			for i, v := range a {
+				y[i] = v * bv
+			}
+		} else {
+			for i, v := range a {
+				y[i] = v + bv
+			}
+		}
+		kernels.ApplyAct(s.act, y)
+	}
+}
+
+// poolStep is max or average pooling over the planes of x [B, C, H, W].
+type poolStep struct {
+	x, y       []float32
+	geom       kernels.ConvGeom
+	max        bool
+	padB, padR int
+	inclPad    bool
+	planes     int
+	fn         func(w, lo, hi int)
+}
+
+func (e *engine) newPool(n *Node) (step, error) {
+	g := e.g
+	o := n.Attrs.(ops.Pool2dOptions)
+	xs, ys := g.Values[n.In[0]].Shape, g.Values[n.Out].Shape
+	p := [4]int{o.Padding[0], o.Padding[1], o.Padding[0], o.Padding[1]}
+	if o.Pads != [4]int{} {
+		p = o.Pads
+	}
+	str, dil := o.Stride, o.Dilation
+	for i := range 2 {
+		if str[i] == 0 {
+			str[i] = o.Kernel[i]
+		}
+		dil[i] = max(dil[i], 1)
+	}
+	s := &poolStep{x: e.views[n.In[0]], y: e.views[n.Out], max: n.Op == "max_pool2d",
+		padB: p[2], padR: p[3], inclPad: o.CountIncludePad, planes: xs[0] * xs[1]}
+	s.geom = kernels.ConvGeom{C: s.planes, H: xs[2], W: xs[3], KH: o.Kernel[0], KW: o.Kernel[1],
+		SH: str[0], SW: str[1], PadT: p[0], PadL: p[1], DH: dil[0], DW: dil[1], OH: ys[2], OW: ys[3]}
+	s.fn = s.body
+	return s, nil
+}
+
+func (s *poolStep) run(p *pool) {
+	work := s.geom.OH * s.geom.OW * s.geom.KH * s.geom.KW
+	p.parallel(s.planes, max(1, planeGrain/max(1, work)), s.fn)
+}
+
+func (s *poolStep) body(_, lo, hi int) {
+	if s.max {
+		kernels.MaxPool2dPlanes(&s.geom, s.x, s.y, lo, hi)
+		return
+	}
+	kernels.AvgPool2dPlanes(&s.geom, s.padB, s.padR, s.inclPad, s.x, s.y, lo, hi)
+}
+
+// globalPoolStep averages each plane of x [B, C, H, W] into y [B, C, 1, 1].
+type globalPoolStep struct {
+	x, y   []float32
+	hw     int
+	planes int
+	fn     func(w, lo, hi int)
+}
+
+func (e *engine) newGlobalPool(n *Node) (step, error) {
+	xs := e.g.Values[n.In[0]].Shape
+	if len(xs) != 4 {
+		return nil, fmt.Errorf("infer: %s of a %d-D input is not supported", n.Op, len(xs))
+	}
+	s := &globalPoolStep{x: e.views[n.In[0]], y: e.views[n.Out], hw: xs[2] * xs[3], planes: xs[0] * xs[1]}
+	s.fn = s.body
+	return s, nil
+}
+
+func (s *globalPoolStep) run(p *pool) {
+	p.parallel(s.planes, max(1, planeGrain/max(1, s.hw)), s.fn)
+}
+
+func (s *globalPoolStep) body(_, lo, hi int) { kernels.GlobalAvgPool2dPlanes(s.hw, s.x, s.y, lo, hi) }
+
+// concatStep copies its inputs side by side along an axis.
+type concatStep struct {
+	ins   [][]float32
+	inner []int // per input: elements per outer index (its axis length × the sizes after the axis)
+	outer int   // product of the sizes before the axis
+	y     []float32
+}
+
+func (e *engine) newConcat(n *Node) (step, error) {
+	g := e.g
+	axis, ok := n.Attrs.(int)
+	if !ok {
+		return nil, fmt.Errorf("infer: concat with attributes %T", n.Attrs)
+	}
+	ys := g.Values[n.Out].Shape
+	s := &concatStep{y: e.views[n.Out], outer: numel(ys[:axis])}
+	for _, in := range n.In {
+		var d []float32
+		if g.Values[in].Const != nil {
+			var err error
+			if d, err = e.constCopy(in, "concat operand"); err != nil {
+				return nil, err
+			}
+		} else {
+			d = e.views[in]
+		}
+		s.ins = append(s.ins, d)
+		s.inner = append(s.inner, numel(g.Values[in].Shape[axis:]))
+	}
+	return s, nil
+}
+
+func (s *concatStep) run(*pool) {
+	off := 0
+	for o := 0; o < s.outer; o++ {
+		for k, in := range s.ins {
+			n := s.inner[k]
+			copy(s.y[off:off+n], in[o*n:(o+1)*n])
+			off += n
+		}
+	}
+}
