@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"convnet/internal/testutil"
@@ -44,10 +45,9 @@ func newModel(t testing.TB, name string, o models.Options) nn.Module {
 		d := b.T.Data()
 		for i := range d {
 			switch {
-			case len(b.Name) > 8 && b.Name[len(b.Name)-8:] == "_running":
-			case len(b.Name) >= 12 && b.Name[len(b.Name)-12:] == "running_mean":
+			case strings.HasSuffix(b.Name, "running_mean"):
 				d[i] = float32(0.1 * g.NormFloat64())
-			case len(b.Name) >= 11 && b.Name[len(b.Name)-11:] == "running_var":
+			case strings.HasSuffix(b.Name, "running_var"):
 				d[i] = float32(0.5 + g.Float64())
 			}
 		}
@@ -131,6 +131,63 @@ func TestONNXConformance(t *testing.T) {
 			defer eng.Close()
 			t.Logf("ops after passes: %v", eng.Graph().OpCounts())
 			closeTo(t, eng.Run(in.Data), want.Data)
+		})
+	}
+}
+
+// TestRunDoesNotAllocate checks that a warm engine's Run allocates nothing,
+// with one goroutine and with several.
+func TestRunDoesNotAllocate(t *testing.T) {
+	for _, c := range zoo {
+		for _, threads := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%s/threads=%d", c.name, threads), func(t *testing.T) {
+				if testing.Short() && !c.short {
+					t.Skip("-short: large model")
+				}
+				m := newModel(t, c.name, c.opts)
+				eng, err := Compile(m, c.shape, &Options{Threads: threads})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer eng.Close()
+				x := input(c.shape, 5)
+				eng.Run(x)
+				if a := testing.AllocsPerRun(5, func() { eng.Run(x) }); a != 0 {
+					t.Fatalf("Run allocates %v times per call", a)
+				}
+			})
+		}
+	}
+}
+
+// TestDeterministicAcrossThreads checks that the output is bit-identical
+// at every thread count.
+func TestDeterministicAcrossThreads(t *testing.T) {
+	for _, c := range zoo {
+		t.Run(c.name, func(t *testing.T) {
+			if testing.Short() && !c.short {
+				t.Skip("-short: large model")
+			}
+			m := newModel(t, c.name, c.opts)
+			x := input(c.shape, 9)
+			var ref *tensor.Tensor
+			for _, threads := range []int{1, 2, 3, 5} {
+				eng, err := Compile(m, c.shape, &Options{Threads: threads, NoVerify: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := eng.Run(x).Clone()
+				eng.Close()
+				if ref == nil {
+					ref = got
+					continue
+				}
+				for i, v := range got.Data() {
+					if math.Float32bits(v) != math.Float32bits(ref.Data()[i]) {
+						t.Fatalf("threads=%d: output[%d] = %g, with one thread %g", threads, i, v, ref.Data()[i])
+					}
+				}
+			}
 		})
 	}
 }

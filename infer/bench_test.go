@@ -1,0 +1,37 @@
+package infer
+
+import (
+	"fmt"
+	"testing"
+
+	"convnet/internal/kernels"
+)
+
+// BenchmarkForward compares, at batch 1 and 224×224 on one thread, the
+// plain evaluation-mode forward pass of a model with its compiled engine.
+// Run with -bench Forward -count N and compare the medians (benchstat).
+func BenchmarkForward(b *testing.B) {
+	defer kernels.SetThreads(kernels.Threads())
+	kernels.SetThreads(1)
+	shape := []int{1, 3, 224, 224}
+	for _, name := range []string{"resnet18", "resnet50", "mobilenet_v2"} {
+		m := newModel(b, name, zooCase{}.opts)
+		x := input(shape, 3)
+		eng, err := Compile(m, shape, &Options{Threads: 1, NoVerify: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("%s/plain", name), func(b *testing.B) {
+			for b.Loop() {
+				plain(m, x)
+			}
+		})
+		b.Run(fmt.Sprintf("%s/engine", name), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				eng.Run(x)
+			}
+		})
+		eng.Close()
+	}
+}
