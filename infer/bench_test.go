@@ -13,6 +13,7 @@ import (
 func BenchmarkForward(b *testing.B) {
 	defer kernels.SetThreads(kernels.Threads())
 	kernels.SetThreads(1)
+	b.Logf("SGEMM micro-kernel %s", kernels.GemmKernel())
 	shape := []int{1, 3, 224, 224}
 	for _, name := range []string{"resnet18", "resnet50", "mobilenet_v2"} {
 		m := newModel(b, name, zooCase{}.opts)
@@ -33,5 +34,15 @@ func BenchmarkForward(b *testing.B) {
 			}
 		})
 		eng.Close()
+		unfused, err := Compile(m, shape, &Options{Threads: 1, NoVerify: true, NoFuse: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("%s/engine-nofuse", name), func(b *testing.B) {
+			for b.Loop() {
+				unfused.Run(x)
+			}
+		})
+		unfused.Close()
 	}
 }
