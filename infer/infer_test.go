@@ -191,3 +191,48 @@ func TestDeterministicAcrossThreads(t *testing.T) {
 		})
 	}
 }
+
+// TestPassesFoldAndFuse checks that in ResNet-18 and MobileNet v2 every
+// BatchNorm folds into its convolution and every activation and residual
+// add fuses into a convolution epilogue.
+func TestPassesFoldAndFuse(t *testing.T) {
+	for _, name := range []string{"resnet18", "mobilenet_v2"} {
+		m := newModel(t, name, models.Options{})
+		eng, err := Compile(m, []int{1, 3, 64, 64}, &Options{NoVerify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range []string{"BatchNorm", "affine", "act", "add", "relu", "relu6"} {
+			if c := eng.Graph().OpCounts()[op]; c != 0 {
+				t.Errorf("%s: %d %s nodes left after the passes:\n%s", name, c, op, eng.Graph())
+			}
+		}
+		eng.Close()
+	}
+}
+
+// TestUnsupportedOpIsNamed checks that an op without an executor is an
+// error naming it (the 1998 LeNet-5 uses tanh).
+func TestUnsupportedOpIsNamed(t *testing.T) {
+	m := newModel(t, "lenet5-1998", models.Options{})
+	_, err := Compile(m, []int{1, 1, 28, 28}, nil)
+	if err == nil || !strings.Contains(err.Error(), `"tanh"`) {
+		t.Fatalf("got error %v, want one naming tanh", err)
+	}
+}
+
+// TestRunRejectsOtherShapes checks the panic message of a wrong input.
+func TestRunRejectsOtherShapes(t *testing.T) {
+	m := newModel(t, "lenet5", models.Options{})
+	eng, err := Compile(m, []int{1, 1, 28, 28}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "[2 1 28 28]") {
+			t.Fatalf("panic %v, want one naming the shape", r)
+		}
+	}()
+	eng.Run(tensor.New(2, 1, 28, 28))
+}
