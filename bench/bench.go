@@ -18,6 +18,7 @@ import (
 	"slices"
 	"time"
 
+	"convnet/infer"
 	"convnet/internal/kernels"
 	"convnet/models"
 	"convnet/nn"
@@ -36,6 +37,11 @@ type Options struct {
 	Batch int    // images per batch (default 1)
 	Input [3]int // C, H, W of an image (default: the model's own)
 	Train bool   // time a training step instead of inference
+	// Plain times inference as the eval-mode forward pass of the model
+	// (ops allocating their outputs) instead of a compiled infer.Engine
+	// (BatchNorm folded, activations fused, weights pre-packed, memory
+	// planned).
+	Plain bool
 
 	// PeakMin and PeakMax bound how long the FMA peak is measured after
 	// each run, three times the run's time (defaults 20 ms and 600 ms).
@@ -45,10 +51,11 @@ type Options struct {
 // Result is one benchmark's figures. Its JSON form is what
 // `convnet bench --json` prints.
 type Result struct {
-	Model   string `json:"model,omitempty"` // model name, for model benchmarks
-	GEMM    []int  `json:"gemm,omitempty"`  // M, N, K, for SGEMM benchmarks
-	Mode    string `json:"mode"`            // "inference", "train" or "sgemm"
-	Kernel  string `json:"kernel"`          // SGEMM micro-kernel in use
+	Model   string `json:"model,omitempty"`  // model name, for model benchmarks
+	GEMM    []int  `json:"gemm,omitempty"`   // M, N, K, for SGEMM benchmarks
+	Mode    string `json:"mode"`             // "inference", "train" or "sgemm"
+	Engine  string `json:"engine,omitempty"` // inference: "compiled" (infer.Engine) or "plain" (eval forward)
+	Kernel  string `json:"kernel"`           // SGEMM micro-kernel in use
 	Threads int    `json:"threads"`
 	Batch   int    `json:"batch,omitempty"`
 	Input   []int  `json:"input,omitempty"` // C, H, W
@@ -206,12 +213,22 @@ func Model(name string, o Options) (Result, error) {
 		if step, err = trainStep(m, x, sum.Output, g); err != nil {
 			return Result{}, fmt.Errorf("%s: %w", name, err)
 		}
-	} else {
+	} else if o.Plain {
+		r.Engine = "plain"
 		nn.Eval(m)
 		step = func() {
 			defer ops.NoGrad()()
 			m.Forward(x)
 		}
+	} else {
+		r.Engine = "compiled"
+		nn.Eval(m)
+		eng, err := infer.Compile(m, x.Value.Shape(), &infer.Options{Threads: o.Threads})
+		if err != nil {
+			return Result{}, fmt.Errorf("%s: %w (use --engine=false to time the plain forward pass)", name, err)
+		}
+		defer eng.Close()
+		step = func() { eng.Run(x.Value) }
 	}
 	timeRuns(o, flops, &r, step)
 	r.ImagesPerS = float64(o.Batch) / (r.MsMedian / 1000)

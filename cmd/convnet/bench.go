@@ -29,6 +29,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	threads := fs.Int("threads", 0, "threads for the kernels (default: GOMAXPROCS)")
 	input := fs.String("input", "", "image size CxHxW (default: the model's own)")
 	train := fs.Bool("train", false, "time a training step (forward, loss, backward, SGD update)")
+	engine := fs.Bool("engine", true, "time inference with the compiled engine (BatchNorm folded, fused epilogues, pre-packed weights, planned memory); false: the plain eval forward")
 	runs := fs.Int("runs", 0, "timed runs (default 10, or 30 with --gemm)")
 	warmup := fs.Int("warmup", 2, "untimed runs before timing")
 	gemm := fs.String("gemm", "", "time SGEMM alone on sizes M,N,K")
@@ -52,7 +53,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	case *warmup < 0:
 		return fmt.Errorf("--warmup %d: want at least 0", *warmup)
 	}
-	o := bench.Options{Threads: *threads, Runs: *runs, Warmup: *warmup, Batch: *batch, Train: *train}
+	o := bench.Options{Threads: *threads, Runs: *runs, Warmup: *warmup, Batch: *batch, Train: *train, Plain: !*engine}
 	var (
 		r   bench.Result
 		err error
@@ -138,7 +139,11 @@ func printBench(w io.Writer, r bench.Result) {
 		fmt.Fprintf(w, "sgemm %dx%dx%d (M×N×K), kernel %s, %s%s\n", r.GEMM[0], r.GEMM[1], r.GEMM[2], r.Kernel, threads, load)
 		fmt.Fprintf(w, "  median %.3f ms (%s)\n", r.MsMedian, runs)
 	} else {
-		fmt.Fprintf(w, "%s %s, batch %d, input %s, kernel %s, %s%s\n", r.Model, r.Mode, r.Batch, shapeString(r.Input), r.Kernel, threads, load)
+		mode := r.Mode
+		if r.Engine != "" {
+			mode += " (" + r.Engine + ")"
+		}
+		fmt.Fprintf(w, "%s %s, batch %d, input %s, kernel %s, %s%s\n", r.Model, mode, r.Batch, shapeString(r.Input), r.Kernel, threads, load)
 		fmt.Fprintf(w, "  median %.3f ms per batch (%s), %.2f images/s\n", r.MsMedian, runs, r.ImagesPerS)
 	}
 	fmt.Fprintf(w, "  %.1f GFLOP/s achieved of a %.1f GFLOP/s FMA peak measured alongside: %.1f %%\n", r.GFLOPs, r.PeakGFLOPs, r.PctPeak)
