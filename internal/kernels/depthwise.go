@@ -21,7 +21,10 @@ package kernels
 // dwRows is the row kernel dwForwardPlane uses: dwRowsGo, or an assembly
 // kernel chosen at start-up from the CPU's features. Tests may swap it while
 // no convolution runs.
-var dwRows = dwRowsGo
+var dwRows dwRowsFunc = dwRowsGo
+
+// dwRowsFunc is the signature of the row kernels: see dwRowsGo.
+type dwRowsFunc func(dst, src, w []float32, n, rows, kw, rowStride, colStep, s, nrows, dstStride, srcStride int, bias float32)
 
 // dwGrain returns a ParallelFor grain (in planes) so that each goroutine gets
 // roughly 32k multiply-adds of work at least.
@@ -68,24 +71,18 @@ func dwInterior(in, k, s, pad, d, out int) (lo, hi int) {
 // x [H, W], the filter w [KH·KW] and the bias. Outputs whose taps are all
 // inside the input (the interior) go to dwRows in one call, the rows cut by
 // the top or bottom padding to one call each (with only their valid kernel
-// rows), and the columns cut by the left or right padding to dwPoint.
+// rows), and the columns cut by the left or right padding to dwColumn.
 func dwForwardPlane(g *ConvGeom, x, w []float32, bias float32, y []float32) {
 	oxLo, oxHi := dwInterior(g.W, g.KW, g.SW, g.PadL, g.DW, g.OW)
 	oyLo, oyHi := dwInterior(g.H, g.KH, g.SH, g.PadT, g.DH, g.OH)
 	n := oxHi - oxLo
-	for oy := 0; oy < g.OH; oy++ {
+	for oy := 0; oy < g.OH && n > 0; oy++ {
+		if oy >= oyLo && oy < oyHi {
+			continue
+		}
 		y0 := oy*g.SH - g.PadT
 		kiLo, kiHi := validRange(y0, g.DH, g.H, g.KH)
 		row := y[oy*g.OW : (oy+1)*g.OW]
-		for ox := 0; ox < oxLo; ox++ {
-			row[ox] = dwPoint(g, x, w, bias, y0, ox, kiLo, kiHi)
-		}
-		for ox := oxHi; ox < g.OW; ox++ {
-			row[ox] = dwPoint(g, x, w, bias, y0, ox, kiLo, kiHi)
-		}
-		if n == 0 || (oy >= oyLo && oy < oyHi) {
-			continue
-		}
 		if kiLo == kiHi {
 			for ox := oxLo; ox < oxHi; ox++ {
 				row[ox] = bias
@@ -100,24 +97,33 @@ func dwForwardPlane(g *ConvGeom, x, w []float32, bias float32, y []float32) {
 		dwRows(y[oyLo*g.OW+oxLo:], x[src:], w, n, g.KH, g.KW, g.DH*g.W, g.DW, g.SW,
 			oyHi-oyLo, g.OW, g.SH*g.W, bias)
 	}
+	for ox := 0; ox < oxLo; ox++ {
+		dwColumn(g, x, w, bias, y, ox)
+	}
+	for ox := oxHi; ox < g.OW; ox++ {
+		dwColumn(g, x, w, bias, y, ox)
+	}
 }
 
-// dwPoint returns the output at row oy (whose first tap row is y0 = oy·SH −
-// PadT and whose valid kernel rows are [kiLo, kiHi)) and column ox, checking
-// every tap against the left and right edges.
-func dwPoint(g *ConvGeom, x, w []float32, bias float32, y0, ox, kiLo, kiHi int) float32 {
-	acc := bias
+// dwColumn computes column ox of the output plane y [OH, OW] (a column cut
+// by the left or right padding), using only the kernel rows and columns
+// whose taps land inside the input plane x [H, W], in the order of
+// DepthwiseConv2d's loop.
+func dwColumn(g *ConvGeom, x, w []float32, bias float32, y []float32, ox int) {
 	x0 := ox*g.SW - g.PadL
-	for ki := kiLo; ki < kiHi; ki++ {
-		xr := x[(y0+ki*g.DH)*g.W : (y0+ki*g.DH+1)*g.W]
-		wr := w[ki*g.KW : (ki+1)*g.KW]
-		for kj, wv := range wr {
-			if ix := x0 + kj*g.DW; ix >= 0 && ix < g.W {
-				acc += wv * xr[ix]
+	kjLo, kjHi := validRange(x0, g.DW, g.W, g.KW)
+	for oy := 0; oy < g.OH; oy++ {
+		y0 := oy*g.SH - g.PadT
+		kiLo, kiHi := validRange(y0, g.DH, g.H, g.KH)
+		acc := bias
+		for ki := kiLo; ki < kiHi && kjLo < kjHi; ki++ {
+			xr := x[(y0+ki*g.DH)*g.W+x0+kjLo*g.DW:]
+			for kj, wv := range w[ki*g.KW+kjLo : ki*g.KW+kjHi] {
+				acc += wv * xr[kj*g.DW]
 			}
 		}
+		y[oy*g.OW+ox] = acc
 	}
-	return acc
 }
 
 // dwRowsGo is the pure-Go row kernel, the reference for the assembly ones.
