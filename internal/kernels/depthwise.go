@@ -1,5 +1,7 @@
 package kernels
 
+import "sync"
+
 // Direct depthwise convolution: groups == input channels, so every output
 // plane is one input plane convolved with one KH×KW filter. Im2col + GEMM
 // would multiply a [m, KH·KW] by a [KH·KW, OH·OW] matrix per group, far too
@@ -26,6 +28,18 @@ var dwRows dwRowsFunc = dwRowsGo
 // dwRowsFunc is the signature of the row kernels: see dwRowsGo.
 type dwRowsFunc func(dst, src, w []float32, n, rows, kw, rowStride, colStep, s, nrows, dstStride, srcStride int, bias float32)
 
+// dwScratch holds *dwPadded buffers for dwPadColumns, one per goroutine of
+// a call, kept between calls.
+var dwScratch = sync.Pool{New: func() any { return new(dwPadded) }}
+
+// dwPadded is a plane copied with zero padding columns by dwPadColumns.
+// While zeroed is true its padding columns (for the geometry of the current
+// call) are known to be zero, so that only the input columns need copying.
+type dwPadded struct {
+	buf    []float32
+	zeroed bool
+}
+
 // dwGrain returns a ParallelFor grain (in planes) so that each goroutine gets
 // roughly 32k multiply-adds of work at least.
 func dwGrain(perPlane int) int { return max(1, 32768/max(perPlane, 1)) }
@@ -42,11 +56,17 @@ func dwGrain(perPlane int) int { return max(1, 32768/max(perPlane, 1)) }
 //				acc += w[co][ki][kj] · x[i][co/m][iy][ix]
 //		y[i][co][oy][ox] = acc
 //
-// with the taps summed in exactly this order for every output.
+// with the taps summed in exactly this order for every output. (Taps in the
+// left or right padding may be added as w·0, as im2col + SGEMM adds them:
+// that changes nothing but the sign of a zero sum, or gives NaN for an
+// infinite weight.)
 func DepthwiseConv2d(g *ConvGeom, n, m int, x, w, b, y []float32) {
 	cout := g.C * m
 	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
 	ParallelFor(n*cout, dwGrain(ohw*kk), func(lo, hi int) {
+		scratch := dwScratch.Get().(*dwPadded)
+		scratch.zeroed = false // the last call's geometry may differ
+		defer dwScratch.Put(scratch)
 		for p := lo; p < hi; p++ {
 			i, co := p/cout, p%cout
 			var bias float32
@@ -54,7 +74,7 @@ func DepthwiseConv2d(g *ConvGeom, n, m int, x, w, b, y []float32) {
 				bias = b[co]
 			}
 			xc := (i*g.C + co/m) * hw
-			dwForwardPlane(g, x[xc:xc+hw], w[co*kk:(co+1)*kk], bias, y[p*ohw:(p+1)*ohw])
+			dwForwardPlane(g, x[xc:xc+hw], w[co*kk:(co+1)*kk], bias, y[p*ohw:(p+1)*ohw], scratch)
 		}
 	})
 }
@@ -68,15 +88,21 @@ func dwInterior(in, k, s, pad, d, out int) (lo, hi int) {
 }
 
 // dwForwardPlane computes one output plane y [OH, OW] from the input plane
-// x [H, W], the filter w [KH·KW] and the bias. Outputs whose taps are all
-// inside the input (the interior) go to dwRows in one call, the rows cut by
-// the top or bottom padding to one call each (with only their valid kernel
-// rows), and the columns cut by the left or right padding to dwColumn.
-func dwForwardPlane(g *ConvGeom, x, w []float32, bias float32, y []float32) {
-	oxLo, oxHi := dwInterior(g.W, g.KW, g.SW, g.PadL, g.DW, g.OW)
+// x [H, W], the filter w [KH·KW] and the bias. When some output columns
+// have taps in the left or right padding, x is first copied into scratch
+// with those padding columns as zeros (see dwPadColumns), so that
+// every column is interior; taps in the padding then add w·0, which leaves
+// the sum unchanged. The rows whose taps all lie inside the input go to
+// dwRows in one call, each row cut by the top or bottom padding to one call
+// with only its valid kernel rows.
+func dwForwardPlane(g *ConvGeom, x, w []float32, bias float32, y []float32, scratch *dwPadded) {
+	if lo, hi := dwInterior(g.W, g.KW, g.SW, g.PadL, g.DW, g.OW); lo > 0 || hi < g.OW {
+		var gp ConvGeom
+		gp, x = dwPadColumns(g, x, scratch)
+		g = &gp
+	}
 	oyLo, oyHi := dwInterior(g.H, g.KH, g.SH, g.PadT, g.DH, g.OH)
-	n := oxHi - oxLo
-	for oy := 0; oy < g.OH && n > 0; oy++ {
+	for oy := 0; oy < g.OH; oy++ {
 		if oy >= oyLo && oy < oyHi {
 			continue
 		}
@@ -84,46 +110,43 @@ func dwForwardPlane(g *ConvGeom, x, w []float32, bias float32, y []float32) {
 		kiLo, kiHi := validRange(y0, g.DH, g.H, g.KH)
 		row := y[oy*g.OW : (oy+1)*g.OW]
 		if kiLo == kiHi {
-			for ox := oxLo; ox < oxHi; ox++ {
+			for ox := range row {
 				row[ox] = bias
 			}
 			continue
 		}
-		src := (y0+kiLo*g.DH)*g.W + oxLo*g.SW - g.PadL
-		dwRows(row[oxLo:oxHi], x[src:], w[kiLo*g.KW:], n, kiHi-kiLo, g.KW, g.DH*g.W, g.DW, g.SW, 1, 0, 0, bias)
+		src := (y0+kiLo*g.DH)*g.W - g.PadL
+		dwRows(row, x[src:], w[kiLo*g.KW:], g.OW, kiHi-kiLo, g.KW, g.DH*g.W, g.DW, g.SW, 1, 0, 0, bias)
 	}
-	if n > 0 && oyLo < oyHi {
-		src := (oyLo*g.SH-g.PadT)*g.W + oxLo*g.SW - g.PadL
-		dwRows(y[oyLo*g.OW+oxLo:], x[src:], w, n, g.KH, g.KW, g.DH*g.W, g.DW, g.SW,
+	if oyLo < oyHi {
+		src := (oyLo*g.SH-g.PadT)*g.W - g.PadL
+		dwRows(y[oyLo*g.OW:], x[src:], w, g.OW, g.KH, g.KW, g.DH*g.W, g.DW, g.SW,
 			oyHi-oyLo, g.OW, g.SH*g.W, bias)
-	}
-	for ox := 0; ox < oxLo; ox++ {
-		dwColumn(g, x, w, bias, y, ox)
-	}
-	for ox := oxHi; ox < g.OW; ox++ {
-		dwColumn(g, x, w, bias, y, ox)
 	}
 }
 
-// dwColumn computes column ox of the output plane y [OH, OW] (a column cut
-// by the left or right padding), using only the kernel rows and columns
-// whose taps land inside the input plane x [H, W], in the order of
-// DepthwiseConv2d's loop.
-func dwColumn(g *ConvGeom, x, w []float32, bias float32, y []float32, ox int) {
-	x0 := ox*g.SW - g.PadL
-	kjLo, kjHi := validRange(x0, g.DW, g.W, g.KW)
-	for oy := 0; oy < g.OH; oy++ {
-		y0 := oy*g.SH - g.PadT
-		kiLo, kiHi := validRange(y0, g.DH, g.H, g.KH)
-		acc := bias
-		for ki := kiLo; ki < kiHi && kjLo < kjHi; ki++ {
-			xr := x[(y0+ki*g.DH)*g.W+x0+kjLo*g.DW:]
-			for kj, wv := range w[ki*g.KW+kjLo : ki*g.KW+kjHi] {
-				acc += wv * xr[kj*g.DW]
-			}
-		}
-		y[oy*g.OW+ox] = acc
+// dwPadColumns copies the plane x [H, W] into scratch (grown as needed) as
+// H rows of Wp = (OW−1)·SW + (KW−1)·DW + 1 columns: PadL zero columns, the
+// input row, then zeros, cut at Wp. The zeros are written only when
+// scratch.zeroed is false. It returns the copy and its geometry, in which no
+// tap falls in the left or right padding.
+func dwPadColumns(g *ConvGeom, x []float32, scratch *dwPadded) (ConvGeom, []float32) {
+	wp := (g.OW-1)*g.SW + (g.KW-1)*g.DW + 1
+	if cap(scratch.buf) < g.H*wp {
+		scratch.buf, scratch.zeroed = make([]float32, g.H*wp), true
 	}
+	xp := scratch.buf[:g.H*wp]
+	if !scratch.zeroed {
+		clear(xp)
+		scratch.zeroed = true
+	}
+	left := min(g.PadL, wp)
+	for r := 0; r < g.H; r++ {
+		copy(xp[r*wp+left:(r+1)*wp], x[r*g.W:(r+1)*g.W])
+	}
+	gp := *g
+	gp.W, gp.PadL = wp, 0
+	return gp, xp
 }
 
 // dwRowsGo is the pure-Go row kernel, the reference for the assembly ones.

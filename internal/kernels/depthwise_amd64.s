@@ -13,7 +13,8 @@
 // outputs left in the row, R8 = rows, R9 = kw, R10 = rowStride and R11 =
 // colStep in bytes; per block R12 walks the kernel rows, R13 the taps of
 // one kernel row, R14 the weights, AX and BX count them. Z31 holds the bias
-// in every lane, Z30 the stride-2 gather indices, Z0 the weight of a tap.
+// in every lane, Z30 the stride-2 gather indices, Z0 the weight of a tap;
+// the stride-1 kernel keeps srcStride in bytes in R15 (it reads no globals).
 
 // KMASK sets kreg to the lowest clamp(AX, 0, 16) bits (clobbers AX, BX).
 #define KMASK(kreg) \
@@ -53,7 +54,91 @@
 // func dwRowsS1AVX512(dst, src, w *float32, n, rows, kw, rowStride, colStep, nrows, dstStride, srcStride int, bias float32)
 TEXT ·dwRowsS1AVX512(SB), NOSPLIT, $0-92
 	LOADARGS
+	MOVQ srcStride+80(FP), R15
+	SHLQ $2, R15
 
+// Pairs of output rows: each accumulator's chain of taps is as long as
+// for one row, but twice as many chains run side by side (Z1..Z4 for the
+// first row, Z5..Z8 for the second at src + srcStride, dst + dstStride).
+s1pair:
+	CMPQ nrows+64(FP), $2
+	JLT  s1row
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+24(FP), CX
+
+s1pblock:
+	CMPQ    CX, $0
+	JLE     s1pnext
+	MOVQ    CX, AX
+	KMASK(K1)
+	LEAQ    -16(CX), AX
+	KMASK(K2)
+	LEAQ    -32(CX), AX
+	KMASK(K3)
+	LEAQ    -48(CX), AX
+	KMASK(K4)
+	VMOVAPS Z31, Z1
+	VMOVAPS Z31, Z2
+	VMOVAPS Z31, Z3
+	VMOVAPS Z31, Z4
+	VMOVAPS Z31, Z5
+	VMOVAPS Z31, Z6
+	VMOVAPS Z31, Z7
+	VMOVAPS Z31, Z8
+	MOVQ    SI, R12
+	MOVQ    DX, R14
+	MOVQ    R8, AX
+
+s1pblockrow:
+	MOVQ R12, R13
+	MOVQ R9, BX
+
+s1pblocktap:
+	VBROADCASTSS (R14), Z0
+	VFMADD231PS  (R13), Z0, K1, Z1
+	VFMADD231PS  64(R13), Z0, K2, Z2
+	VFMADD231PS  128(R13), Z0, K3, Z3
+	VFMADD231PS  192(R13), Z0, K4, Z4
+	VFMADD231PS  (R13)(R15*1), Z0, K1, Z5
+	VFMADD231PS  64(R13)(R15*1), Z0, K2, Z6
+	VFMADD231PS  128(R13)(R15*1), Z0, K3, Z7
+	VFMADD231PS  192(R13)(R15*1), Z0, K4, Z8
+	ADDQ         $4, R14
+	ADDQ         R11, R13
+	DECQ         BX
+	JNZ          s1pblocktap
+	ADDQ         R10, R12
+	DECQ         AX
+	JNZ          s1pblockrow
+	VMOVUPS      Z1, K1, (DI)
+	VMOVUPS      Z2, K2, 64(DI)
+	VMOVUPS      Z3, K3, 128(DI)
+	VMOVUPS      Z4, K4, 192(DI)
+	MOVQ         dstStride+72(FP), AX
+	SHLQ         $2, AX
+	VMOVUPS      Z5, K1, (DI)(AX*1)
+	VMOVUPS      Z6, K2, 64(DI)(AX*1)
+	VMOVUPS      Z7, K3, 128(DI)(AX*1)
+	VMOVUPS      Z8, K4, 192(DI)(AX*1)
+	ADDQ         $256, SI
+	ADDQ         $256, DI
+	SUBQ         $64, CX
+	JMP          s1pblock
+
+s1pnext:
+	MOVQ dstStride+72(FP), AX
+	SHLQ $3, AX
+	ADDQ AX, dst+0(FP)
+	MOVQ R15, AX
+	SHLQ $1, AX
+	ADDQ AX, src+8(FP)
+	SUBQ $2, nrows+64(FP)
+	JNZ  s1pair
+	VZEROUPPER
+	RET
+
+// A single row (the last of an odd count).
 s1row:
 	MOVQ dst+0(FP), DI
 	MOVQ src+8(FP), SI

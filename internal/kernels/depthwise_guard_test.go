@@ -36,16 +36,17 @@ func TestDwRowKernelsGuardPage(t *testing.T) {
 	for name, k := range dwRowKernels() {
 		for _, s := range []int{1, 2} {
 			for n := 1; n <= 100; n++ {
-				kw := 1 + n%3
+				kw, nrows := 1+n%3, 1+n%2
 				rowStride := (n-1)*s + kw + 1
-				srcLen := rowStride + (kw-1) + (n-1)*s + 1
+				srcStride := 2 * rowStride
+				srcLen := (nrows-1)*srcStride + rowStride + (kw - 1) + (n-1)*s + 1
 				src, freeSrc := guardedFloats(t, srcLen)
-				dst, freeDst := guardedFloats(t, n)
+				dst, freeDst := guardedFloats(t, nrows*n)
 				copy(src, randSlice(rng, srcLen))
 				w := randSlice(rng, 2*kw)
-				want := make([]float32, n)
-				dwRowsGo(want, src, w, n, 2, kw, rowStride, 1, s, 1, 0, 0, 0.5)
-				k(dst, src, w, n, 2, kw, rowStride, 1, s, 1, 0, 0, 0.5)
+				want := make([]float32, nrows*n)
+				dwRowsGo(want, src, w, n, 2, kw, rowStride, 1, s, nrows, n, srcStride, 0.5)
+				k(dst, src, w, n, 2, kw, rowStride, 1, s, nrows, n, srcStride, 0.5)
 				for i := range want {
 					if d := dst[i] - want[i]; d > 1e-4 || d < -1e-4 {
 						t.Fatalf("%s s%d n%d: dst[%d] = %g, want %g", name, s, n, i, dst[i], want[i])
