@@ -98,6 +98,9 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	}
 	g := &kernels.ConvGeom{C: cg, H: h, W: w, KH: kh, KW: kw, SH: s[0], SW: s[1],
 		PadT: p[0], PadL: p[1], DH: d[0], DW: d[1], OH: oh, OW: ow}
+	if depthwiseDirect && groups == cin && cg == 1 {
+		return conv2dDepthwise(x, weight, bias, o, g, n, cout/cin)
+	}
 	og := cout / groups                                                // output channels per group
 	ckk := cg * kh * kw                                                // rows of the unfolded input
 	ohw := oh * ow                                                     // output pixels per image
