@@ -115,7 +115,9 @@ func WinogradInput(g *WinogradGeom, x []float32, c0, c1 int, v []float32, vStrid
 				x0 := tx*WinogradTile - g.PadL
 				if y0 >= 0 && x0 >= 0 && y0+WinogradAlpha <= g.H && x0+WinogradAlpha <= g.W {
 					for i := 0; i < WinogradAlpha; i++ {
-						copy(d[i*6:i*6+6], src[(y0+i)*g.W+x0:])
+						k := (y0+i)*g.W + x0
+						r := src[k : k+6 : k+6]
+						d[i*6], d[i*6+1], d[i*6+2], d[i*6+3], d[i*6+4], d[i*6+5] = r[0], r[1], r[2], r[3], r[4], r[5]
 					}
 				} else {
 					for i := 0; i < WinogradAlpha; i++ {
@@ -154,17 +156,36 @@ func WinogradInput(g *WinogradGeom, x []float32, c0, c1 int, v []float32, vStrid
 // WinogradOutput finishes output channels [o0, o1) of one image: tile t of
 // channel o is gathered from m[ξ·mStride + o·ldm + col0 + t], transformed
 // to its 4×4 block Aᵀ m A and written into y [Cout, OH, OW] (cut at the
-// bottom and right edges), then ep is applied with Bias indexed by o and
-// Residual laid out like y (ResLd = OH·OW is ignored; rows are OW apart).
-// It runs on the calling goroutine and does not allocate.
+// bottom and right edges), finished by ep: Bias indexed by o, Residual laid
+// out like y (ep.ResLd is ignored), then the activation. The bias and the
+// residual are added, and a ReLU applied (as max(v, 0), which also turns
+// −0 into +0), while the block is in registers; other activations run over
+// each band of 4 output rows. It runs on the calling goroutine and does not
+// allocate.
 func WinogradOutput(g *WinogradGeom, m []float32, mStride, ldm, col0 int, y []float32, ep *Epilogue, o0, o1 int) {
 	ohw := g.OH * g.OW
 	if len(y) < o1*ohw {
 		panic(fmt.Sprintf("kernels: WinogradOutput channels [%d, %d) of %d×%d: y has %d elements", o0, o1, g.OH, g.OW, len(y)))
 	}
+	var act Activation
+	if ep != nil {
+		act = ep.Act
+	}
+	relu := act.Kind == ActReLU
 	var t [WinogradTile * WinogradAlpha]float32 // Aᵀ m: 4 rows of 6
+	s := 6 * mStride
 	for o := o0; o < o1; o++ {
 		dst := y[o*ohw : (o+1)*ohw]
+		var res []float32
+		var bias float32
+		if ep != nil {
+			if ep.Bias != nil {
+				bias = ep.Bias[o]
+			}
+			if ep.Residual != nil {
+				res = ep.Residual[o*ohw : (o+1)*ohw]
+			}
+		}
 		base := o*ldm + col0
 		for ty := 0; ty < g.TH; ty++ {
 			oy := ty * WinogradTile
@@ -175,37 +196,43 @@ func WinogradOutput(g *WinogradGeom, m []float32, mStride, ldm, col0 int, y []fl
 				p := base + ty*g.TW + tx
 				for j := 0; j < 6; j++ {
 					q := p + j*mStride
-					s := 6 * mStride
 					t[j], t[6+j], t[12+j], t[18+j] = at6(m[q], m[q+s], m[q+2*s], m[q+3*s], m[q+4*s], m[q+5*s])
 				}
 				for i := 0; i < rows; i++ {
 					r := t[i*6 : i*6+6 : i*6+6]
-					y0, y1, y2, y3 := at6(r[0], r[1], r[2], r[3], r[4], r[5])
-					out := dst[(oy+i)*g.OW+ox:]
+					var v [4]float32
+					v[0], v[1], v[2], v[3] = at6(r[0], r[1], r[2], r[3], r[4], r[5])
+					k := (oy+i)*g.OW + ox
+					v[0] += bias
+					v[1] += bias
+					v[2] += bias
+					v[3] += bias
+					if res != nil {
+						if cols == WinogradTile {
+							rr := res[k : k+4 : k+4]
+							v[0] += rr[0]
+							v[1] += rr[1]
+							v[2] += rr[2]
+							v[3] += rr[3]
+						} else {
+							for c, rv := range res[k : k+cols] {
+								v[c] += rv
+							}
+						}
+					}
+					if relu {
+						v[0], v[1], v[2], v[3] = max(v[0], 0), max(v[1], 0), max(v[2], 0), max(v[3], 0)
+					}
 					if cols == WinogradTile {
-						out = out[:4:4]
-						out[0], out[1], out[2], out[3] = y0, y1, y2, y3
+						out := dst[k : k+4 : k+4]
+						out[0], out[1], out[2], out[3] = v[0], v[1], v[2], v[3]
 						continue
 					}
-					vals := [4]float32{y0, y1, y2, y3}
-					copy(out[:cols], vals[:cols])
+					copy(dst[k:k+cols], v[:cols])
 				}
 			}
-			if ep != nil {
-				blk := dst[oy*g.OW : (oy+rows)*g.OW]
-				if ep.Bias != nil {
-					b := ep.Bias[o]
-					for k := range blk {
-						blk[k] += b
-					}
-				}
-				if ep.Residual != nil {
-					res := ep.Residual[o*ohw+oy*g.OW:][:len(blk)]
-					for k, r := range res {
-						blk[k] += r
-					}
-				}
-				ApplyAct(ep.Act, blk)
+			if !relu && act.Kind != ActNone {
+				ApplyAct(act, dst[oy*g.OW:(oy+rows)*g.OW])
 			}
 		}
 	}
