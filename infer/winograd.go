@@ -9,23 +9,48 @@ import "convnet/internal/kernels"
 const winogradCols = 256
 
 // useWinograd is the rule that picks Winograd F(4×4, 3×3) over im2col and
-// GEMM for an ungrouped, undilated 3×3 stride-1 convolution of cin to cout
-// channels with an oh×ow output. See winogradRule for the measurements.
-func (e *engine) useWinograd(cin, cout, oh, ow int) bool {
+// GEMM for an ungrouped, undilated 3×3 stride-1 convolution of a batch of
+// b images from cin to cout channels with an oh×ow output.
+func (e *engine) useWinograd(b, cin, cout, oh, ow int) bool {
 	switch e.wino {
 	case WinogradOff:
 		return false
 	case WinogradAll:
 		return true
 	}
-	return winogradRule(cin, cout, oh, ow)
+	return winogradRule(b, cin, cout, oh, ow)
 }
 
-// winogradRule: Winograd when both channel counts are at least 16 and the
-// output is at least 8×8 (RULE AND NUMBERS: see the comment below).
-func winogradRule(cin, cout, oh, ow int) bool {
-	return cin >= 16 && cout >= 16 && oh >= 8 && ow >= 8
+// winogradRule: Winograd when both channel counts are at least 32 and one
+// group of images gives the 36 GEMMs at least 16 columns (tiles).
+//
+// Why: Winograd cuts the multiplies of the GEMM by 4 (36 per 4×4 tile
+// against 9·16), but adds transforms whose cost grows with cin + cout per
+// tile while the GEMM's grows with cin·cout, so narrow layers lose; and the
+// GEMMs' columns are the tiles, padded to the micro-kernel's 32-column
+// panels, so few tiles waste most of each panel. BenchmarkConv3x3, one
+// thread, Cin = Cout = C, 3×3 pad 1, bias + ReLU fused, AVX-512 12×32
+// micro-kernel, pure-Go transforms, µs per run (im2col+GEMM → Winograd):
+//
+//	C=16  32×32 b1 (N=64):   244 →  260   lose
+//	C=32  16×16 b1 (N=16):   119 →  114   even
+//	C=64  56×56 b1 (N=196): 3821 → 2091   1.83×
+//	C=128 28×28 b1 (N=49):  2405 → 1343   1.79×
+//	C=256 14×14 b1 (N=16):  2084 → 1967   1.06×
+//	C=64   8×8  b1 (N=4):     80 →  120   lose
+//	C=256  8×8  b1 (N=4):    702 → 1270   lose
+//	C=512  7×7  b1 (N=4):   2161 → 4665   lose
+//	C=512  7×7  b8 (N=32): 17279 → 9581   1.80×
+func winogradRule(b, cin, cout, oh, ow int) bool {
+	g := kernels.NewWinogradGeom(oh, ow, 0, 0, oh, ow)
+	n := min(b, winogradPerGroup(g.Tiles())) * g.Tiles()
+	return cin >= 32 && cout >= 32 && n >= 16
 }
+
+// winogradPerGroup is the number of images whose tiles a Winograd
+// convolution with the given tiles per image transforms and multiplies
+// together: enough for winogradCols columns.
+func winogradPerGroup(tiles int) int { return max(1, (winogradCols+tiles-1)/tiles) }
 
 // winoStep is a 3×3 stride-1 convolution by Winograd F(4×4, 3×3): for each
 // group of images, the input transform (parallel over images·channels),
@@ -61,7 +86,7 @@ func (e *engine) newWinograd(s *convStep, w, bias []float32, act kernels.Activat
 		hw: s.hw, ohw: s.ohw, bias: bias, act: act,
 		geom: kernels.NewWinogradGeom(g.H, g.W, g.PadT, g.PadL, g.OH, g.OW)}
 	st.tiles = st.geom.Tiles()
-	st.perGroup = min(st.b, max(1, (winogradCols+st.tiles-1)/st.tiles))
+	st.perGroup = min(st.b, winogradPerGroup(st.tiles))
 	u := make([]float32, kernels.WinogradN*st.cout*st.cin)
 	kernels.WinogradWeights(st.cout, st.cin, w, u)
 	plane := st.cout * st.cin
