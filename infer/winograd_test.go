@@ -108,3 +108,25 @@ func BenchmarkConv3x3(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWinogradModels times the engine at batch 1, 224×224 on one
+// thread with Winograd off and by the rule.
+func BenchmarkWinogradModels(b *testing.B) {
+	shape := []int{1, 3, 224, 224}
+	for _, name := range []string{"resnet18", "resnet50"} {
+		m := newModel(b, name, models.Options{})
+		x := input(shape, 3)
+		for _, mode := range []WinogradMode{WinogradOff, WinogradAuto} {
+			eng, err := Compile(m, shape, &Options{Threads: 1, NoVerify: true, Winograd: mode})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(fmt.Sprintf("%s/%s", name, map[WinogradMode]string{WinogradOff: "gemm", WinogradAuto: "auto"}[mode]), func(b *testing.B) {
+				for b.Loop() {
+					eng.Run(x)
+				}
+			})
+			eng.Close()
+		}
+	}
+}
