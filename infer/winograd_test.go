@@ -20,8 +20,11 @@ var winoZoo = []zooCase{
 }
 
 // winogradTol is the tolerance of an engine using Winograd F(4×4, 3×3)
-// against the plain forward pass, relative to the output's scale: measured
-// max errors were 1e-6 … 1e-5 of the scale (see the test's log).
+// against the plain forward pass, relative to the output's scale (as the
+// other engine tests). Measured max abs errors, as fractions of the output
+// scale: resnet20 2e-7, resnet18 9.7e-7, resnet50 1.1e-6, resnet18 at
+// 2×3×96×80 8.2e-7; the kernel test against a naive float64 convolution
+// measured up to 2.6e-5 on an output scale of 3 (9e-6 of it).
 const winogradTol = 1e-4
 
 // TestWinogradMatchesForward checks, with every eligible convolution run by
