@@ -28,7 +28,21 @@ type Options struct {
 	// model whose computation the trace cannot see (a value computed
 	// outside package ops and then used as a constant).
 	NoVerify bool
+	// Winograd chooses how 3×3 stride-1 convolutions are computed: by the
+	// rule of useWinograd (the default), always by im2col and GEMM, or by
+	// Winograd F(4×4, 3×3) wherever it applies.
+	Winograd WinogradMode
 }
+
+// WinogradMode is the choice of Options.Winograd.
+type WinogradMode int
+
+// Choices of Options.Winograd.
+const (
+	WinogradAuto WinogradMode = iota // per layer, by the rule of useWinograd
+	WinogradOff                      // never: im2col and GEMM
+	WinogradAll                      // every ungrouped, undilated 3×3 stride-1 convolution
+)
 
 // Engine runs one compiled model on inputs of one fixed shape. Run is safe
 // to call from several goroutines (calls are serialised).
@@ -57,6 +71,12 @@ type engine struct {
 	tmp     []float32              // [tmpLen]
 	ws      []*kernels.GemmScratch // one per goroutine
 	threads int
+	wino    WinogradMode
+
+	// Scratch of the Winograd convolutions: the transformed input tiles
+	// and the products, [36, C, N] and [36, Cout, N] at the largest.
+	winoVLen, winoMLen int
+	winoV, winoM       []float32
 }
 
 // step is the executable form of one node.
@@ -258,7 +278,7 @@ func build(g *Graph, o Options) (*engine, error) {
 	if t <= 0 {
 		t = kernels.Threads()
 	}
-	e := &engine{g: g, inShape: append([]int(nil), g.Values[g.Input].Shape...), threads: t}
+	e := &engine{g: g, inShape: append([]int(nil), g.Values[g.Input].Shape...), threads: t, wino: o.Winograd}
 	if err := e.plan(); err != nil {
 		return nil, err
 	}
@@ -274,6 +294,8 @@ func build(g *Graph, o Options) (*engine, error) {
 	}
 	e.col = make([]float32, e.colLen)
 	e.tmp = make([]float32, e.tmpLen)
+	e.winoV = make([]float32, e.winoVLen)
+	e.winoM = make([]float32, e.winoMLen)
 	for i := 0; i < t; i++ {
 		e.ws = append(e.ws, kernels.NewGemmScratch(e.gemmN))
 	}

@@ -118,6 +118,9 @@ func (e *engine) newConv(n *Node) (step, error) {
 		}
 	}
 	s.depthwise = groups == s.cin && s.cout == s.cin && s.cg == 1
+	if groups == 1 && ws[2] == 3 && ws[3] == 3 && str == [2]int{1, 1} && dil == [2]int{1, 1} && e.useWinograd(s.b, s.cin, s.cout, ys[2], ys[3]) {
+		return e.newWinograd(s, w.Data(), bias, n.Act), nil
+	}
 	if s.depthwise {
 		s.dwW = append([]float32(nil), w.Data()...)
 		s.eps = []kernels.Epilogue{{Bias: bias, Act: n.Act}}

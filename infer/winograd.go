@@ -1,0 +1,162 @@
+package infer
+
+import "convnet/internal/kernels"
+
+// winogradCols is the least number of GEMM columns (tiles) a Winograd
+// convolution gathers from consecutive images of the batch before running
+// its 36 products: enough to fill the micro-kernel's column panels, few
+// enough that V and M stay near the L2 cache.
+const winogradCols = 256
+
+// useWinograd is the rule that picks Winograd F(4×4, 3×3) over im2col and
+// GEMM for an ungrouped, undilated 3×3 stride-1 convolution of a batch of
+// b images from cin to cout channels with an oh×ow output.
+func (e *engine) useWinograd(b, cin, cout, oh, ow int) bool {
+	switch e.wino {
+	case WinogradOff:
+		return false
+	case WinogradAll:
+		return true
+	}
+	return winogradRule(b, cin, cout, oh, ow)
+}
+
+// winogradRule: Winograd when both channel counts are at least 32 and one
+// group of images gives the 36 GEMMs at least 32 columns (tiles): at batch
+// 1 and 224×224 that is ResNet's 56×56 and 28×28 stages, not 14×14 or 7×7.
+//
+// Why: Winograd cuts the multiplies of the GEMM by 4 (36 per 4×4 tile
+// against 9·16), but adds transforms whose cost grows with cin + cout per
+// tile while the GEMM's grows with cin·cout, so narrow layers lose; and the
+// GEMMs' columns are the tiles, padded to the micro-kernel's 32-column
+// panels, so few tiles waste most of each panel. BenchmarkConv3x3, one
+// thread, Cin = Cout = C, 3×3 pad 1, bias + ReLU fused, AVX-512 12×32
+// micro-kernel, pure-Go transforms, µs per run (im2col+GEMM → Winograd):
+//
+//	C=16  32×32 b1 (N=64):   244 →  260   lose
+//	C=32  16×16 b1 (N=16):   119 →  114   even
+//	C=64  56×56 b1 (N=196): 3821 → 2091   1.83×
+//	C=128 28×28 b1 (N=49):  2405 → 1343   1.79×
+//	C=256 14×14 b1 (N=16):  2084 → 1967   1.06×
+//	C=64   8×8  b1 (N=4):     80 →  120   lose
+//	C=256  8×8  b1 (N=4):    702 → 1270   lose
+//	C=512  7×7  b1 (N=4):   2161 → 4665   lose
+//	C=512  7×7  b8 (N=32): 17279 → 9581   1.80×
+//
+// Inside ResNet-18 (batch 1, 224×224, one thread, per layer, ms): 56×56
+// 3.1–3.4 → 2.1–2.2; 28×28 2.0–2.3 → 1.4–1.6; 14×14 (N=16) 1.9–2.1 → 2.2,
+// a loss once the residual and the larger working set count, hence N ≥ 32.
+func winogradRule(b, cin, cout, oh, ow int) bool {
+	g := kernels.NewWinogradGeom(oh, ow, 0, 0, oh, ow)
+	n := min(b, winogradPerGroup(g.Tiles())) * g.Tiles()
+	return cin >= 32 && cout >= 32 && n >= 32
+}
+
+// winogradPerGroup is the number of images whose tiles a Winograd
+// convolution with the given tiles per image transforms and multiplies
+// together: enough for winogradCols columns.
+func winogradPerGroup(tiles int) int { return max(1, (winogradCols+tiles-1)/tiles) }
+
+// winoStep is a 3×3 stride-1 convolution by Winograd F(4×4, 3×3): for each
+// group of images, the input transform (parallel over images·channels),
+// 36 pre-packed GEMMs  M[ξ] [Cout, N] = U[ξ] [Cout, Cin] · V[ξ] [Cin, N]
+// (parallel over products·column panels), and the output transform with
+// the epilogue (parallel over images·output channels). Every output
+// element's arithmetic is independent of the split, so results are
+// bit-identical at any thread count.
+type winoStep struct {
+	e            *engine
+	x, y, res    []float32 // [B, Cin, H, W], [B, Cout, OH, OW], residual like y or nil
+	geom         kernels.WinogradGeom
+	b, cin, cout int
+	hw, ohw      int
+	tiles        int // tiles per image
+	perGroup     int // images per group
+	packed       [kernels.WinogradN]*kernels.PackedA
+	bias         []float32
+	act          kernels.Activation
+	nr           int
+
+	// The group being computed.
+	img0, nimg, n, panels int
+
+	inFn, gemmFn, outFn func(w, lo, hi int)
+}
+
+// newWinograd builds a winoStep from the geometry in s, transforming and
+// packing the weights w [Cout, Cin, 3, 3] once.
+func (e *engine) newWinograd(s *convStep, w, bias []float32, act kernels.Activation) *winoStep {
+	g := s.geom
+	st := &winoStep{e: e, x: s.x, y: s.y, res: s.res, b: s.b, cin: s.cin, cout: s.cout,
+		hw: s.hw, ohw: s.ohw, bias: bias, act: act,
+		geom: kernels.NewWinogradGeom(g.H, g.W, g.PadT, g.PadL, g.OH, g.OW)}
+	st.tiles = st.geom.Tiles()
+	st.perGroup = min(st.b, winogradPerGroup(st.tiles))
+	u := make([]float32, kernels.WinogradN*st.cout*st.cin)
+	kernels.WinogradWeights(st.cout, st.cin, w, u)
+	plane := st.cout * st.cin
+	for xi := range st.packed {
+		st.packed[xi] = kernels.PackA(st.cout, st.cin, u[xi*plane:(xi+1)*plane], st.cin)
+	}
+	st.nr = st.packed[0].NR()
+	n := st.perGroup * st.tiles
+	e.winoVLen = max(e.winoVLen, kernels.WinogradN*st.cin*n)
+	e.winoMLen = max(e.winoMLen, kernels.WinogradN*st.cout*n)
+	e.gemmN = max(e.gemmN, min(n, 2048))
+	st.inFn, st.gemmFn, st.outFn = st.inBody, st.gemmBody, st.outBody
+	return st
+}
+
+func (s *winoStep) run(p *pool) {
+	for s.img0 = 0; s.img0 < s.b; s.img0 += s.perGroup {
+		s.nimg = min(s.perGroup, s.b-s.img0)
+		s.n = s.nimg * s.tiles
+		s.panels = (s.n + s.nr - 1) / s.nr
+		// Grains: ~16k input pixels per goroutine for the transforms,
+		// and at least one GEMM of ~64k multiply-adds.
+		p.parallel(s.nimg*s.cin, max(1, planeGrain/max(1, s.hw)), s.inFn)
+		p.parallel(kernels.WinogradN*s.panels, max(1, 65536/max(1, s.cin*s.cout*s.nr)), s.gemmFn)
+		p.parallel(s.nimg*s.cout, max(1, planeGrain/max(1, s.ohw)), s.outFn)
+	}
+}
+
+// inBody transforms units [lo, hi) of images·input channels of the group.
+func (s *winoStep) inBody(_, lo, hi int) {
+	for lo < hi {
+		i := lo / s.cin
+		end := min(hi, (i+1)*s.cin)
+		img := s.img0 + i
+		x := s.x[img*s.cin*s.hw : (img+1)*s.cin*s.hw]
+		kernels.WinogradInput(&s.geom, x, lo-i*s.cin, end-i*s.cin, s.e.winoV, s.cin*s.n, s.n, i*s.tiles)
+		lo = end
+	}
+}
+
+// gemmBody computes units [lo, hi) of products·column panels.
+func (s *winoStep) gemmBody(w, lo, hi int) {
+	vs, ms := s.cin*s.n, s.cout*s.n
+	for lo < hi {
+		xi := lo / s.panels
+		end := min(hi, (xi+1)*s.panels)
+		n0, n1 := (lo-xi*s.panels)*s.nr, min((end-xi*s.panels)*s.nr, s.n)
+		kernels.GemmPacked(s.packed[xi], false, s.n, s.e.winoV[xi*vs:(xi+1)*vs], s.n,
+			s.e.winoM[xi*ms:(xi+1)*ms], s.n, nil, 0, s.cout, n0, n1, s.e.ws[w])
+		lo = end
+	}
+}
+
+// outBody finishes units [lo, hi) of images·output channels of the group.
+func (s *winoStep) outBody(_, lo, hi int) {
+	for lo < hi {
+		i := lo / s.cout
+		end := min(hi, (i+1)*s.cout)
+		img := s.img0 + i
+		ep := kernels.Epilogue{Bias: s.bias, Act: s.act}
+		if s.res != nil {
+			ep.Residual = s.res[img*s.cout*s.ohw : (img+1)*s.cout*s.ohw]
+		}
+		y := s.y[img*s.cout*s.ohw : (img+1)*s.cout*s.ohw]
+		kernels.WinogradOutput(&s.geom, s.e.winoM, s.cout*s.n, s.n, i*s.tiles, y, &ep, lo-i*s.cout, end-i*s.cout)
+		lo = end
+	}
+}
