@@ -34,3 +34,31 @@ func TestPoolMax2x2MatchesGeneral(t *testing.T) {
 		}
 	}
 }
+
+// TestPoolMaxValuesMatchesArgmaxPath checks the argmax-free reduction used by
+// the inference engine against poolMaxPlane on windows with padding,
+// strides, dilation and NaNs (values only; ±0 ties excluded).
+func TestPoolMaxValuesMatchesArgmaxPath(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	for _, g := range []ConvGeom{
+		{C: 1, H: 7, W: 9, KH: 3, KW: 3, SH: 2, SW: 2, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 4, OW: 5},
+		{C: 1, H: 8, W: 8, KH: 2, KW: 3, SH: 1, SW: 2, DH: 2, DW: 1, OH: 6, OW: 3},
+		{C: 1, H: 6, W: 6, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: 3, OW: 3},
+	} {
+		x := make([]float32, g.H*g.W)
+		for i := range x {
+			x[i] = float32(r.Intn(7)) - 3 + 0.5
+			if r.Intn(10) == 0 {
+				x[i] = float32(math.NaN())
+			}
+		}
+		y1, y2 := make([]float32, g.OH*g.OW), make([]float32, g.OH*g.OW)
+		poolMaxPlane(&g, x, y1, make([]int32, len(y1)))
+		poolMaxPlaneValues(&g, x, y2)
+		for i := range y1 {
+			if y1[i] != y2[i] && !(y1[i] != y1[i] && y2[i] != y2[i]) {
+				t.Fatalf("%+v output %d: argmax path %v, values path %v", g, i, y1[i], y2[i])
+			}
+		}
+	}
+}

@@ -65,18 +65,23 @@ func ApplyAct(a Activation, x []float32) {
 	switch a.Kind {
 	case ActNone:
 	case ActReLU:
+		// max is branch-free (a sign test mispredicts on half of the
+		// activations); the rare, well-predicted zero test keeps −0 as the
+		// op does.
 		for i, v := range x {
-			if v < 0 {
-				x[i] = 0
+			r := max(v, 0)
+			if v == 0 {
+				r = v
 			}
+			x[i] = r
 		}
 	case ActReLU6:
 		for i, v := range x {
-			if v < 0 {
-				x[i] = 0
-			} else if v > 6 {
-				x[i] = 6
+			r := min(max(v, 0), 6)
+			if v == 0 {
+				r = v
 			}
+			x[i] = r
 		}
 	case ActSiLU:
 		for i, v := range x {

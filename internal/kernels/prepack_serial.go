@@ -1,6 +1,9 @@
 package kernels
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+)
 
 // Serial, allocation-free entry points for an inference engine that splits
 // work over its own goroutines: each function handles a range of planes on
@@ -12,7 +15,37 @@ import "fmt"
 func MaxPool2dPlanes(g *ConvGeom, x, y []float32, lo, hi int) {
 	hw, ohw := g.H*g.W, g.OH*g.OW
 	for c := lo; c < hi; c++ {
-		poolMaxPlane(g, x[c*hw:(c+1)*hw], y[c*ohw:(c+1)*ohw], nil)
+		poolMaxPlaneValues(g, x[c*hw:(c+1)*hw], y[c*ohw:(c+1)*ohw])
+	}
+}
+
+// poolMaxPlaneValues is poolMaxPlane without argmax: only the maxima are
+// needed, so each window is reduced with the branch-free max (NaN wins, as
+// in poolMaxPlane; a window's −0 and +0 tie may come out as either).
+func poolMaxPlaneValues(g *ConvGeom, x, y []float32) {
+	negInf := float32(math.Inf(-1))
+	for oy := 0; oy < g.OH; oy++ {
+		y0 := oy*g.SH - g.PadT
+		y1 := min(y0+(g.KH-1)*g.DH+1, g.H)
+		for y0 < 0 {
+			y0 += g.DH
+		}
+		out := y[oy*g.OW : (oy+1)*g.OW]
+		for ox := range out {
+			x0 := ox*g.SW - g.PadL
+			x1 := min(x0+(g.KW-1)*g.DW+1, g.W)
+			for x0 < 0 {
+				x0 += g.DW
+			}
+			best := negInf
+			for iy := y0; iy < y1; iy += g.DH {
+				row := x[iy*g.W : (iy+1)*g.W]
+				for ix := x0; ix < x1; ix += g.DW {
+					best = max(best, row[ix])
+				}
+			}
+			out[ox] = best
+		}
 	}
 }
 
