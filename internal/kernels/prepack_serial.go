@@ -91,63 +91,38 @@ func GlobalAvgPool2dPlanes(hw int, x, y []float32, lo, hi int) {
 // with channel multiplier 1: plane c of y [C, OH, OW] is plane c of x
 // [C, H, W] cross-correlated with w [C, KH, KW] (zero padding as in g), then
 // finished by ep (Bias [C]; Residual [C, OH·OW] with ResLd = OH·OW). g.C is
-// ignored. Each output sums its taps in row-major kernel order starting
-// from zero, then adds the bias, so the result does not depend on how
-// planes are split. It runs on the calling goroutine and does not allocate.
+// ignored. Each output starts from the bias and adds its taps in row-major
+// kernel order, with the row kernels of DepthwiseConv2d (AVX-512 fused
+// multiply-adds where available), so the result does not depend on how
+// planes are split. It runs on the calling goroutine and, once its pooled
+// padding scratch has grown to the largest plane, does not allocate.
 //
 // The reference loop, per plane c and output (oy, ox), is:
 //
-//	s := 0
+//	s := bias[c]
 //	for i, j over the kernel, row-major:
 //		if (y, x) = (oy·SH − PadT + i·DH, ox·SW − PadL + j·DW) is inside:
 //			s += w[c][i][j]·x[c][y][x]
-//	y[c][oy][ox] = act(s + bias[c] + residual[c][oy][ox])
+//	y[c][oy][ox] = act(s + residual[c][oy][ox])
 func DepthwiseConvPlanes(g *ConvGeom, x, w, y []float32, ep *Epilogue, lo, hi int) {
 	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
 	if len(w) < hi*kk || len(x) < hi*hw || len(y) < hi*ohw {
 		panic(fmt.Sprintf("kernels: DepthwiseConvPlanes planes [%d, %d): x %d, w %d, y %d elements are too few", lo, hi, len(x), len(w), len(y)))
 	}
+	scratch := dwScratch.Get().(*dwPadded)
+	scratch.zeroed = false // the last user's geometry may differ
+	defer dwScratch.Put(scratch)
 	for c := lo; c < hi; c++ {
-		src := x[c*hw : (c+1)*hw]
 		dst := y[c*ohw : (c+1)*ohw]
-		wc := w[c*kk : (c+1)*kk]
-		clear(dst)
-		for i := 0; i < g.KH; i++ {
-			for j := 0; j < g.KW; j++ {
-				wv := wc[i*g.KW+j]
-				x0 := -g.PadL + j*g.DW
-				olo, ohi := validRange(x0, g.SW, g.W, g.OW)
-				if olo >= ohi {
-					continue
-				}
-				for oy := 0; oy < g.OH; oy++ {
-					iy := oy*g.SH - g.PadT + i*g.DH
-					if iy < 0 || iy >= g.H {
-						continue
-					}
-					row := src[iy*g.W : (iy+1)*g.W]
-					out := dst[oy*g.OW+olo : oy*g.OW+ohi]
-					if g.SW == 1 {
-						in := row[x0+olo:][:len(out)]
-						for k, v := range in {
-							out[k] += wv * v
-						}
-						continue
-					}
-					ix := x0 + olo*g.SW
-					for k := range out {
-						out[k] += wv * row[ix]
-						ix += g.SW
-					}
-				}
-			}
+		var b float32
+		if ep != nil && ep.Bias != nil {
+			b = ep.Bias[c]
 		}
+		// The row kernels of DepthwiseConv2d (AVX-512 where available),
+		// with the bias as the sums' starting value as there.
+		dwForwardPlane(g, x[c*hw:(c+1)*hw], w[c*kk:(c+1)*kk], b, dst, scratch)
 		if ep != nil {
-			var bias []float32
-			if ep.Bias != nil {
-				bias = ep.Bias[c : c+1]
-			}
-			e := Epilogue{Bias: bias, Act: ep.Act}
+			e := Epilogue{Act: ep.Act}
 			if ep.Residual != nil {
 				e.Residual, e.ResLd = ep.Residual[c*ohw:(c+1)*ohw], ohw
 			}
