@@ -49,6 +49,22 @@ func (e *engine) newStep(n *Node) (step, error) {
 	return nil, fmt.Errorf("infer: op %q is not supported by the inference engine", n.Op)
 }
 
+// splitAct splits a into the part that a kernel's epilogue applies and the
+// part that the engine applies afterwards with kernels.EngApplyAct: SiLU
+// and sigmoid, whose float32 forms there are much faster than the float64
+// ones of the kernels' epilogues.
+func splitAct(a kernels.Activation) (inKernel, after kernels.Activation) {
+	if a.Kind == kernels.ActSiLU || a.Kind == kernels.ActSigmoid {
+		return kernels.Activation{}, a
+	}
+	return a, kernels.Activation{}
+}
+
+// postChunk is the number of columns of a GEMM computed before the
+// activation that splitAct moved out of the epilogue runs over them, so
+// that they are still in cache.
+const postChunk = 512
+
 // constCopy returns a copy of the data of constant value id, or an error
 // when it is computed from the input.
 func (e *engine) constCopy(id int, what string) ([]float32, error) {
@@ -74,6 +90,7 @@ type convStep struct {
 	direct, depthwise bool
 	packed            []*kernels.PackedA // per group
 	eps               []kernels.Epilogue // per image·group
+	post              kernels.Activation // applied after the epilogues (see splitAct)
 	dwW               []float32          // depthwise weights [C, KH, KW]
 	splitN            bool               // GEMM work split over columns (else rows)
 	units             int                // GEMM work units (tiles of the split dimension)
@@ -118,12 +135,14 @@ func (e *engine) newConv(n *Node) (step, error) {
 		}
 	}
 	s.depthwise = groups == s.cin && s.cout == s.cin && s.cg == 1
+	act, post := splitAct(n.Act)
+	s.post = post
 	if groups == 1 && ws[2] == 3 && ws[3] == 3 && str == [2]int{1, 1} && dil == [2]int{1, 1} && e.useWinograd(s.b, s.cin, s.cout, ys[2], ys[3]) {
 		return e.newWinograd(s, w.Data(), bias, n.Act), nil
 	}
 	if s.depthwise {
 		s.dwW = append([]float32(nil), w.Data()...)
-		s.eps = []kernels.Epilogue{{Bias: bias, Act: n.Act}}
+		s.eps = []kernels.Epilogue{{Bias: bias, Act: act}}
 		s.dwFn = s.dwBody
 		return s, nil
 	}
@@ -132,7 +151,7 @@ func (e *engine) newConv(n *Node) (step, error) {
 	}
 	for i := 0; i < s.b; i++ {
 		for gi := 0; gi < groups; gi++ {
-			ep := kernels.Epilogue{Act: n.Act}
+			ep := kernels.Epilogue{Act: act}
 			if bias != nil {
 				ep.Bias = bias[gi*s.og : (gi+1)*s.og]
 			}
@@ -208,7 +227,21 @@ func (s *convStep) gemmBody(w, lo, hi int) {
 	} else {
 		m0, m1 = lo*s.mr, min(hi*s.mr, s.og)
 	}
-	kernels.GemmPacked(s.packed[s.grp], false, s.ohw, src, s.ohw, dst, s.ohw, &s.eps[s.img*s.groups+s.grp], m0, m1, n0, n1, s.e.ws[w])
+	ep := &s.eps[s.img*s.groups+s.grp]
+	if s.post.Kind == kernels.ActNone {
+		kernels.GemmPacked(s.packed[s.grp], false, s.ohw, src, s.ohw, dst, s.ohw, ep, m0, m1, n0, n1, s.e.ws[w])
+		return
+	}
+	// Column chunks start on multiples of nr, so the arithmetic of each
+	// element is unchanged (GemmPacked).
+	chunk := max(s.nr, postChunk/s.nr*s.nr)
+	for c0 := n0; c0 < n1; c0 += chunk {
+		c1 := min(c0+chunk, n1)
+		kernels.GemmPacked(s.packed[s.grp], false, s.ohw, src, s.ohw, dst, s.ohw, ep, m0, m1, c0, c1, s.e.ws[w])
+		for i := m0; i < m1; i++ {
+			kernels.EngApplyAct(s.post, dst[i*s.ohw+c0:i*s.ohw+c1])
+		}
+	}
 }
 
 // dwBody computes planes [lo, hi) of B·C of a depthwise convolution.
@@ -223,7 +256,14 @@ func (s *convStep) dwBody(_, lo, hi int) {
 		if s.res != nil {
 			ep.Residual, ep.ResLd = s.res[i*c*s.ohw:(i+1)*c*s.ohw], s.ohw
 		}
-		kernels.DepthwiseConvPlanes(&s.geom, x, s.dwW, y, &ep, lo-i*c, end-i*c)
+		if s.post.Kind == kernels.ActNone {
+			kernels.DepthwiseConvPlanes(&s.geom, x, s.dwW, y, &ep, lo-i*c, end-i*c)
+		} else {
+			for pl := lo - i*c; pl < end-i*c; pl++ {
+				kernels.DepthwiseConvPlanes(&s.geom, x, s.dwW, y, &ep, pl, pl+1)
+				kernels.EngApplyAct(s.post, y[pl*s.ohw:(pl+1)*s.ohw])
+			}
+		}
 		lo = end
 	}
 }
@@ -237,6 +277,7 @@ type linearStep struct {
 	n, f, o int
 	packed  *kernels.PackedA
 	ep      kernels.Epilogue
+	post    kernels.Activation // applied after the epilogue (see splitAct)
 	mr      int
 	fn      func(w, lo, hi int)
 }
@@ -252,7 +293,7 @@ func (e *engine) newLinear(n *Node) (step, error) {
 	s.n = len(s.x) / f
 	s.packed = kernels.PackA(o, f, w.Data(), f)
 	s.mr = s.packed.MR()
-	s.ep.Act = n.Act
+	s.ep.Act, s.post = splitAct(n.Act)
 	if len(n.In) > 2 && n.In[2] >= 0 {
 		var err error
 		if s.ep.Bias, err = e.constCopy(n.In[2], "linear bias"); err != nil {
@@ -286,7 +327,9 @@ func (s *linearStep) body(w, lo, hi int) {
 	if s.n > 1 {
 		dst = s.e.tmp[:s.o*s.n]
 	}
-	kernels.GemmPacked(s.packed, true, s.n, s.x, s.f, dst, s.n, &s.ep, lo*s.mr, min(hi*s.mr, s.o), 0, s.n, s.e.ws[w])
+	m0, m1 := lo*s.mr, min(hi*s.mr, s.o)
+	kernels.GemmPacked(s.packed, true, s.n, s.x, s.f, dst, s.n, &s.ep, m0, m1, 0, s.n, s.e.ws[w])
+	kernels.EngApplyAct(s.post, dst[m0*s.n:m1*s.n])
 }
 
 // affineStep is y = act(x·scale[c] + shift[c]) per channel of x [B, C, ...].
@@ -308,7 +351,7 @@ func (s *affineStep) body(_, lo, hi int) {
 		for i, v := range src {
 			dst[i] = v*a + b
 		}
-		kernels.ApplyAct(s.act, dst)
+		kernels.EngApplyAct(s.act, dst)
 	}
 }
 
@@ -323,7 +366,7 @@ func (s *actStep) run(p *pool) { p.parallel(len(s.y), elemGrain, s.fn) }
 
 func (s *actStep) body(_, lo, hi int) {
 	copy(s.y[lo:hi], s.x[lo:hi])
-	kernels.ApplyAct(s.act, s.y[lo:hi])
+	kernels.EngApplyAct(s.act, s.y[lo:hi])
 }
 
 // binaryStep is y = act(a ∘ b) for ∘ = + or ·, where a has y's shape and b
@@ -400,7 +443,7 @@ func (s *binaryStep) body(_, lo, hi int) {
 				y[i] = v + b[i]
 			}
 		}
-		kernels.ApplyAct(s.act, y)
+		kernels.EngApplyAct(s.act, y)
 		return
 	}
 	for pl := lo; pl < hi; pl++ {
@@ -415,7 +458,7 @@ func (s *binaryStep) body(_, lo, hi int) {
 				y[i] = v + bv
 			}
 		}
-		kernels.ApplyAct(s.act, y)
+		kernels.EngApplyAct(s.act, y)
 	}
 }
 

@@ -151,12 +151,14 @@ func (s *winoStep) outBody(_, lo, hi int) {
 		i := lo / s.cout
 		end := min(hi, (i+1)*s.cout)
 		img := s.img0 + i
-		ep := kernels.Epilogue{Bias: s.bias, Act: s.act}
+		act, post := splitAct(s.act)
+		ep := kernels.Epilogue{Bias: s.bias, Act: act}
 		if s.res != nil {
 			ep.Residual = s.res[img*s.cout*s.ohw : (img+1)*s.cout*s.ohw]
 		}
 		y := s.y[img*s.cout*s.ohw : (img+1)*s.cout*s.ohw]
 		kernels.WinogradOutput(&s.geom, s.e.winoM, s.cout*s.n, s.n, i*s.tiles, y, &ep, lo-i*s.cout, end-i*s.cout)
+		kernels.EngApplyAct(post, y[(lo-i*s.cout)*s.ohw:(end-i*s.cout)*s.ohw])
 		lo = end
 	}
 }
