@@ -503,7 +503,7 @@ func (s *poolStep) run(p *pool) {
 
 func (s *poolStep) body(_, lo, hi int) {
 	if s.max {
-		kernels.MaxPool2dPlanes(&s.geom, s.x, s.y, lo, hi)
+		kernels.EngMaxPoolPlanes(&s.geom, s.x, s.y, lo, hi)
 		return
 	}
 	kernels.AvgPool2dPlanes(&s.geom, s.padB, s.padR, s.inclPad, s.x, s.y, lo, hi)
