@@ -183,28 +183,8 @@ func AvgPool2d(g *ConvGeom, countIncludePad bool, x, y []float32) {
 // (ONNX's four independent pads); only the countIncludePad divisor
 // depends on them.
 func AvgPool2dPadded(g *ConvGeom, padB, padR int, countIncludePad bool, x, y []float32) {
-	hw, ohw := g.H*g.W, g.OH*g.OW
-	ParallelFor(g.C, poolGrain(ohw*g.KH*g.KW), func(lo, hi int) {
-		for c := lo; c < hi; c++ {
-			src := x[c*hw : (c+1)*hw]
-			dst := y[c*ohw : (c+1)*ohw]
-			for oy := 0; oy < g.OH; oy++ {
-				for ox := 0; ox < g.OW; ox++ {
-					y0, y1, x0, x1, div := poolAvgWindow(g, padB, padR, oy, ox, countIncludePad)
-					if y0 >= y1 || x0 >= x1 {
-						dst[oy*g.OW+ox] = 0
-						continue
-					}
-					var s float32
-					for iy := y0; iy < y1; iy++ {
-						for _, v := range src[iy*g.W+x0 : iy*g.W+x1] {
-							s += v
-						}
-					}
-					dst[oy*g.OW+ox] = s / div
-				}
-			}
-		}
+	ParallelFor(g.C, poolGrain(g.OH*g.OW*g.KH*g.KW), func(lo, hi int) {
+		AvgPool2dPlanes(g, padB, padR, countIncludePad, x, y, lo, hi)
 	})
 }
 
