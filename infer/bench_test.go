@@ -2,9 +2,13 @@ package infer
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"convnet/internal/kernels"
+	"convnet/internal/testutil"
+	"convnet/onnx"
+	"convnet/tensor"
 )
 
 // BenchmarkForward compares, at batch 1 and 224×224 on one thread, the
@@ -44,5 +48,27 @@ func BenchmarkForward(b *testing.B) {
 			}
 		})
 		unfused.Close()
+	}
+}
+
+// BenchmarkONNXResNet18Engine runs the imported torchvision ResNet-18 of
+// ../shared/conformance compiled by CompileONNX on one image: with
+// -cpuprofile it shows the executor's share of the run next to
+// onnx.BenchmarkResNet18Batch1's interpreted import.
+func BenchmarkONNXResNet18Engine(b *testing.B) {
+	dir := filepath.Join(testutil.SharedDir(b), "conformance", "resnet18")
+	m, err := onnx.ReadModel(filepath.Join(dir, "model.onnx"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	eng, err := CompileONNX(m, []int{1, 3, 224, 224}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close()
+	x := tensor.Randn(tensor.NewRNG(1), 0, 1, 1, 3, 224, 224)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		eng.Run(x)
 	}
 }
