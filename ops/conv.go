@@ -157,7 +157,13 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			gx = x.gradBuf().Data()
 		}
 		chunks := min(n, convGradChunks)
-		var partial [][]float32 // per-chunk weight gradients
+		// partial[c] is chunk c's weight gradient, transposed per group:
+		// element (co, r) of group gi's dW [og, ckk] is at
+		// gi·og·ckk + r·og + co. Forming dWᵀ = col · dYᵀ puts the wide
+		// col [ckk, OH·OW] on the A side, packed by whole panels, and
+		// leaves only the og columns of dY to gather for B (dW = dY · colᵀ
+		// would gather all ckk columns of col).
+		var partial [][]float32
 		if needW {
 			gw = weight.gradBuf().Data()
 			partial = make([][]float32, chunks)
@@ -180,8 +186,8 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 								kernels.Im2col(g, img, col)
 								src = col
 							}
-							// dW_g += dY_g · colᵀ   [og, ckk]
-							kernels.SgemmSerial(false, true, og, ckk, ohw, 1, dy, ohw, src, ohw, 1, pw[gi*og*ckk:], ckk)
+							// dW_gᵀ += col · dY_gᵀ   [ckk, og]
+							kernels.SgemmSerial(false, true, ckk, og, ohw, 1, src, ohw, dy, ohw, 1, pw[gi*og*ckk:], og)
 						}
 						if needX {
 							dimg := gx[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
@@ -198,9 +204,17 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			}
 		})
 		if needW {
+			// Chunks are added in order, each transposed back to
+			// [Cout, Cin/groups·KH·KW].
 			for _, pw := range partial {
-				for j, v := range pw {
-					gw[j] += v
+				for gi := 0; gi < groups; gi++ {
+					pg := pw[gi*og*ckk : (gi+1)*og*ckk]
+					for co := 0; co < og; co++ {
+						dst := gw[(gi*og+co)*ckk : (gi*og+co+1)*ckk]
+						for r := range dst {
+							dst[r] += pg[r*og+co]
+						}
+					}
 				}
 			}
 		}
