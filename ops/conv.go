@@ -157,13 +157,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			gx = x.gradBuf().Data()
 		}
 		chunks := min(n, convGradChunks)
-		// partial[c] is chunk c's weight gradient, transposed per group:
-		// element (co, r) of group gi's dW [og, ckk] is at
-		// gi·og·ckk + r·og + co. Forming dWᵀ = col · dYᵀ puts the wide
-		// col [ckk, OH·OW] on the A side, packed by whole panels, and
-		// leaves only the og columns of dY to gather for B (dW = dY · colᵀ
-		// would gather all ckk columns of col).
-		var partial [][]float32
+		var partial [][]float32 // per-chunk weight gradients
 		if needW {
 			gw = weight.gradBuf().Data()
 			partial = make([][]float32, chunks)
@@ -186,8 +180,9 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 								kernels.Im2col(g, img, col)
 								src = col
 							}
-							// dW_gᵀ += col · dY_gᵀ   [ckk, og]
-							kernels.SgemmSerial(false, true, ckk, og, ohw, 1, src, ohw, dy, ohw, 1, pw[gi*og*ckk:], og)
+							// dW_g += dY_g · colᵀ   [og, ckk]; both are
+							// read along the pixels (SgemmNT).
+							kernels.SgemmNT(og, ckk, ohw, dy, ohw, src, ohw, pw[gi*og*ckk:], ckk)
 						}
 						if needX {
 							dimg := gx[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
@@ -204,17 +199,9 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			}
 		})
 		if needW {
-			// Chunks are added in order, each transposed back to
-			// [Cout, Cin/groups·KH·KW].
 			for _, pw := range partial {
-				for gi := 0; gi < groups; gi++ {
-					pg := pw[gi*og*ckk : (gi+1)*og*ckk]
-					for co := 0; co < og; co++ {
-						dst := gw[(gi*og+co)*ckk : (gi*og+co+1)*ckk]
-						for r := range dst {
-							dst[r] += pg[r*og+co]
-						}
-					}
+				for j, v := range pw {
+					gw[j] += v
 				}
 			}
 		}

@@ -65,16 +65,15 @@ const depthwiseGemmGradMin = 4
 // depthwise convolution with C input channels and channel multiplier m,
 // given x [N, C, H, W] and gy [N, C·m, OH, OW]; g describes one input
 // channel. Per image and input channel c, the filters of output channels
-// c·m … c·m+m−1 get dWᵀ [KH·KW, m] += col · dYᵀ, col [KH·KW, OH·OW] being
-// the unfolded plane (packed as A, by whole panels, while only dY's m rows
-// are gathered for B). As in Conv2d, images are summed within
+// c·m … c·m+m−1 get dW [m, KH·KW] += dY · colᵀ (SgemmNT), col [KH·KW,
+// OH·OW] being the unfolded plane. As in Conv2d, images are summed within
 // convGradChunks fixed chunks and the chunks are then added in order, so
 // the result does not depend on the number of threads.
 func depthwiseWeightGradGemm(g *kernels.ConvGeom, c, n, m int, xd, gy, gw []float32) {
 	kk, ohw, hw := g.KH*g.KW, g.OH*g.OW, g.H*g.W
 	cout := c * m
 	chunks := min(n, convGradChunks)
-	partial := make([][]float32, chunks) // [C][KH·KW][m] per chunk
+	partial := make([][]float32, chunks) // [C·m, KH·KW] per chunk
 	kernels.ParallelFor(chunks, 1, func(clo, chi int) {
 		col := make([]float32, kk*ohw)
 		for ch := clo; ch < chi; ch++ {
@@ -84,20 +83,14 @@ func depthwiseWeightGradGemm(g *kernels.ConvGeom, c, n, m int, xd, gy, gw []floa
 				for ci := 0; ci < c; ci++ {
 					kernels.Im2col(g, xd[(i*c+ci)*hw:(i*c+ci+1)*hw], col)
 					dy := gy[(i*cout+ci*m)*ohw : (i*cout+(ci+1)*m)*ohw]
-					kernels.SgemmSerial(false, true, kk, m, ohw, 1, col, ohw, dy, ohw, 1, pw[ci*kk*m:], m)
+					kernels.SgemmNT(m, kk, ohw, dy, ohw, col, ohw, pw[ci*m*kk:], kk)
 				}
 			}
 		}
 	})
 	for _, pw := range partial {
-		for ci := 0; ci < c; ci++ {
-			pc := pw[ci*kk*m : (ci+1)*kk*m]
-			for j := 0; j < m; j++ {
-				dst := gw[(ci*m+j)*kk : (ci*m+j+1)*kk]
-				for t := range dst {
-					dst[t] += pc[t*m+j]
-				}
-			}
+		for j, v := range pw {
+			gw[j] += v
 		}
 	}
 }
