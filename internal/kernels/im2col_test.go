@@ -146,12 +146,13 @@ func TestCol2imMatchesDefinition(t *testing.T) {
 	}
 }
 
-// BenchmarkIm2col times Im2col and Col2im on LeNet-5's and a ResNet
-// layer's geometry.
+// BenchmarkIm2col times Im2col and Col2im on LeNet-5's, a CIFAR ResNet's
+// and a ResNet layer's geometry.
 func BenchmarkIm2col(b *testing.B) {
 	for _, g := range []ConvGeom{
 		{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, PadT: 2, PadL: 2, DH: 1, DW: 1, OH: 28, OW: 28},
 		{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, DH: 1, DW: 1, OH: 10, OW: 10},
+		{C: 16, H: 32, W: 32, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 32, OW: 32},
 		{C: 64, H: 56, W: 56, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 56, OW: 56},
 		{C: 64, H: 56, W: 56, KH: 3, KW: 3, SH: 2, SW: 2, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 28, OW: 28},
 	} {
