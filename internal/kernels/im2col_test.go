@@ -173,3 +173,33 @@ func BenchmarkIm2col(b *testing.B) {
 		})
 	}
 }
+
+// TestAddRow checks addRow against its reference loop bit for bit, for
+// lengths around the vector width and with NaN and infinities.
+func TestAddRow(t *testing.T) {
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 0}
+	for n := 0; n <= 40; n++ {
+		dst := make([]float32, n)
+		src := make([]float32, n+3)
+		for i := range dst {
+			dst[i] = float32(i%7) - 3.3
+			if i%9 == 4 {
+				dst[i] = special[i%len(special)]
+			}
+		}
+		for i := range src {
+			src[i] = float32(i%5)*1.7 - 2
+			if i%11 == 6 {
+				src[i] = special[(i+2)%len(special)]
+			}
+		}
+		want := append([]float32(nil), dst...)
+		addRowGo(want, src)
+		addRow(dst, src)
+		for i := range dst {
+			if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d: element %d = %v, want %v", n, i, dst[i], want[i])
+			}
+		}
+	}
+}
