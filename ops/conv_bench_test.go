@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"convnet/internal/kernels"
 	"convnet/tensor"
 )
 
@@ -40,5 +41,34 @@ func BenchmarkConv2dTrain(b *testing.B) {
 				Conv2d(x, w, bias, o).BackwardWith(gy)
 			}
 		})
+	}
+}
+
+// TestConv2dColCache checks that the weight gradient is the same bit for
+// bit whether the backward pass reads the unfolded input kept from the
+// forward pass or unfolds it again (convColCacheMax = 0), with groups,
+// stride and padding, on 1 and 2 threads.
+func TestConv2dColCache(t *testing.T) {
+	defer func(old int) { convColCacheMax = old }(convColCacheMax)
+	g := tensor.NewRNG(5)
+	xt := tensor.Randn(g, 0, 1, 5, 4, 11, 9)
+	wt := tensor.Randn(g, 0, 1, 6, 2, 3, 3)
+	gy := tensor.Randn(g, 0, 1, 5, 6, 6, 5)
+	o := Conv2dOptions{Stride: [2]int{2, 2}, Padding: SymmetricPadding(1, 1), Groups: 2}
+	run := func(limit int) [2]*tensor.Tensor {
+		convColCacheMax = limit
+		x, w := Param(xt), Param(wt)
+		Conv2d(x, w, nil, o).BackwardWith(gy)
+		return [2]*tensor.Tensor{x.Grad, w.Grad}
+	}
+	defer kernels.SetThreads(kernels.Threads())
+	for _, th := range []int{1, 2} {
+		kernels.SetThreads(th)
+		cached, fresh := run(1<<30), run(0)
+		for i, name := range []string{"dx", "dw"} {
+			if !equalBits(cached[i], fresh[i]) {
+				t.Errorf("%d threads: %s differs with the cached unfolded input", th, name)
+			}
+		}
 	}
 }

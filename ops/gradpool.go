@@ -32,6 +32,16 @@ var gradPool = bufPool{free: map[int][][]float32{}}
 
 // get returns a zeroed buffer of length n, recycled when one is free.
 func (p *bufPool) get(n int) []float32 {
+	b, recycled := p.getDirty(n)
+	if recycled {
+		clear(b)
+	}
+	return b
+}
+
+// getDirty returns a buffer of length n whose contents are undefined (for a
+// caller that overwrites all of it), and whether it was recycled.
+func (p *bufPool) getDirty(n int) ([]float32, bool) {
 	if n >= gradPoolMin {
 		p.mu.Lock()
 		if l := p.free[n]; len(l) > 0 {
@@ -39,12 +49,11 @@ func (p *bufPool) get(n int) []float32 {
 			p.free[n] = l[:len(l)-1]
 			p.bytes -= 4 * n
 			p.mu.Unlock()
-			clear(b)
-			return b
+			return b, true
 		}
 		p.mu.Unlock()
 	}
-	return make([]float32, n)
+	return make([]float32, n), false
 }
 
 // put gives b back to the pool; the caller must hold no other reference to
