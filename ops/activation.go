@@ -38,32 +38,14 @@ func actBack(x, o *Var, s *tensor.Tensor, f func(s, g, dx []float32)) {
 
 // ReLU returns max(x, 0) element-wise (NaN stays NaN). Its gradient passes
 // where the output is positive (or NaN) and is 0 elsewhere, so relu'(0) = 0.
+//
+// Both directions run on kernels.ReLU and kernels.ReLUBackward; the
+// backward pass reads the output (it is ±0 exactly where the gradient is
+// blocked).
 func ReLU(x *Var) *Var {
-	out := actMap(x, func(src, dst []float32) {
-		dst = dst[:len(src)]
-		for i, v := range src {
-			// max is branch-free (a sign test mispredicts half the time on
-			// activations); it turns −0 into +0, which the rare, well
-			// predicted zero test undoes to keep PyTorch's −0.
-			r := max(v, 0)
-			if v == 0 {
-				r = v
-			}
-			dst[i] = r
-		}
-	})
+	out := actMap(x, func(src, dst []float32) { kernels.ReLU(dst, src) })
 	return result("relu", out, func(o *Var) {
-		actBack(x, o, out, func(y, g, dx []float32) {
-			g, dx = g[:len(y)], dx[:len(y)]
-			for i, v := range y {
-				// Pass where !(y <= 0): y is +0, −0, positive or NaN, so
-				// the gradient passes exactly when |y|'s bits are non-zero.
-				// The mask keeps g's bits or clears them, without a branch.
-				a := math.Float32bits(v) & 0x7fffffff
-				keep := uint32(int32(a|-a) >> 31)
-				dx[i] += math.Float32frombits(math.Float32bits(g[i]) & keep)
-			}
-		})
+		actBack(x, o, out, func(y, g, dx []float32) { kernels.ReLUBackward(y, g, dx) })
 	}, x)
 }
 

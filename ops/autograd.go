@@ -72,9 +72,17 @@ func (v *Var) String() string {
 
 // gradBuf returns v's gradient tensor, allocating a zero one if needed.
 // Backward closures accumulate into it.
+//
+// The buffer of an intermediate result (not a leaf) comes from gradPool,
+// and BackwardWith returns it there once the result's backward closure has
+// run.
 func (v *Var) gradBuf() *tensor.Tensor {
 	if v.Grad == nil {
-		v.Grad = tensor.New(v.Value.Shape()...)
+		if v.leaf {
+			v.Grad = tensor.New(v.Value.Shape()...)
+		} else {
+			v.Grad = tensor.FromSlice(gradPool.get(v.Value.Len()), v.Value.Shape()...)
+		}
 	}
 	return v.Grad
 }
@@ -182,6 +190,9 @@ func (v *Var) BackwardWith(grad *tensor.Tensor) {
 			n.backward(n)
 		}
 		if !n.leaf {
+			if n.Grad != nil {
+				gradPool.put(n.Grad.Data())
+			}
 			n.Grad = nil
 			n.parents = nil
 			n.backward = nil

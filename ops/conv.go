@@ -59,6 +59,14 @@ func normPair(p [2]int) [2]int {
 	return p
 }
 
+// convColCacheMax is the largest unfolded input (in elements, all images
+// and groups) that Conv2d keeps from the forward pass for the weight
+// gradient, instead of unfolding every image again in the backward pass.
+// Larger ones (a CIFAR ResNet's layers at batch 128 unfold to tens of
+// millions of elements per layer) are recomputed, which costs less than
+// holding them. Tests may change it while no convolution runs.
+var convColCacheMax = 1 << 22
+
 // convGradChunks is the fixed number of batch chunks whose weight gradients
 // are accumulated separately and then summed in order, so that the result
 // does not depend on the number of threads.
@@ -109,12 +117,27 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 
 	out := tensor.New(n, cout, oh, ow)
 	od := out.Data()
+	colLen := 0
+	if !direct {
+		colLen = ckk * ohw
+	}
+	// cache holds the unfolded input of image i, group gi at
+	// (i·groups+gi)·colLen when the weight gradient will want it (see
+	// convColCacheMax); the backward pass reads it and returns it to
+	// gradPool. Im2col writes every element, so it need not be zeroed.
+	var cache []float32
+	if colLen > 0 && GradEnabled() && needs(weight) && n*groups*colLen <= convColCacheMax {
+		cache, _ = gradPool.getDirty(n * groups * colLen)
+	}
 	// forwardImage computes image i; gemm is Sgemm or SgemmSerial.
 	forwardImage := func(i int, col []float32, gemm func(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int)) {
 		for gi := 0; gi < groups; gi++ {
 			img := xd[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
 			src := img
 			if !direct {
+				if cache != nil {
+					col = cache[(i*groups+gi)*colLen:][:colLen]
+				}
 				kernels.Im2col(g, img, col)
 				src = col
 			}
@@ -131,19 +154,19 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			}
 		}
 	}
-	colLen := 0
-	if !direct {
-		colLen = ckk * ohw
+	scratch := colLen
+	if cache != nil {
+		scratch = 0
 	}
 	if n >= kernels.Threads() {
 		kernels.ParallelFor(n, 1, func(lo, hi int) {
-			col := make([]float32, colLen)
+			col := make([]float32, scratch)
 			for i := lo; i < hi; i++ {
 				forwardImage(i, col, kernels.SgemmSerial)
 			}
 		})
 	} else {
-		col := make([]float32, colLen)
+		col := make([]float32, scratch)
 		for i := 0; i < n; i++ {
 			forwardImage(i, col, kernels.Sgemm)
 		}
@@ -176,12 +199,16 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 						if needW {
 							img := xd[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
 							src := img
-							if !direct {
+							switch {
+							case cache != nil:
+								src = cache[(i*groups+gi)*colLen:][:colLen]
+							case !direct:
 								kernels.Im2col(g, img, col)
 								src = col
 							}
-							// dW_g += dY_g · colᵀ   [og, ckk]
-							kernels.SgemmSerial(false, true, og, ckk, ohw, 1, dy, ohw, src, ohw, 1, pw[gi*og*ckk:], ckk)
+							// dW_g += dY_g · colᵀ   [og, ckk]; both are
+							// read along the pixels (SgemmNT).
+							kernels.SgemmNT(og, ckk, ohw, dy, ohw, src, ohw, pw[gi*og*ckk:], ckk)
 						}
 						if needX {
 							dimg := gx[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
@@ -197,6 +224,10 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 				}
 			}
 		})
+		if cache != nil {
+			gradPool.put(cache)
+			cache = nil
+		}
 		if needW {
 			for _, pw := range partial {
 				for j, v := range pw {

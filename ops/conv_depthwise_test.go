@@ -36,7 +36,7 @@ func depthwiseCases() []depthwiseCase {
 				for _, d := range []int{1, 2} {
 					i++
 					hw := sizes[i%len(sizes)]
-					c := depthwiseCase{n: 1 + 2*(i%2), c: 2 + i%3, h: hw[0], w: hw[1], m: 1 + (i/2)%2, k: k,
+					c := depthwiseCase{n: 1 + 2*(i%2), c: 2 + i%3, h: hw[0], w: hw[1], m: []int{1, 2, 6}[(i/2)%3], k: k,
 						o:    Conv2dOptions{Stride: [2]int{s, s}, Padding: p, Dilation: [2]int{d, d}},
 						bias: i%3 != 0}
 					c.o.Groups = c.c
@@ -135,6 +135,9 @@ func TestConv2dDepthwiseDeterministicAcrossThreads(t *testing.T) {
 	for _, c := range []depthwiseCase{
 		{n: 3, c: 5, h: 17, w: 23, m: 2, k: 3, o: Conv2dOptions{Padding: SymmetricPadding(1, 1), Groups: 5}, bias: true},
 		{n: 3, c: 4, h: 15, w: 40, m: 1, k: 5, o: Conv2dOptions{Stride: [2]int{2, 2}, Padding: [4]int{2, 1, 2, 3}, Groups: 4}, bias: true},
+		// LeNet-5's first layer (C = 1, m = 6: the SGEMM weight gradient),
+		// with more images than gradient chunks.
+		{n: 11, c: 1, h: 28, w: 28, m: 6, k: 5, o: Conv2dOptions{Padding: SymmetricPadding(2, 2), Groups: 1}, bias: true},
 	} {
 		var ref []*tensor.Tensor
 		for _, th := range []int{1, 2, 3} {
@@ -173,6 +176,7 @@ func TestConv2dDepthwiseCheckGrad(t *testing.T) {
 	for _, c := range []depthwiseCase{
 		{n: 2, c: 3, h: 6, w: 7, m: 2, k: 3, o: Conv2dOptions{Padding: [4]int{1, 0, 2, 1}, Groups: 3}, bias: true},
 		{n: 1, c: 2, h: 9, w: 8, m: 1, k: 3, o: Conv2dOptions{Stride: [2]int{2, 2}, Dilation: [2]int{2, 1}, Padding: SymmetricPadding(1, 2), Groups: 2}, bias: true},
+		{n: 2, c: 2, h: 7, w: 6, m: 5, k: 3, o: Conv2dOptions{Stride: [2]int{1, 2}, Padding: SymmetricPadding(1, 1), Groups: 2}, bias: true},
 	} {
 		t.Run(c.String(), func(t *testing.T) {
 			g := tensor.NewRNG(1)

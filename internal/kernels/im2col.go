@@ -88,10 +88,7 @@ func Col2im(g *ConvGeom, col, img []float32) {
 					dst := plane[y*g.W : (y+1)*g.W]
 					src := row[oy*g.OW+lo : oy*g.OW+hi]
 					if g.SW == 1 {
-						d := dst[x0+lo:][:len(src)]
-						for k, v := range src {
-							d[k] += v
-						}
+						addRow(dst[x0+lo:][:len(src)], src)
 						continue
 					}
 					x := x0 + lo*g.SW
@@ -102,5 +99,13 @@ func Col2im(g *ConvGeom, col, img []float32) {
 				}
 			}
 		}
+	}
+}
+
+// addRowGo is addRow's reference loop.
+func addRowGo(dst, src []float32) {
+	src = src[:len(dst)]
+	for i, v := range src {
+		dst[i] += v
 	}
 }

@@ -146,12 +146,13 @@ func TestCol2imMatchesDefinition(t *testing.T) {
 	}
 }
 
-// BenchmarkIm2col times Im2col and Col2im on LeNet-5's and a ResNet
-// layer's geometry.
+// BenchmarkIm2col times Im2col and Col2im on LeNet-5's, a CIFAR ResNet's
+// and a ResNet layer's geometry.
 func BenchmarkIm2col(b *testing.B) {
 	for _, g := range []ConvGeom{
 		{C: 1, H: 28, W: 28, KH: 5, KW: 5, SH: 1, SW: 1, PadT: 2, PadL: 2, DH: 1, DW: 1, OH: 28, OW: 28},
 		{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, DH: 1, DW: 1, OH: 10, OW: 10},
+		{C: 16, H: 32, W: 32, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 32, OW: 32},
 		{C: 64, H: 56, W: 56, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 56, OW: 56},
 		{C: 64, H: 56, W: 56, KH: 3, KW: 3, SH: 2, SW: 2, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 28, OW: 28},
 	} {
@@ -170,5 +171,35 @@ func BenchmarkIm2col(b *testing.B) {
 				Col2im(&g, col, img)
 			}
 		})
+	}
+}
+
+// TestAddRow checks addRow against its reference loop bit for bit, for
+// lengths around the vector width and with NaN and infinities.
+func TestAddRow(t *testing.T) {
+	special := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.Copysign(0, -1)), 0}
+	for n := 0; n <= 40; n++ {
+		dst := make([]float32, n)
+		src := make([]float32, n+3)
+		for i := range dst {
+			dst[i] = float32(i%7) - 3.3
+			if i%9 == 4 {
+				dst[i] = special[i%len(special)]
+			}
+		}
+		for i := range src {
+			src[i] = float32(i%5)*1.7 - 2
+			if i%11 == 6 {
+				src[i] = special[(i+2)%len(special)]
+			}
+		}
+		want := append([]float32(nil), dst...)
+		addRowGo(want, src)
+		addRow(dst, src)
+		for i := range dst {
+			if math.Float32bits(dst[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n=%d: element %d = %v, want %v", n, i, dst[i], want[i])
+			}
+		}
 	}
 }

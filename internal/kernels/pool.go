@@ -102,32 +102,46 @@ func poolMaxPlaneGeneral(g *ConvGeom, x, y []float32, argmax []int32) {
 // poolMax2x2Plane is poolMaxPlane for the common 2×2 window with stride 2
 // and no padding (every window inside the input): the same comparisons in
 // the same order (first maximum wins, NaN wins), without the general loop's
-// window arithmetic.
+// window arithmetic, and without branches (maxStep), as on real data the
+// comparisons' outcomes are as good as random.
 func poolMax2x2Plane(g *ConvGeom, x, y []float32, argmax []int32) {
 	w := g.W
 	for oy := 0; oy < g.OH; oy++ {
-		base := 2 * oy * w
-		r0 := x[base : base+2*g.OW]
-		r1 := x[base+w : base+w+2*g.OW]
+		base := int32(2 * oy * w)
+		r0 := x[2*oy*w:][:2*g.OW]
+		r1 := x[2*oy*w+w:][:2*g.OW]
 		out := y[oy*g.OW : (oy+1)*g.OW]
+		var am []int32
+		if argmax != nil {
+			am = argmax[oy*g.OW:][:len(out)]
+		}
 		for ox := range out {
 			i := 2 * ox
-			best, at := r0[i], base+i
-			if v := r0[i+1]; v > best || v != v {
-				best, at = v, base+i+1
-			}
-			if v := r1[i]; v > best || v != v {
-				best, at = v, base+w+i
-			}
-			if v := r1[i+1]; v > best || v != v {
-				best, at = v, base+w+i+1
-			}
+			at := base + int32(i)
+			best, at := maxStep(r0[i], at, r0[i+1], at+1)
+			best, at = maxStep(best, at, r1[i], base+int32(w+i))
+			best, at = maxStep(best, at, r1[i+1], base+int32(w+i+1))
 			out[ox] = best
-			if argmax != nil {
-				argmax[oy*g.OW+ox] = int32(at)
+			if am != nil {
+				am[ox] = at
 			}
 		}
 	}
+}
+
+// maxStep returns (v, j) if v > best or v is NaN, else (best, at): one step
+// of the window scan, done with masks so that it compiles without a branch.
+func maxStep(best float32, at int32, v float32, j int32) (float32, int32) {
+	var gt, nan uint32
+	if v > best {
+		gt = 1
+	}
+	if v != v {
+		nan = 1
+	}
+	take := -(gt | nan) // all ones to take v
+	bb := math.Float32bits(best)&^take | math.Float32bits(v)&take
+	return math.Float32frombits(bb), at&^int32(take) | j&int32(take)
 }
 
 // MaxPool2dBackward adds every element of dy [C, OH, OW] into dx [C, H, W]

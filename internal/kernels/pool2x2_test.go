@@ -62,3 +62,20 @@ func TestPoolMaxValuesMatchesArgmaxPath(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMaxPool2x2 times the 2×2/2 max pool with argmax on LeNet-5's
+// first pooling input at batch 64 (384 planes of 28×28, random data, so
+// the comparisons are unpredictable).
+func BenchmarkMaxPool2x2(b *testing.B) {
+	r := rand.New(rand.NewSource(1))
+	g := &ConvGeom{C: 64 * 6, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: 14, OW: 14}
+	x := make([]float32, g.C*g.H*g.W)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	y := make([]float32, g.C*g.OH*g.OW)
+	argmax := make([]int32, len(y))
+	for b.Loop() {
+		MaxPool2d(g, x, y, argmax)
+	}
+}

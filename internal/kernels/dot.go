@@ -1,0 +1,75 @@
+package kernels
+
+// dotKernel reports whether SgemmNT uses the dot-product kernel (dot4x4);
+// tests may turn it off while no SgemmNT runs.
+var dotKernel = hasDotKernel()
+
+// SgemmNT adds A·Bᵀ to C, for row-major A [m, k], B [n, k] and C [m, n]
+// with row strides lda, ldb and ldc, on the calling goroutine:
+//
+//	for i < m, j < n:
+//		C[i*ldc+j] += Σ_p A[i*lda+p] · B[j*ldb+p]
+//
+// Both operands are read along k, contiguously, so where the CPU has
+// AVX-512 each 4×4 block of C is a set of sixteen vector dot products
+// (dot4x4) and nothing is packed: for a convolution's weight gradient
+// dY [Cout, OH·OW] · colᵀ, whose k is the number of output pixels and
+// whose m is small, packing would cost more than the multiply. Each C
+// element's sum depends only on k and the data (not on its position or the
+// thread count). Without the kernel it runs on SgemmSerial (sgemmNTPacked).
+func SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if !dotKernel {
+		sgemmNTPacked(m, n, k, a, lda, b, ldb, c, ldc)
+		return
+	}
+	if m < 0 || n < 0 || k < 0 {
+		panic("kernels: SgemmNT: negative size")
+	}
+	if m == 0 || n == 0 || k == 0 {
+		return
+	}
+	checkMatrix("A", m, k, a, lda)
+	checkMatrix("B", n, k, b, ldb)
+	checkMatrix("C", m, n, c, ldc)
+	var ar, br [4][]float32
+	var out [16]float32
+	for i0 := 0; i0 < m; i0 += 4 {
+		rows := min(4, m-i0)
+		for i := range ar {
+			// Rows past m repeat the last row; their sums are dropped.
+			ar[i] = a[(i0+min(i, rows-1))*lda:][:k]
+		}
+		for j0 := 0; j0 < n; j0 += 4 {
+			cols := min(4, n-j0)
+			for j := range br {
+				br[j] = b[(j0+min(j, cols-1))*ldb:][:k]
+			}
+			dot4x4(k, &ar, &br, &out)
+			for i := 0; i < rows; i++ {
+				cr := c[(i0+i)*ldc+j0:][:cols]
+				for j := range cr {
+					cr[j] += out[i*4+j]
+				}
+			}
+		}
+	}
+}
+
+// sgemmNTPacked is SgemmNT on the packed SGEMM. When n > m it forms
+// (A·Bᵀ)ᵀ = B·Aᵀ [n, m] in scratch and adds its transpose to C: the
+// operand packed as A (by whole micro-panels, the cheap way) is then the
+// larger one, while only the smaller one's rows are gathered for B.
+func sgemmNTPacked(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
+	if n <= m || m == 0 || k == 0 {
+		SgemmSerial(false, true, m, n, k, 1, a, lda, b, ldb, 1, c, ldc)
+		return
+	}
+	t := make([]float32, n*m)
+	SgemmSerial(false, true, n, m, k, 1, b, ldb, a, lda, 0, t, m)
+	for i := 0; i < m; i++ {
+		cr := c[i*ldc:][:n]
+		for j := range cr {
+			cr[j] += t[j*m+i]
+		}
+	}
+}

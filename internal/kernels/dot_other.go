@@ -1,0 +1,12 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+// hasDotKernel reports false: this build has no dot-product kernel, and
+// SgemmNT runs on SgemmSerial.
+func hasDotKernel() bool { return false }
+
+// dot4x4 is never called in this build.
+func dot4x4(k int, a, b *[4][]float32, out *[16]float32) {
+	panic("kernels: dot4x4 without a kernel")
+}
