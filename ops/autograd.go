@@ -34,6 +34,7 @@ type Var struct {
 	leaf         bool
 	parents      []*Var
 	backward     func(out *Var) // adds out.Grad's contribution to parents' Grad
+	freed        bool           // an earlier Backward released this node's graph
 	op           string
 }
 
@@ -177,6 +178,12 @@ func (v *Var) BackwardWith(grad *tensor.Tensor) {
 			}
 			continue
 		}
+		if top.v.freed {
+			// PyTorch raises here too: the backward closures are gone, so
+			// going on would silently drop this loss's share of the
+			// gradients.
+			panic(fmt.Sprintf("ops: Backward reached %s, whose graph an earlier Backward already released; add the losses and call Backward once", top.v))
+		}
 		order = append(order, top.v)
 		stack = stack[:len(stack)-1]
 	}
@@ -196,6 +203,7 @@ func (v *Var) BackwardWith(grad *tensor.Tensor) {
 			n.Grad = nil
 			n.parents = nil
 			n.backward = nil
+			n.freed = true
 		}
 	}
 }

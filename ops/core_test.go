@@ -277,3 +277,18 @@ func TestBackwardAccumulatesAndNoGrad(t *testing.T) {
 		t.Fatal("NaN")
 	}
 }
+
+func TestSecondBackwardThroughFreedGraphPanics(t *testing.T) {
+	w := Param(tensor.Ones(4))
+	trunk := Mul(w, w)
+	Sum(trunk).Backward()
+	defer func() {
+		if r := recover(); r == nil {
+			t.Fatal("a second Backward through the released trunk did not panic")
+		}
+		if w.Grad.Data()[0] != 2 {
+			t.Fatalf("the refused Backward changed w.Grad to %v", w.Grad.Data())
+		}
+	}()
+	Sum(Scale(trunk, 3)).Backward()
+}
