@@ -44,8 +44,11 @@ const (
 	WinogradAll                      // every ungrouped, undilated 3×3 stride-1 convolution
 )
 
-// Engine runs one compiled model on inputs of one fixed shape. Run is safe
-// to call from several goroutines (calls are serialised).
+// Engine runs one compiled model on inputs of one fixed shape. Calls of Run
+// from several goroutines are serialised, but each returns a view of the
+// same output buffer, which the next call overwrites: a goroutine must be
+// done with (or Clone) its result before another can call Run, so share an
+// engine only under the caller's own lock, or compile one per goroutine.
 type Engine struct {
 	e *engine
 }

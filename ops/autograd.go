@@ -91,7 +91,11 @@ func (v *Var) gradBuf() *tensor.Tensor {
 var noGradDepth atomic.Int32
 
 // NoGrad turns gradient recording off until the returned function is called;
-// use it as `defer ops.NoGrad()()` around evaluation code. Calls nest.
+// use it as `defer ops.NoGrad()()` around evaluation code. Calls nest. The
+// mode is process-wide, not per goroutine (Go has no goroutine-local
+// state): while one goroutine is inside NoGrad, ops built by any other
+// goroutine are not recorded either, so do not build a training graph
+// concurrently with evaluation, infer.Compile or export in one process.
 func NoGrad() (restore func()) {
 	noGradDepth.Add(1)
 	done := false

@@ -62,7 +62,10 @@ var (
 
 // Record installs r until the returned stop function is called. Only one
 // recorder is installed at a time: Record waits until a previous one has
-// been stopped. Calling stop more than once is harmless.
+// been stopped. Calling stop more than once is harmless. The recorder sees
+// the ops of every goroutine, so tracing while other goroutines run ops
+// feeds it theirs too (a recorder should ignore ops on values it does not
+// know, as export and infer do).
 func Record(r Recorder) (stop func()) {
 	recording.Lock()
 	recorder.Store(&recorderBox{r})

@@ -207,6 +207,19 @@ func Fit(cfg Config, trainSet, testSet *data.Dataset) ([]EpochResult, error) {
 		bar.done()
 		t1 := time.Now()
 		tm := Evaluate(model, testSet, 1000, mean, std)
+		if bad := nonFiniteParam(model); bad != "" || math.IsNaN(tm.Loss) || math.IsInf(tm.Loss, 0) {
+			// The last steps of the epoch broke the weights after the loss
+			// was checked: do not save them over the last good checkpoint.
+			what := fmt.Sprintf("test loss is %v", tm.Loss)
+			if bad != "" {
+				what = "parameter " + bad + " is not finite"
+			}
+			kept := "no checkpoint was written yet"
+			if epoch > 1 {
+				kept = fmt.Sprintf("the last good checkpoint (epoch %d) is kept in %s", epoch-1, cfg.Out)
+			}
+			return results, fmt.Errorf("training diverged at step %d (end of epoch %d): %s; stopped, %s", step, epoch, what, kept)
+		}
 		r := EpochResult{Epoch: epoch, Epochs: cfg.Epochs, TrainLoss: lossSum / float64(seen), TrainAcc: float64(correct) / float64(max(labelled, 1)),
 			TestLoss: tm.Loss, TestAcc: tm.Acc, TestMIoU: tm.MeanIoU, Seconds: trainTime, EvalSeconds: time.Since(t1).Seconds(),
 			ImagesPerS: float64(seen) / trainTime, LR: lr}
@@ -406,6 +419,17 @@ func restore(cfg Config, weightsPath, statePath string, model nn.Module, opt opt
 	if err != nil {
 		return 0, fmt.Errorf("--resume: %s: bad RNG state", statePath)
 	}
+	_, wmeta, err := checkpoint.ReadHeader(weightsPath)
+	if err != nil {
+		return 0, fmt.Errorf("--resume: %w", err)
+	}
+	if wmeta["epoch"] != smeta["epoch"] {
+		// The two files are each written atomically but not together: a
+		// crash between them leaves weights of one epoch beside the state
+		// of another, which cannot resume exactly.
+		return 0, fmt.Errorf("--resume: %s is from epoch %q but %s from epoch %q (interrupted while saving?); resume needs both from the same epoch",
+			weightsPath, wmeta["epoch"], statePath, smeta["epoch"])
+	}
 	if err := checkpoint.LoadInto(weightsPath, nn.StateDict(model)); err != nil {
 		return 0, fmt.Errorf("--resume: %w", err)
 	}
@@ -431,6 +455,17 @@ func restore(cfg Config, weightsPath, statePath string, model nn.Module, opt opt
 		}
 	}
 	return epoch, nil
+}
+
+// nonFiniteParam returns the name of the first parameter holding NaN or
+// ±Inf, or "".
+func nonFiniteParam(model nn.Module) string {
+	for _, p := range nn.Parameters(model) {
+		if p.V.Value.HasNaNOrInf() {
+			return p.Name
+		}
+	}
+	return ""
 }
 
 // moduleRNGs returns the random streams of the model's stochastic modules

@@ -199,7 +199,11 @@ func TestBadRunsLoseNothing(t *testing.T) {
 		bad[k] = v
 	}
 	bad["fc3.weight"] = tensor.New(5, 84)
-	if err := checkpoint.Save(filepath.Join(other, WeightsFile), bad, nil); err != nil {
+	_, meta, err := checkpoint.Load(filepath.Join(cfg.Out, WeightsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkpoint.Save(filepath.Join(other, WeightsFile), bad, meta); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := os.ReadFile(filepath.Join(cfg.Out, StateFile))
@@ -241,5 +245,46 @@ func TestSegmentationRun(t *testing.T) {
 	r := res[len(res)-1]
 	if r.TestMIoU <= 0 || r.TestMIoU > 1 || r.TestAcc < 0.5 || r.TrainAcc > 1 {
 		t.Fatalf("segmentation metrics %+v", r)
+	}
+}
+
+func TestDivergenceAtTheEndOfAnEpochKeepsCheckpoint(t *testing.T) {
+	// One batch per epoch: the first epoch's only step already breaks the
+	// weights after its (finite) loss was checked.
+	trainSet, testSet := synthetic(16, 13), synthetic(16, 14)
+	cfg := baseConfig(t.TempDir())
+	cfg.Epochs, cfg.Batch = 1, 16
+	if _, err := Fit(cfg, trainSet, testSet); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(cfg.Out, WeightsFile))
+	cfg.Epochs, cfg.Resume, cfg.LR, cfg.Schedule = 2, true, 1e38, "const"
+	_, err := Fit(cfg, trainSet, testSet)
+	if err == nil || !strings.Contains(err.Error(), "diverged") || !strings.Contains(err.Error(), "epoch 1") {
+		t.Fatalf("want a divergence error keeping epoch 1, got %v", err)
+	}
+	if after, _ := os.ReadFile(filepath.Join(cfg.Out, WeightsFile)); !bytes.Equal(before, after) {
+		t.Fatal("broken weights were saved over the last good checkpoint")
+	}
+}
+
+func TestResumeRefusesWeightsAndStateOfDifferentEpochs(t *testing.T) {
+	trainSet, testSet := synthetic(32, 15), synthetic(16, 16)
+	one, two := baseConfig(t.TempDir()), baseConfig(t.TempDir())
+	one.Epochs, two.Epochs = 1, 2
+	for _, c := range []Config{one, two} {
+		if _, err := Fit(c, trainSet, testSet); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A crash between the two writes: epoch-2 weights beside epoch-1 state.
+	w, _ := os.ReadFile(filepath.Join(two.Out, WeightsFile))
+	if err := os.WriteFile(filepath.Join(one.Out, WeightsFile), w, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	one.Resume, one.Epochs = true, 3
+	_, err := Fit(one, trainSet, testSet)
+	if err == nil || !strings.Contains(err.Error(), "same epoch") {
+		t.Fatalf("want an error about mixed epochs, got %v", err)
 	}
 }
