@@ -229,25 +229,10 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			cache = nil
 		}
 		if needW {
-			for _, pw := range partial {
-				for j, v := range pw {
-					gw[j] += v
-				}
-			}
+			addPartials(gw, partial)
 		}
 		if needs(bias) {
-			gb := bias.gradBuf().Data()
-			kernels.ParallelFor(cout, 1, func(lo, hi int) {
-				for c := lo; c < hi; c++ {
-					s := 0.0
-					for i := 0; i < n; i++ {
-						for _, v := range gy[(i*cout+c)*ohw : (i*cout+c+1)*ohw] {
-							s += float64(v)
-						}
-					}
-					gb[c] += float32(s)
-				}
-			})
+			convBiasGrad(bias.gradBuf().Data(), gy, n, cout, ohw)
 		}
 	}, x, weight, bias)
 }

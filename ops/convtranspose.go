@@ -177,25 +177,10 @@ func ConvTranspose2d(x, weight, bias *Var, o ConvTranspose2dOptions) *Var {
 			})
 		}
 		if needW {
-			for _, pw := range partial {
-				for j, v := range pw {
-					gw[j] += v
-				}
-			}
+			addPartials(gw, partial)
 		}
 		if needs(bias) {
-			gb := bias.gradBuf().Data()
-			kernels.ParallelFor(co, 1, func(lo, hi int) {
-				for c := lo; c < hi; c++ {
-					s := 0.0
-					for i := 0; i < n; i++ {
-						for _, v := range gy[(i*co+c)*ohw : (i*co+c+1)*ohw] {
-							s += float64(v)
-						}
-					}
-					gb[c] += float32(s)
-				}
-			})
+			convBiasGrad(bias.gradBuf().Data(), gy, n, co, ohw)
 		}
 	}, x, weight, bias)
 }
