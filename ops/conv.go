@@ -130,7 +130,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		cache, _ = gradPool.getDirty(n * groups * colLen)
 	}
 	// forwardImage computes image i; gemm is Sgemm or SgemmSerial.
-	forwardImage := func(i int, col []float32, gemm func(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int)) {
+	forwardImage := func(i int, col []float32, gemm gemmFn) {
 		for gi := 0; gi < groups; gi++ {
 			img := xd[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
 			src := img
@@ -158,19 +158,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	if cache != nil {
 		scratch = 0
 	}
-	if n >= kernels.Threads() {
-		kernels.ParallelFor(n, 1, func(lo, hi int) {
-			col := make([]float32, scratch)
-			for i := lo; i < hi; i++ {
-				forwardImage(i, col, kernels.SgemmSerial)
-			}
-		})
-	} else {
-		col := make([]float32, scratch)
-		for i := 0; i < n; i++ {
-			forwardImage(i, col, kernels.Sgemm)
-		}
-	}
+	convForEachImage(n, scratch, forwardImage)
 
 	return resultAttrs("conv2d", o, out, func(res *Var) {
 		gy := res.Grad.Data() // [N, Cout, OH, OW]

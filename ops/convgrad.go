@@ -2,8 +2,32 @@ package ops
 
 import "convnet/internal/kernels"
 
-// Gradient pieces shared by the convolution ops (conv.go, conv_depthwise.go,
+// Pieces shared by the convolution ops (conv.go, conv_depthwise.go,
 // convtranspose.go).
+
+// gemmFn is the signature of kernels.Sgemm and kernels.SgemmSerial.
+type gemmFn = func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
+// convForEachImage runs f for images 0..n-1 with a scratch buffer of
+// scratch floats: in parallel over the images with the serial SGEMM when
+// there are at least as many images as threads, else one image at a time
+// with the parallel SGEMM (so batch 1 still uses every core). Each image is
+// computed the same way either way.
+func convForEachImage(n, scratch int, f func(i int, col []float32, gemm gemmFn)) {
+	if n >= kernels.Threads() {
+		kernels.ParallelFor(n, 1, func(lo, hi int) {
+			col := make([]float32, scratch)
+			for i := lo; i < hi; i++ {
+				f(i, col, kernels.SgemmSerial)
+			}
+		})
+		return
+	}
+	col := make([]float32, scratch)
+	for i := 0; i < n; i++ {
+		f(i, col, kernels.Sgemm)
+	}
+}
 
 // convBiasGrad adds to gb [C] the sum of gy [N, C, HW] over the batch and
 // the pixels, per channel, in float64 and in a fixed order (so the result

@@ -100,7 +100,6 @@ func ConvTranspose2d(x, weight, bias *Var, o ConvTranspose2dOptions) *Var {
 
 	out := tensor.New(n, co, oh, ow) // [N, CO, OH, OW]
 	od := out.Data()
-	type gemmFn = func(bool, bool, int, int, int, float32, []float32, int, []float32, int, float32, []float32, int)
 	// forwardImage computes image i into its (zeroed) output planes.
 	forwardImage := func(i int, col []float32, gemm gemmFn) {
 		for gi := 0; gi < groups; gi++ {
@@ -121,19 +120,7 @@ func ConvTranspose2d(x, weight, bias *Var, o ConvTranspose2dOptions) *Var {
 			}
 		}
 	}
-	if n >= kernels.Threads() {
-		kernels.ParallelFor(n, 1, func(lo, hi int) {
-			col := make([]float32, ckk*hw)
-			for i := lo; i < hi; i++ {
-				forwardImage(i, col, kernels.SgemmSerial)
-			}
-		})
-	} else {
-		col := make([]float32, ckk*hw)
-		for i := 0; i < n; i++ {
-			forwardImage(i, col, kernels.Sgemm)
-		}
-	}
+	convForEachImage(n, ckk*hw, forwardImage)
 
 	return resultAttrs("conv_transpose2d", o, out, func(res *Var) {
 		gy := res.Grad.Data() // [N, CO, OH, OW]
