@@ -35,17 +35,8 @@ func NewConv2d(g *tensor.RNG, c Conv2dConfig) *Conv2d {
 	if c.In <= 0 || c.Out <= 0 || c.In%groups != 0 || c.Out%groups != 0 || c.Kernel[0] <= 0 || c.Kernel[1] <= 0 {
 		panic(fmt.Sprintf("nn: Conv2d config %+v is invalid", c))
 	}
-	w := tensor.New(c.Out, c.In/groups, c.Kernel[0], c.Kernel[1])
-	var b *tensor.Tensor
-	if !c.NoBias {
-		b = tensor.New(c.Out)
-	}
-	DefaultInit(w, b, g)
-	l := &Conv2d{Weight: ops.Param(w), Config: c}
-	if b != nil {
-		l.Bias = ops.Param(b)
-	}
-	return l
+	w, b := newWeightBias(g, []int{c.Out, c.In / groups, c.Kernel[0], c.Kernel[1]}, c.Out, !c.NoBias)
+	return &Conv2d{Weight: w, Bias: b, Config: c}
 }
 
 // Conv returns a square-kernel Conv2d with symmetric padding: the common
@@ -76,11 +67,7 @@ func (l *Conv2d) Forward(x *ops.Var) *ops.Var {
 
 // LocalParams returns weight and bias.
 func (l *Conv2d) LocalParams() []Param {
-	ps := []Param{{"weight", l.Weight}}
-	if l.Bias != nil {
-		ps = append(ps, Param{"bias", l.Bias})
-	}
-	return ps
+	return weightBiasParams(l.Weight, l.Bias)
 }
 
 // Linear is a fully connected layer y = x·Wᵀ + b.
@@ -95,17 +82,8 @@ func NewLinear(g *tensor.RNG, in, out int, bias bool) *Linear {
 	if in <= 0 || out <= 0 {
 		panic(fmt.Sprintf("nn: Linear(%d, %d) is invalid", in, out))
 	}
-	w := tensor.New(out, in)
-	var b *tensor.Tensor
-	if bias {
-		b = tensor.New(out)
-	}
-	DefaultInit(w, b, g)
-	l := &Linear{Weight: ops.Param(w)}
-	if b != nil {
-		l.Bias = ops.Param(b)
-	}
-	return l
+	w, b := newWeightBias(g, []int{out, in}, out, bias)
+	return &Linear{Weight: w, Bias: b}
 }
 
 // Forward maps x [..., In] to [..., Out].
@@ -119,9 +97,30 @@ func (l *Linear) Forward(x *ops.Var) *ops.Var {
 
 // LocalParams returns weight and bias.
 func (l *Linear) LocalParams() []Param {
-	ps := []Param{{"weight", l.Weight}}
-	if l.Bias != nil {
-		ps = append(ps, Param{"bias", l.Bias})
+	return weightBiasParams(l.Weight, l.Bias)
+}
+
+// newWeightBias allocates a weight of the given shape and, when withBias,
+// a bias [n], both with PyTorch's default initialisation (DefaultInit); the
+// bias is nil otherwise.
+func newWeightBias(g *tensor.RNG, shape []int, n int, withBias bool) (w, b *ops.Var) {
+	wt := tensor.New(shape...)
+	var bt *tensor.Tensor
+	if withBias {
+		bt = tensor.New(n)
+	}
+	DefaultInit(wt, bt, g)
+	if bt != nil {
+		b = ops.Param(bt)
+	}
+	return ops.Param(wt), b
+}
+
+// weightBiasParams names a layer's weight and (when not nil) bias.
+func weightBiasParams(w, b *ops.Var) []Param {
+	ps := []Param{{"weight", w}}
+	if b != nil {
+		ps = append(ps, Param{"bias", b})
 	}
 	return ps
 }

@@ -40,17 +40,10 @@ func NewConvTranspose2d(g *tensor.RNG, c ConvTranspose2dConfig) *ConvTranspose2d
 	if c.In <= 0 || c.Out <= 0 || c.In%groups != 0 || c.Out%groups != 0 || c.Kernel[0] <= 0 || c.Kernel[1] <= 0 {
 		panic(fmt.Sprintf("nn: ConvTranspose2d config %+v is invalid", c))
 	}
-	w := tensor.New(c.In, c.Out/groups, c.Kernel[0], c.Kernel[1])
-	var b *tensor.Tensor
-	if !c.NoBias {
-		b = tensor.New(c.Out)
-	}
-	DefaultInit(w, b, g) // Fans uses shape[1]·KH·KW = Out/Groups·KH·KW, PyTorch's fan_in here
-	l := &ConvTranspose2d{Weight: ops.Param(w), Config: c}
-	if b != nil {
-		l.Bias = ops.Param(b)
-	}
-	return l
+	// DefaultInit's Fans use shape[1]·KH·KW = Out/Groups·KH·KW, PyTorch's
+	// fan_in for transposed convolutions.
+	w, b := newWeightBias(g, []int{c.In, c.Out / groups, c.Kernel[0], c.Kernel[1]}, c.Out, !c.NoBias)
+	return &ConvTranspose2d{Weight: w, Bias: b, Config: c}
 }
 
 // Options returns the op options of the layer (with its configured output
@@ -99,11 +92,7 @@ func (l *ConvTranspose2d) checkInput(x *ops.Var) []int {
 
 // LocalParams returns weight and bias.
 func (l *ConvTranspose2d) LocalParams() []Param {
-	ps := []Param{{"weight", l.Weight}}
-	if l.Bias != nil {
-		ps = append(ps, Param{"bias", l.Bias})
-	}
-	return ps
+	return weightBiasParams(l.Weight, l.Bias)
 }
 
 // Upsample resamples its input (PyTorch's nn.Upsample): nearest or bilinear,
