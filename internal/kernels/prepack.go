@@ -220,6 +220,13 @@ func GemmPacked(p *PackedA, transB bool, n int, b []float32, ldb int, c []float3
 						rows := min(mr, ic+mb-ir)
 						ct := c[ir*ldc+col0:]
 						if rows == mr && cols == nr {
+							var tep *Epilogue
+							if last {
+								tep = ep
+							}
+							if gemmTileEp(kern, kb, apan, bpan, ct, ldc, int(beta), tep, ir, col0) {
+								continue // epilogue fused
+							}
 							kern.fn(kb, apan, bpan, 1, ct, ldc, beta)
 						} else {
 							kern.fn(kb, apan, bpan, 1, ws.tile[:mr*nr], nr, 0)
@@ -250,18 +257,34 @@ func GemmPacked(p *PackedA, transB bool, n int, b []float32, ldb int, c []float3
 func (ep *Epilogue) apply(c []float32, ldc, i0, rows, j0, cols int) {
 	for i := 0; i < rows; i++ {
 		row := c[i*ldc:][:cols]
+		var bias *float32
 		if ep.Bias != nil {
-			bv := ep.Bias[i0+i]
-			for j := range row {
-				row[j] += bv
-			}
+			bias = &ep.Bias[i0+i]
 		}
+		var res []float32
 		if ep.Residual != nil {
-			r := ep.Residual[(i0+i)*ep.ResLd+j0:][:cols]
-			for j, v := range r {
-				row[j] += v
-			}
+			res = ep.Residual[(i0+i)*ep.ResLd+j0:][:cols]
 		}
-		ApplyAct(ep.Act, row)
+		epilogueRow(row, bias, res, ep.Act)
 	}
+}
+
+// epilogueRowGo is the reference of the epilogue of one row of C:
+//
+//	row[j] = act(row[j] + *bias + res[j])
+//
+// each addition rounded on its own, bias and res skipped when nil.
+func epilogueRowGo(row []float32, bias *float32, res []float32, act Activation) {
+	if bias != nil {
+		bv := *bias
+		for j := range row {
+			row[j] += bv
+		}
+	}
+	if res != nil {
+		for j, v := range res[:len(row)] {
+			row[j] += v
+		}
+	}
+	ApplyAct(act, row)
 }

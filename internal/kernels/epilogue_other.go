@@ -1,0 +1,17 @@
+//go:build noasm || !amd64
+
+package kernels
+
+// epAsm is false: there is no assembly here (tests set it).
+var epAsm = false
+
+// gemmTileEp reports false: this build has no fused kernel, so GemmPacked
+// applies epilogues with Epilogue.apply.
+func gemmTileEp(kern *gemmKernel, kb int, a, b, c []float32, ldc, beta int, ep *Epilogue, i0, j0 int) bool {
+	return false
+}
+
+// epilogueRow is epilogueRowGo.
+func epilogueRow(row []float32, bias *float32, res []float32, act Activation) {
+	epilogueRowGo(row, bias, res, act)
+}
