@@ -203,3 +203,45 @@ func TestAddRow(t *testing.T) {
 		}
 	}
 }
+
+// TestIm2colTapKernelsMatchGo checks the AVX-512 tap kernels of Im2col and
+// Col2im against the Go loops bit for bit: convGeoms plus rows wider than
+// one 16-lane vector (17, 32, 33, 56 columns) with padding on either side.
+func TestIm2colTapKernelsMatchGo(t *testing.T) {
+	if !im2colAsm {
+		t.Skip("no AVX-512 tap kernels on this CPU or build")
+	}
+	gs := convGeoms()
+	for _, w := range []int{16, 17, 32, 33, 56} {
+		for _, p := range [][2]int{{0, 0}, {1, 1}, {3, 2}} {
+			g := ConvGeom{C: 3, H: 5, W: w, KH: 3, KW: 3, SH: 1, SW: 1, PadT: p[0], PadL: p[1], DH: 1, DW: 2}
+			g.OH = (g.H+2*p[0]-2)/g.SH + 1
+			g.OW = (g.W+2*p[1]-4)/g.SW + 1
+			gs = append(gs, g)
+		}
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, g := range gs {
+		img := randSlice(rng, g.C*g.H*g.W)
+		n := g.C * g.KH * g.KW * g.OH * g.OW
+		got, want := randSlice(rng, n), make([]float32, n)
+		copy(want, got) // garbage that must be overwritten
+		Im2col(&g, img, got)
+		im2colAsm = false
+		Im2col(&g, img, want)
+		im2colAsm = true
+		if i := sameBits(got, want); i >= 0 {
+			t.Fatalf("Im2col %s: col[%d] = %v, want %v", geomName(g), i, got[i], want[i])
+		}
+		col := randSlice(rng, n)
+		gi, wi := randSlice(rng, len(img)), make([]float32, len(img))
+		copy(wi, gi)
+		Col2im(&g, col, gi)
+		im2colAsm = false
+		Col2im(&g, col, wi)
+		im2colAsm = true
+		if i := sameBits(gi, wi); i >= 0 {
+			t.Fatalf("Col2im %s: img[%d] = %v, want %v", geomName(g), i, gi[i], wi[i])
+		}
+	}
+}

@@ -1,0 +1,23 @@
+//go:build !noasm
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// im2colTapAVX512 writes the rows of one kernel tap of Im2col for a
+// stride-1 column: for oy < oh, with y = y0 + oy·sh, row oy of dst (ow
+// values) is src[y·w + x0 + ox] for ox in [lo, hi) and 0 elsewhere, or all
+// 0 when y is outside [0, h) (im2col_amd64.s).
+//
+//go:noescape
+func im2colTapAVX512(dst, src *float32, oh, ow, w, h, y0, sh, x0, lo, hi int)
+
+// col2imTapAVX512 is the adjoint of im2colTapAVX512: for each oy whose y is
+// inside [0, h), img[y·w + x0 + ox] += col[oy·ow + ox] for ox in [lo, hi).
+//
+//go:noescape
+func col2imTapAVX512(img, col *float32, oh, ow, w, h, y0, sh, x0, lo, hi int)
+
+// im2colAsm reports whether Im2col and Col2im use the AVX-512 tap kernels
+// for stride-1 columns; tests may turn it off while no kernel runs.
+var im2colAsm = cpu.X86.HasAVX512F
