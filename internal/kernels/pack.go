@@ -23,6 +23,10 @@ func packA(transA bool, a []float32, lda, mb, kb, mr int, dst []float32) {
 			continue
 		}
 		if rows == mr {
+			if mr == 12 && transposeAsm {
+				packAPanel12AVX512(a[ir*lda:], lda, kb, panel)
+				continue
+			}
 			packAPanel(a[ir*lda:], lda, kb, mr, panel)
 			continue
 		}
@@ -67,6 +71,10 @@ func packB(transB bool, b []float32, ldb, kb, nb, nr int, dst []float32) {
 	for jr := 0; jr < nb; jr += nr {
 		panel := dst[jr*kb : (jr+nr)*kb]
 		cols := min(nr, nb-jr)
+		if transB && nr == 32 && transposeAsm {
+			packBPanelT32AVX512(b[jr*ldb:], ldb, kb, cols, panel)
+			continue
+		}
 		if transB {
 			// As in packA: gather row p of the panel from the stored rows
 			// of B, writing contiguously.
@@ -142,6 +150,35 @@ func packAPanel(a []float32, lda, kb, mr int, dst []float32) {
 	for ; p < kb; p++ {
 		for i := range mr {
 			*(*float32)(unsafe.Add(out, (p*mr+i)*4)) = *(*float32)(unsafe.Add(src, (i*lda+p)*4))
+		}
+	}
+}
+
+// packAPanel12AVX512 is packAPanel for mr = 12 by 12×16 block transposes:
+// rows [0, 12) and columns [0, kb) of the matrix at a[0] (row stride lda)
+// go to dst[p*12+i].
+func packAPanel12AVX512(a []float32, lda, kb int, dst []float32) {
+	_ = a[11*lda+kb-1]
+	_ = dst[12*kb-1]
+	for p := 0; p < kb; p += 16 {
+		transposeAVX512(&dst[p*12], 12, &a[p], lda, 12, min(16, kb-p))
+	}
+}
+
+// packBPanelT32AVX512 packs one 32-column panel of a transposed B (stored
+// [n, k]): column j < cols of the panel is row j of the stored matrix at
+// b[j*ldb:], so panel element (p, j) = b[j*ldb+p], by 16×16 block
+// transposes; columns past cols are zero.
+func packBPanelT32AVX512(b []float32, ldb, kb, cols int, dst []float32) {
+	_ = b[(cols-1)*ldb+kb-1]
+	dst = dst[:32*kb]
+	if cols < 32 {
+		clear(dst)
+	}
+	for h := 0; h < cols; h += 16 {
+		rows := min(16, cols-h)
+		for p := 0; p < kb; p += 16 {
+			transposeAVX512(&dst[p*32+h], 32, &b[h*ldb+p], ldb, rows, min(16, kb-p))
 		}
 	}
 }

@@ -1,0 +1,247 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// transposeAVX512 (see transpose_amd64.go): a 16×16 block transposed in
+// the 32 vector registers by the usual three stages: VUNPCKLPS/VUNPCKHPS
+// interleave row pairs, VSHUFPS gathers 4×4 blocks inside each 128-bit
+// lane, and two rounds of VSHUFF32X4 move the 128-bit lanes. Rows past
+// rows are zero, columns past cols are not read (masked loads, K1), and
+// only the first rows lanes of the first cols output rows are written
+// (masked stores, K2).
+
+// func transposeAVX512(dst *float32, ldd int, src *float32, lds int, rows, cols int)
+TEXT ·transposeAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), DX
+	SHLQ $2, DX
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), BX
+	SHLQ $2, BX
+	MOVQ rows+32(FP), R8
+	MOVQ cols+40(FP), R9
+	// K1: the first cols lanes; K2: the first rows lanes.
+	MOVL  $1, AX
+	MOVQ  R9, CX
+	SHLL  CX, AX
+	DECL  AX
+	KMOVW AX, K1
+	MOVL  $1, AX
+	MOVQ  R8, CX
+	SHLL  CX, AX
+	DECL  AX
+	KMOVW AX, K2
+
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	MOVQ SI, R10
+	CMPQ R8, $0
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z0
+	ADDQ BX, R10
+	CMPQ R8, $1
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z1
+	ADDQ BX, R10
+	CMPQ R8, $2
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z2
+	ADDQ BX, R10
+	CMPQ R8, $3
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z3
+	ADDQ BX, R10
+	CMPQ R8, $4
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z4
+	ADDQ BX, R10
+	CMPQ R8, $5
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z5
+	ADDQ BX, R10
+	CMPQ R8, $6
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z6
+	ADDQ BX, R10
+	CMPQ R8, $7
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z7
+	ADDQ BX, R10
+	CMPQ R8, $8
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z8
+	ADDQ BX, R10
+	CMPQ R8, $9
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z9
+	ADDQ BX, R10
+	CMPQ R8, $10
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z10
+	ADDQ BX, R10
+	CMPQ R8, $11
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z11
+	ADDQ BX, R10
+	CMPQ R8, $12
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z12
+	ADDQ BX, R10
+	CMPQ R8, $13
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z13
+	ADDQ BX, R10
+	CMPQ R8, $14
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z14
+	ADDQ BX, R10
+	CMPQ R8, $15
+	JLE  tr_loaded
+	VMOVUPS.Z (R10), K1, Z15
+	ADDQ BX, R10
+tr_loaded:
+	VUNPCKLPS Z1, Z0, Z16
+	VUNPCKHPS Z1, Z0, Z17
+	VUNPCKLPS Z3, Z2, Z18
+	VUNPCKHPS Z3, Z2, Z19
+	VUNPCKLPS Z5, Z4, Z20
+	VUNPCKHPS Z5, Z4, Z21
+	VUNPCKLPS Z7, Z6, Z22
+	VUNPCKHPS Z7, Z6, Z23
+	VUNPCKLPS Z9, Z8, Z24
+	VUNPCKHPS Z9, Z8, Z25
+	VUNPCKLPS Z11, Z10, Z26
+	VUNPCKHPS Z11, Z10, Z27
+	VUNPCKLPS Z13, Z12, Z28
+	VUNPCKHPS Z13, Z12, Z29
+	VUNPCKLPS Z15, Z14, Z30
+	VUNPCKHPS Z15, Z14, Z31
+	VSHUFPS $0x44, Z18, Z16, Z0
+	VSHUFPS $0xEE, Z18, Z16, Z1
+	VSHUFPS $0x44, Z19, Z17, Z2
+	VSHUFPS $0xEE, Z19, Z17, Z3
+	VSHUFPS $0x44, Z22, Z20, Z4
+	VSHUFPS $0xEE, Z22, Z20, Z5
+	VSHUFPS $0x44, Z23, Z21, Z6
+	VSHUFPS $0xEE, Z23, Z21, Z7
+	VSHUFPS $0x44, Z26, Z24, Z8
+	VSHUFPS $0xEE, Z26, Z24, Z9
+	VSHUFPS $0x44, Z27, Z25, Z10
+	VSHUFPS $0xEE, Z27, Z25, Z11
+	VSHUFPS $0x44, Z30, Z28, Z12
+	VSHUFPS $0xEE, Z30, Z28, Z13
+	VSHUFPS $0x44, Z31, Z29, Z14
+	VSHUFPS $0xEE, Z31, Z29, Z15
+	VSHUFF32X4 $0x88, Z4, Z0, Z16
+	VSHUFF32X4 $0xDD, Z4, Z0, Z20
+	VSHUFF32X4 $0x88, Z5, Z1, Z17
+	VSHUFF32X4 $0xDD, Z5, Z1, Z21
+	VSHUFF32X4 $0x88, Z6, Z2, Z18
+	VSHUFF32X4 $0xDD, Z6, Z2, Z22
+	VSHUFF32X4 $0x88, Z7, Z3, Z19
+	VSHUFF32X4 $0xDD, Z7, Z3, Z23
+	VSHUFF32X4 $0x88, Z12, Z8, Z24
+	VSHUFF32X4 $0xDD, Z12, Z8, Z28
+	VSHUFF32X4 $0x88, Z13, Z9, Z25
+	VSHUFF32X4 $0xDD, Z13, Z9, Z29
+	VSHUFF32X4 $0x88, Z14, Z10, Z26
+	VSHUFF32X4 $0xDD, Z14, Z10, Z30
+	VSHUFF32X4 $0x88, Z15, Z11, Z27
+	VSHUFF32X4 $0xDD, Z15, Z11, Z31
+	VSHUFF32X4 $0x88, Z24, Z16, Z0
+	VSHUFF32X4 $0xDD, Z24, Z16, Z8
+	VSHUFF32X4 $0x88, Z25, Z17, Z1
+	VSHUFF32X4 $0xDD, Z25, Z17, Z9
+	VSHUFF32X4 $0x88, Z26, Z18, Z2
+	VSHUFF32X4 $0xDD, Z26, Z18, Z10
+	VSHUFF32X4 $0x88, Z27, Z19, Z3
+	VSHUFF32X4 $0xDD, Z27, Z19, Z11
+	VSHUFF32X4 $0x88, Z28, Z20, Z4
+	VSHUFF32X4 $0xDD, Z28, Z20, Z12
+	VSHUFF32X4 $0x88, Z29, Z21, Z5
+	VSHUFF32X4 $0xDD, Z29, Z21, Z13
+	VSHUFF32X4 $0x88, Z30, Z22, Z6
+	VSHUFF32X4 $0xDD, Z30, Z22, Z14
+	VSHUFF32X4 $0x88, Z31, Z23, Z7
+	VSHUFF32X4 $0xDD, Z31, Z23, Z15
+	CMPQ R9, $0
+	JLE  tr_done
+	VMOVUPS Z0, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $1
+	JLE  tr_done
+	VMOVUPS Z1, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $2
+	JLE  tr_done
+	VMOVUPS Z2, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $3
+	JLE  tr_done
+	VMOVUPS Z3, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $4
+	JLE  tr_done
+	VMOVUPS Z4, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $5
+	JLE  tr_done
+	VMOVUPS Z5, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $6
+	JLE  tr_done
+	VMOVUPS Z6, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $7
+	JLE  tr_done
+	VMOVUPS Z7, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $8
+	JLE  tr_done
+	VMOVUPS Z8, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $9
+	JLE  tr_done
+	VMOVUPS Z9, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $10
+	JLE  tr_done
+	VMOVUPS Z10, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $11
+	JLE  tr_done
+	VMOVUPS Z11, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $12
+	JLE  tr_done
+	VMOVUPS Z12, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $13
+	JLE  tr_done
+	VMOVUPS Z13, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $14
+	JLE  tr_done
+	VMOVUPS Z14, K2, (DI)
+	ADDQ DX, DI
+	CMPQ R9, $15
+	JLE  tr_done
+	VMOVUPS Z15, K2, (DI)
+	ADDQ DX, DI
+tr_done:
+	VZEROUPPER
+	RET

@@ -1,0 +1,10 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+// transposeAsm is false: this build packs with the Go loops only.
+var transposeAsm = false
+
+func transposeAVX512(dst *float32, ldd int, src *float32, lds int, rows, cols int) {
+	panic("kernels: no assembly in this build")
+}
