@@ -10,16 +10,22 @@ var dotKernel = hasDotKernel()
 //	for i < m, j < n:
 //		C[i*ldc+j] += Σ_p A[i*lda+p] · B[j*ldb+p]
 //
-// Both operands are read along k, contiguously, so where the CPU has
-// AVX-512 each 4×4 block of C is a set of sixteen vector dot products
-// (dot4x4) and nothing is packed: for a convolution's weight gradient
-// dY [Cout, OH·OW] · colᵀ, whose k is the number of output pixels and
-// whose m is small, packing would cost more than the multiply. Each C
-// element's sum depends only on k and the data (not on its position or the
-// thread count). Without the kernel it runs on SgemmSerial (sgemmNTPacked).
+// Both operands are read along k, contiguously. Where the CPU has AVX-512
+// and m < sgemmNTDotMaxM, each 4×4 block of C is a set of sixteen vector
+// dot products (dot4x4) and nothing is packed: for a convolution's weight
+// gradient dY [Cout, OH·OW] · colᵀ with few output channels, packing would
+// cost more than the multiply. Larger m run on the packed SGEMM with a
+// transposed B (SgemmSerial), whose AVX-512 panel transposes make that
+// packing cheap. Which path runs depends on m only, so each C element's sum
+// depends only on the shape and the data (not on its position or the
+// thread count). Without AVX-512 it runs on SgemmSerial (sgemmNTPacked).
 func SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	if !dotKernel {
 		sgemmNTPacked(m, n, k, a, lda, b, ldb, c, ldc)
+		return
+	}
+	if m >= sgemmNTDotMaxM {
+		SgemmSerial(false, true, m, n, k, 1, a, lda, b, ldb, 1, c, ldc)
 		return
 	}
 	if m < 0 || n < 0 || k < 0 {
@@ -54,6 +60,16 @@ func SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float3
 		}
 	}
 }
+
+// sgemmNTDotMaxM is the least m for which SgemmNT takes the packed SGEMM
+// over the dot-product kernel. Measured on AVX-512 (one thread, GFLOP/s,
+// dot → packed with transposed B): m=16 n=144 k=1024 127 → 63;
+// m=32 n=288 k=256 86 → 102; m=64 n=576 k=3136 41 → 87; m=128 n=1152
+// k=784 39 → 116; m=256 n=2304 k=196 48 → 127; m=512 n=4608 k=49
+// 27 → 129. (The dot kernel reads whole rows of both operands for every
+// 4×4 block of C, so beyond a few rows of A it streams B from memory; the
+// 12-row panels of the packed kernel waste a third of a 16-row A.)
+const sgemmNTDotMaxM = 24
 
 // sgemmNTPacked is SgemmNT on the packed SGEMM. When n > m it forms
 // (A·Bᵀ)ᵀ = B·Aᵀ [n, m] in scratch and adds its transpose to C: the

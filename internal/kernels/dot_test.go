@@ -13,7 +13,7 @@ import (
 func TestSgemmNT(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	defer func(old bool) { dotKernel = old }(dotKernel)
-	for _, s := range [][3]int{{1, 1, 1}, {4, 4, 16}, {6, 25, 784}, {16, 150, 100}, {5, 7, 33}, {3, 2, 15}, {9, 13, 64}} {
+	for _, s := range [][3]int{{1, 1, 1}, {4, 4, 16}, {6, 25, 784}, {16, 150, 100}, {5, 7, 33}, {3, 2, 15}, {9, 13, 64}, {24, 33, 70}, {37, 300, 129}, {64, 17, 300}} {
 		m, n, k := s[0], s[1], s[2]
 		lda, ldb, ldc := k+3, k+1, n+2
 		a := make([]float32, (m-1)*lda+k)
