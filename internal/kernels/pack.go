@@ -14,7 +14,21 @@ func packA(transA bool, a []float32, lda, mb, kb, mr int, dst []float32) {
 		rows := min(mr, mb-ir)
 		if transA {
 			// Row p of the stored matrix holds column p of op(A): the mr
-			// values of one panel column are contiguous.
+			// values of one panel column are contiguous. Whole panels of
+			// the kernels' shapes copy fixed-size arrays, which compile to
+			// a few moves instead of a call to memmove per column.
+			switch {
+			case rows == 12 && mr == 12:
+				for p := 0; p < kb; p++ {
+					*(*[12]float32)(panel[p*12:]) = *(*[12]float32)(a[p*lda+ir:])
+				}
+				continue
+			case rows == 6 && mr == 6:
+				for p := 0; p < kb; p++ {
+					*(*[6]float32)(panel[p*6:]) = *(*[6]float32)(a[p*lda+ir:])
+				}
+				continue
+			}
 			for p := 0; p < kb; p++ {
 				d := panel[p*mr : (p+1)*mr]
 				copy(d, a[p*lda+ir:][:rows])
