@@ -120,10 +120,7 @@ func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 			a32, b32 := float32(alpha), float32(shift)
 			for i := 0; i < n; i++ {
 				off := (i*c + ch) * s
-				src, dst := xd[off:off+s], od[off:off+s]
-				for j, xv := range src {
-					dst[j] = xv*a32 + b32
-				}
+				kernels.BNAffine(od[off:off+s], xd[off:off+s], a32, b32)
 			}
 		}
 	})
@@ -144,15 +141,12 @@ func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 			for ch := lo; ch < hi; ch++ {
 				mu, is := mean[ch], invstd[ch]
 				// sumDy = Σ dy, dot = Σ dy·(x − mean), over the channel.
-				var sumDy, dot float64
+				var sumP, dotP kernels.BNPartials
 				for i := 0; i < n; i++ {
 					off := (i*c + ch) * s
-					xs, gs := xd[off:off+s], gd[off:off+s]
-					for j, g := range gs {
-						sumDy += float64(g)
-						dot += float64(g) * (float64(xs[j]) - mu)
-					}
+					kernels.BNBackwardSums(&sumP, &dotP, gd[off:off+s], xd[off:off+s], mu)
 				}
+				sumDy, dot := sumP.Sum(), dotP.Sum()
 				if dw != nil {
 					dw[ch] += float32(dot * is)
 				}
@@ -184,11 +178,7 @@ func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 				proj := dot * is * is / float64(m)
 				for i := 0; i < n; i++ {
 					off := (i*c + ch) * s
-					xs, gs := xd[off:off+s], gd[off:off+s]
-					for j, g := range gs {
-						d := float64(g) - gradMean - (float64(xs[j])-mu)*proj
-						dx[off+j] += float32(d * scale)
-					}
+					kernels.BNBackwardDx(dx[off:off+s], gd[off:off+s], xd[off:off+s], mu, gradMean, proj, scale)
 				}
 			}
 		})
@@ -198,24 +188,18 @@ func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 // bnStats returns the mean and the biased variance of channel ch of
 // x [N, C, S] in float64, by two passes in a fixed order.
 func bnStats(xd []float32, n, c, s, ch int) (mean, variance float64) {
-	var sum float64
+	var sum, sq kernels.BNPartials
 	for i := 0; i < n; i++ {
 		off := (i*c + ch) * s
-		for _, v := range xd[off : off+s] {
-			sum += float64(v)
-		}
+		kernels.BNSum(&sum, xd[off:off+s])
 	}
 	m := float64(n * s)
-	mean = sum / m
-	var sq float64
+	mean = sum.Sum() / m
 	for i := 0; i < n; i++ {
 		off := (i*c + ch) * s
-		for _, v := range xd[off : off+s] {
-			d := float64(v) - mean
-			sq += d * d
-		}
+		kernels.BNSumSqDev(&sq, xd[off:off+s], mean)
 	}
-	return mean, sq / m
+	return mean, sq.Sum() / m
 }
 
 // bnCheckParam panics unless p is nil or of shape [c].

@@ -1,0 +1,112 @@
+package kernels
+
+// Batch-normalisation loops for package ops, vectorised with AVX-512 where
+// available (bn_amd64.s). Sums are formed in float64 over 32 interleaved
+// partial sums: element j of a slice goes to partial j mod 32, and a
+// channel's slices (one per image) keep adding to the same partials; the
+// caller then adds the partials in order with BNPartials.Sum. The Go loops
+// below define that order and the vector kernels follow it exactly, so
+// both paths give the same bits, and the result depends only on the data
+// and the slice lengths, never on the thread count.
+
+// BNPartials holds 32 partial float64 sums.
+type BNPartials [32]float64
+
+// Sum adds the partials in index order.
+func (p *BNPartials) Sum() float64 {
+	var s float64
+	for _, v := range p {
+		s += v
+	}
+	return s
+}
+
+// BNSum adds float64(x[j]) to p[j mod 32] for every j.
+func BNSum(p *BNPartials, x []float32) {
+	if bnAsm && len(x) > 0 {
+		bnSumAVX512(p, &x[0], len(x))
+		return
+	}
+	bnSumGo(p, x)
+}
+
+func bnSumGo(p *BNPartials, x []float32) {
+	for j, v := range x {
+		p[j%32] += float64(v)
+	}
+}
+
+// BNSumSqDev adds (float64(x[j]) − mean)² to p[j mod 32] for every j.
+func BNSumSqDev(p *BNPartials, x []float32, mean float64) {
+	if bnAsm && len(x) > 0 {
+		bnSumSqDevAVX512(p, &x[0], len(x), mean)
+		return
+	}
+	bnSumSqDevGo(p, x, mean)
+}
+
+func bnSumSqDevGo(p *BNPartials, x []float32, mean float64) {
+	for j, v := range x {
+		d := float64(v) - mean
+		p[j%32] += float64(d * d) // the conversion keeps the product rounded on its own
+	}
+}
+
+// BNBackwardSums adds float64(g[j]) to sum[j mod 32] and
+// float64(g[j])·(float64(x[j]) − mean) to dot[j mod 32], for j < len(g)
+// (x at least as long).
+func BNBackwardSums(sum, dot *BNPartials, g, x []float32, mean float64) {
+	x = x[:len(g)]
+	if bnAsm && len(g) > 0 {
+		bnBackwardSumsAVX512(sum, dot, &g[0], &x[0], len(g), mean)
+		return
+	}
+	bnBackwardSumsGo(sum, dot, g, x, mean)
+}
+
+func bnBackwardSumsGo(sum, dot *BNPartials, g, x []float32, mean float64) {
+	x = x[:len(g)]
+	for j, gv := range g {
+		sum[j%32] += float64(gv)
+		dot[j%32] += float64(float64(gv) * (float64(x[j]) - mean))
+	}
+}
+
+// BNAffine sets dst[j] = x[j]·a + b, the product rounded to float32 before
+// the addition, for j < len(x).
+func BNAffine(dst, x []float32, a, b float32) {
+	dst = dst[:len(x)]
+	if bnAsm && len(x) > 0 {
+		bnAffineAVX512(&dst[0], &x[0], len(x), a, b)
+		return
+	}
+	bnAffineGo(dst, x, a, b)
+}
+
+func bnAffineGo(dst, x []float32, a, b float32) {
+	dst = dst[:len(x)]
+	for j, v := range x {
+		dst[j] = float32(v*a) + b
+	}
+}
+
+// BNBackwardDx adds float32((float64(g[j]) − gm − (float64(x[j]) − mean)·proj)·scale)
+// to dx[j] for j < len(g), every float64 operation rounded on its own: the
+// input gradient of batch normalisation in training mode.
+func BNBackwardDx(dx, g, x []float32, mean, gm, proj, scale float64) {
+	x, dx = x[:len(g)], dx[:len(g)]
+	if bnAsm && len(g) > 0 {
+		bnBackwardDxAVX512(&dx[0], &g[0], &x[0], len(g), mean, gm, proj, scale)
+		return
+	}
+	bnBackwardDxGo(dx, g, x, mean, gm, proj, scale)
+}
+
+func bnBackwardDxGo(dx, g, x []float32, mean, gm, proj, scale float64) {
+	x, dx = x[:len(g)], dx[:len(g)]
+	for j, gv := range g {
+		t := float64(float64(x[j])-mean) * proj
+		d := float64(gv) - gm - float64(t)
+		dx[j] += float32(float64(d * scale))
+	}
+}

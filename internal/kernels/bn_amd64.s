@@ -1,0 +1,354 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// Batch-normalisation kernels (see bn.go for their contracts and the
+// summation order): float64 work 8 lanes per ZMM register; the 32 partial
+// sums live in four registers, partial j mod 32 in lane j mod 8 of
+// register (j mod 32) / 8. Tails run under masks (K1); masked lanes are
+// neither read nor accumulated (merge masking keeps the partial).
+
+// MASK8 sets K1 to the first min(CX, 8) lanes; it keeps CX and uses AX, BX.
+#define MASK8 \
+	MOVQ  CX, BX;  \
+	CMPQ  CX, $8;  \
+	JLE   2(PC);   \
+	MOVQ  $8, CX;  \
+	MOVL  $1, AX;  \
+	SHLL  CX, AX;  \
+	DECL  AX;      \
+	KMOVW AX, K1;  \
+	MOVQ  BX, CX
+
+// MASK16 sets K1 to the first min(CX, 16) lanes; it keeps CX and uses AX, BX.
+#define MASK16 \
+	MOVQ  CX, BX;   \
+	CMPQ  CX, $16;  \
+	JLE   2(PC);    \
+	MOVQ  $16, CX;  \
+	MOVL  $1, AX;   \
+	SHLL  CX, AX;   \
+	DECL  AX;       \
+	KMOVW AX, K1;   \
+	MOVQ  BX, CX
+
+// func bnSumAVX512(p *BNPartials, x *float32, n int)
+TEXT ·bnSumAVX512(SB), NOSPLIT, $0-24
+	MOVQ p+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VMOVUPD 0(DI), Z0
+	VMOVUPD 64(DI), Z1
+	VMOVUPD 128(DI), Z2
+	VMOVUPD 192(DI), Z3
+sum_loop:
+	CMPQ CX, $32
+	JLT  sum_tail
+	VCVTPS2PD 0(SI), Z4
+	VCVTPS2PD 32(SI), Z5
+	VCVTPS2PD 64(SI), Z6
+	VCVTPS2PD 96(SI), Z7
+	VADDPD Z4, Z0, Z0
+	VADDPD Z5, Z1, Z1
+	VADDPD Z6, Z2, Z2
+	VADDPD Z7, Z3, Z3
+	ADDQ $128, SI
+	SUBQ $32, CX
+	JMP  sum_loop
+sum_tail:
+	TESTQ CX, CX
+	JLE   sum_done
+	MASK8
+	VCVTPS2PD.Z (SI), K1, Z4
+	VADDPD Z4, Z0, K1, Z0
+	ADDQ $32, SI
+	SUBQ $8, CX
+	TESTQ CX, CX
+	JLE   sum_done
+	MASK8
+	VCVTPS2PD.Z (SI), K1, Z4
+	VADDPD Z4, Z1, K1, Z1
+	ADDQ $32, SI
+	SUBQ $8, CX
+	TESTQ CX, CX
+	JLE   sum_done
+	MASK8
+	VCVTPS2PD.Z (SI), K1, Z4
+	VADDPD Z4, Z2, K1, Z2
+	ADDQ $32, SI
+	SUBQ $8, CX
+	TESTQ CX, CX
+	JLE   sum_done
+	MASK8
+	VCVTPS2PD.Z (SI), K1, Z4
+	VADDPD Z4, Z3, K1, Z3
+	ADDQ $32, SI
+	SUBQ $8, CX
+sum_done:
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD Z3, 192(DI)
+	VZEROUPPER
+	RET
+
+// func bnSumSqDevAVX512(p *BNPartials, x *float32, n int, mean float64)
+TEXT ·bnSumSqDevAVX512(SB), NOSPLIT, $0-32
+	MOVQ p+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSD mean+24(FP), Z8
+	VMOVUPD 0(DI), Z0
+	VMOVUPD 64(DI), Z1
+	VMOVUPD 128(DI), Z2
+	VMOVUPD 192(DI), Z3
+sq_loop:
+	CMPQ CX, $32
+	JLT  sq_tail
+	VCVTPS2PD 0(SI), Z4
+	VCVTPS2PD 32(SI), Z5
+	VCVTPS2PD 64(SI), Z6
+	VCVTPS2PD 96(SI), Z7
+	VSUBPD Z8, Z4, Z4
+	VSUBPD Z8, Z5, Z5
+	VSUBPD Z8, Z6, Z6
+	VSUBPD Z8, Z7, Z7
+	VMULPD Z4, Z4, Z4
+	VMULPD Z5, Z5, Z5
+	VMULPD Z6, Z6, Z6
+	VMULPD Z7, Z7, Z7
+	VADDPD Z4, Z0, Z0
+	VADDPD Z5, Z1, Z1
+	VADDPD Z6, Z2, Z2
+	VADDPD Z7, Z3, Z3
+	ADDQ $128, SI
+	SUBQ $32, CX
+	JMP  sq_loop
+sq_tail:
+	TESTQ CX, CX
+	JLE   sq_done
+	MASK8
+	VCVTPS2PD.Z (SI), K1, Z4
+	VSUBPD Z8, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z0, K1, Z0
+	ADDQ $32, SI
+	SUBQ $8, CX
+	TESTQ CX, CX
+	JLE   sq_done
+	MASK8
+	VCVTPS2PD.Z (SI), K1, Z4
+	VSUBPD Z8, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z1, K1, Z1
+	ADDQ $32, SI
+	SUBQ $8, CX
+	TESTQ CX, CX
+	JLE   sq_done
+	MASK8
+	VCVTPS2PD.Z (SI), K1, Z4
+	VSUBPD Z8, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z2, K1, Z2
+	ADDQ $32, SI
+	SUBQ $8, CX
+	TESTQ CX, CX
+	JLE   sq_done
+	MASK8
+	VCVTPS2PD.Z (SI), K1, Z4
+	VSUBPD Z8, Z4, Z4
+	VMULPD Z4, Z4, Z4
+	VADDPD Z4, Z3, K1, Z3
+	ADDQ $32, SI
+	SUBQ $8, CX
+sq_done:
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD Z3, 192(DI)
+	VZEROUPPER
+	RET
+
+// func bnBackwardSumsAVX512(sum, dot *BNPartials, dy, x *float32, n int, mean float64)
+TEXT ·bnBackwardSumsAVX512(SB), NOSPLIT, $0-48
+	MOVQ sum+0(FP), DI
+	MOVQ dot+8(FP), R8
+	MOVQ dy+16(FP), SI
+	MOVQ x+24(FP), R9
+	MOVQ n+32(FP), CX
+	VBROADCASTSD mean+40(FP), Z16
+	VMOVUPD 0(DI), Z0
+	VMOVUPD 64(DI), Z1
+	VMOVUPD 128(DI), Z2
+	VMOVUPD 192(DI), Z3
+	VMOVUPD 0(R8), Z4
+	VMOVUPD 64(R8), Z5
+	VMOVUPD 128(R8), Z6
+	VMOVUPD 192(R8), Z7
+bs_loop:
+	CMPQ CX, $32
+	JLT  bs_tail
+	VCVTPS2PD 0(SI), Z8
+	VCVTPS2PD 0(R9), Z12
+	VCVTPS2PD 32(SI), Z9
+	VCVTPS2PD 32(R9), Z13
+	VCVTPS2PD 64(SI), Z10
+	VCVTPS2PD 64(R9), Z14
+	VCVTPS2PD 96(SI), Z11
+	VCVTPS2PD 96(R9), Z15
+	VADDPD Z8, Z0, Z0
+	VSUBPD Z16, Z12, Z12
+	VMULPD Z12, Z8, Z12
+	VADDPD Z12, Z4, Z4
+	VADDPD Z9, Z1, Z1
+	VSUBPD Z16, Z13, Z13
+	VMULPD Z13, Z9, Z13
+	VADDPD Z13, Z5, Z5
+	VADDPD Z10, Z2, Z2
+	VSUBPD Z16, Z14, Z14
+	VMULPD Z14, Z10, Z14
+	VADDPD Z14, Z6, Z6
+	VADDPD Z11, Z3, Z3
+	VSUBPD Z16, Z15, Z15
+	VMULPD Z15, Z11, Z15
+	VADDPD Z15, Z7, Z7
+	ADDQ $128, SI
+	ADDQ $128, R9
+	SUBQ $32, CX
+	JMP  bs_loop
+bs_tail:
+	TESTQ CX, CX
+	JLE   bs_done
+	MASK8
+	VCVTPS2PD.Z (SI), K1, Z8
+	VCVTPS2PD.Z (R9), K1, Z12
+	VADDPD Z8, Z0, K1, Z0
+	VSUBPD Z16, Z12, Z12
+	VMULPD Z12, Z8, Z12
+	VADDPD Z12, Z4, K1, Z4
+	ADDQ $32, SI
+	ADDQ $32, R9
+	SUBQ $8, CX
+	TESTQ CX, CX
+	JLE   bs_done
+	MASK8
+	VCVTPS2PD.Z (SI), K1, Z8
+	VCVTPS2PD.Z (R9), K1, Z12
+	VADDPD Z8, Z1, K1, Z1
+	VSUBPD Z16, Z12, Z12
+	VMULPD Z12, Z8, Z12
+	VADDPD Z12, Z5, K1, Z5
+	ADDQ $32, SI
+	ADDQ $32, R9
+	SUBQ $8, CX
+	TESTQ CX, CX
+	JLE   bs_done
+	MASK8
+	VCVTPS2PD.Z (SI), K1, Z8
+	VCVTPS2PD.Z (R9), K1, Z12
+	VADDPD Z8, Z2, K1, Z2
+	VSUBPD Z16, Z12, Z12
+	VMULPD Z12, Z8, Z12
+	VADDPD Z12, Z6, K1, Z6
+	ADDQ $32, SI
+	ADDQ $32, R9
+	SUBQ $8, CX
+	TESTQ CX, CX
+	JLE   bs_done
+	MASK8
+	VCVTPS2PD.Z (SI), K1, Z8
+	VCVTPS2PD.Z (R9), K1, Z12
+	VADDPD Z8, Z3, K1, Z3
+	VSUBPD Z16, Z12, Z12
+	VMULPD Z12, Z8, Z12
+	VADDPD Z12, Z7, K1, Z7
+	ADDQ $32, SI
+	ADDQ $32, R9
+	SUBQ $8, CX
+bs_done:
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD Z3, 192(DI)
+	VMOVUPD Z4, 0(R8)
+	VMOVUPD Z5, 64(R8)
+	VMOVUPD Z6, 128(R8)
+	VMOVUPD Z7, 192(R8)
+	VZEROUPPER
+	RET
+
+// func bnAffineAVX512(dst, x *float32, n int, a, b float32)
+TEXT ·bnAffineAVX512(SB), NOSPLIT, $0-32
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Z8
+	VBROADCASTSS b+28(FP), Z9
+af_loop:
+	CMPQ CX, $64
+	JLT  af_tail
+	VMULPS 0(SI), Z8, Z0
+	VMULPS 64(SI), Z8, Z1
+	VMULPS 128(SI), Z8, Z2
+	VMULPS 192(SI), Z8, Z3
+	VADDPS Z9, Z0, Z0
+	VADDPS Z9, Z1, Z1
+	VADDPS Z9, Z2, Z2
+	VADDPS Z9, Z3, Z3
+	VMOVUPS Z0, 0(DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	SUBQ $64, CX
+	JMP  af_loop
+af_tail:
+	TESTQ CX, CX
+	JLE   af_done
+	MASK16
+	VMOVUPS.Z (SI), K1, Z0
+	VMULPS Z8, Z0, Z0
+	VADDPS Z9, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP  af_tail
+af_done:
+	VZEROUPPER
+	RET
+
+// func bnBackwardDxAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64)
+TEXT ·bnBackwardDxAVX512(SB), NOSPLIT, $0-64
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ x+16(FP), R9
+	MOVQ n+24(FP), CX
+	VBROADCASTSD mean+32(FP), Z16
+	VBROADCASTSD gm+40(FP), Z17
+	VBROADCASTSD proj+48(FP), Z18
+	VBROADCASTSD scale+56(FP), Z19
+dx_loop:
+	TESTQ CX, CX
+	JLE   dx_done
+	MASK8
+	VCVTPS2PD.Z (SI), K1, Z0
+	VCVTPS2PD.Z (R9), K1, Z1
+	VSUBPD Z16, Z1, Z1
+	VMULPD Z18, Z1, Z1
+	VSUBPD Z17, Z0, Z0
+	VSUBPD Z1, Z0, Z0
+	VMULPD Z19, Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VMOVUPS.Z (DI), K1, Y2
+	VADDPS Y0, Y2, Y2
+	VMOVUPS Y2, K1, (DI)
+	ADDQ $32, SI
+	ADDQ $32, R9
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  dx_loop
+dx_done:
+	VZEROUPPER
+	RET
