@@ -41,16 +41,52 @@ func dwRowsS1AVX512(a *dwAsmArgs)
 //go:noescape
 func dwRowsS2AVX512(a *dwAsmArgs)
 
+// dwRows3x3S1AVX512 is dwRowsS1AVX512 for 3×3 kernels of dilation 1 on
+// consecutive input rows (rowStride = srcStride), nrows a multiple of 8:
+// it loads each input row once for the three output rows it feeds.
+//
+//go:noescape
+func dwRows3x3S1AVX512(a *dwAsmArgs)
+
 // dwRowsAVX512 is dwRows on the AVX-512 kernels for column strides 1 and 2
-// (others, and empty calls, go to dwRowsGo). It checks that the first and
-// last element each of dst, src, w and res the kernels may touch lie inside
-// the slices, and that a.mask holds a table for a.n outputs and a.kw taps.
+// (others, and empty calls, go to dwRowsGo), 3×3 kernels of stride 1 to
+// dwRows3x3S1AVX512 where they can.
 func dwRowsAVX512(a *dwRowsArgs) {
 	nvec := (a.n + 15) / 16
 	if (a.s != 1 && a.s != 2) || a.n <= 0 || a.rows <= 0 || a.kw <= 0 || a.nrows <= 0 || a.width <= 0 || len(a.mask) < nvec*4*(a.kw+1) {
 		dwRowsGo(a)
 		return
 	}
+	k := dwAsmArgsOf(a)
+	if a.s == 2 {
+		dwRowsS2AVX512(&k)
+		return
+	}
+	if a.rows == 3 && a.kw == 3 && a.colStep == 1 && a.rowStride == a.srcStride && a.nrows >= 8 {
+		// The groups of 8 rows, then the rest on the generic kernel.
+		k.nrows = a.nrows &^ 7
+		dwRows3x3S1AVX512(&k)
+		if k.nrows == a.nrows {
+			return
+		}
+		r := k.nrows
+		k.dst = unsafe.Pointer(&a.dst[r*a.dstStride])
+		k.src = unsafe.Pointer(&a.src[r*a.srcStride])
+		if a.res != nil {
+			k.res = unsafe.Pointer(&a.res[r*a.resStride])
+		}
+		k.nrows = a.nrows - r
+	}
+	dwRowsS1AVX512(&k)
+}
+
+// dwAsmArgsOf checks that the first and last element each of dst, src, w
+// and res the kernels may touch lie inside the slices and returns a's
+// arguments for the assembly kernels (a.mask must hold a table for a.n
+// outputs and a.kw taps).
+func dwAsmArgsOf(a *dwRowsArgs) dwAsmArgs {
+	nvec := (a.n + 15) / 16
+	_ = a.mask[nvec*4*(a.kw+1)-1]
 	_ = a.dst[(a.nrows-1)*a.dstStride+a.n-1]
 	_ = a.src[(a.nrows-1)*a.srcStride+(a.rows-1)*a.rowStride+a.width-1]
 	_ = a.w[a.rows*a.kw-1]
@@ -65,11 +101,7 @@ func dwRowsAVX512(a *dwRowsArgs) {
 		_ = a.res[(a.nrows-1)*a.resStride+a.n-1]
 		k.res, k.resStride = unsafe.Pointer(&a.res[0]), 4*a.resStride
 	}
-	if a.s == 1 {
-		dwRowsS1AVX512(&k)
-	} else {
-		dwRowsS2AVX512(&k)
-	}
+	return k
 }
 
 // dwRowKernels returns the assembly row kernels this CPU (and build)

@@ -342,3 +342,152 @@ s2sclamp:
 s2done:
 	VZEROUPPER
 	RET
+
+// The 3×3, stride-1, dilation-1 kernel, for groups of 8 output rows whose
+// input rows are consecutive (srcStride = rowStride): output row r reads
+// input rows r, r+1, r+2, so a group reads 10 input rows. Each input row q
+// is loaded once per tap column j (masked by the tap's lane mask, K1, K2,
+// K3 for j = 0, 1, 2) and added, with a masked VFMADD231PS, into every
+// output row r = q − i it feeds, i = 2, 1, 0. Every accumulator still gets
+// its taps in increasing i, then j, so the sums are those of the generic
+// kernel, bit for bit. The nine weights stay broadcast in Z20…Z28 (row i
+// in Z20+3i … Z22+3i), the accumulators of rows 0…7 are Z1…Z8, the three
+// tap loads Z9…Z11. SI addresses input rows 0…4 and BX rows 5…9 of the
+// group, as (·), (R8*1), (R8*2), (R9*1), (R8*4).
+
+// LOAD3 loads the three taps of an input row, at a, a+4 and a+8.
+#define LOAD3(a0, a1, a2) \
+	VMOVUPS.Z a0, K1, Z9;  \
+	VMOVUPS.Z a1, K2, Z10; \
+	VMOVUPS.Z a2, K3, Z11
+
+// ROW3 adds the three loaded taps times the weights of kernel row w0, w1,
+// w2 into acc.
+#define ROW3(w0, w1, w2, acc) \
+	VFMADD231PS Z9, w0, K1, acc;  \
+	VFMADD231PS Z10, w1, K2, acc; \
+	VFMADD231PS Z11, w2, K3, acc
+
+#define KROW0(acc) ROW3(Z20, Z21, Z22, acc)
+#define KROW1(acc) ROW3(Z23, Z24, Z25, acc)
+#define KROW2(acc) ROW3(Z26, Z27, Z28, acc)
+
+// func dwRows3x3S1AVX512(a *dwAsmArgs)
+TEXT ·dwRows3x3S1AVX512(SB), NOSPLIT, $0-8
+	PROLOGUE
+	MOVQ         A_W(DX), AX
+	VBROADCASTSS (AX), Z20
+	VBROADCASTSS 4(AX), Z21
+	VBROADCASTSS 8(AX), Z22
+	VBROADCASTSS 12(AX), Z23
+	VBROADCASTSS 16(AX), Z24
+	VBROADCASTSS 20(AX), Z25
+	VBROADCASTSS 24(AX), Z26
+	VBROADCASTSS 28(AX), Z27
+	VBROADCASTSS 32(AX), Z28
+	MOVQ         R8, R10
+	SHLQ         $3, R10       // 8·srcStride: the group step
+
+k3group:
+	CMPQ CX, $8
+	JLT  k3done
+	GROUPSTART
+
+k3vec:
+	KMOVW   (R15), K7
+	KMOVW   8(R15), K1
+	KMOVW   16(R15), K2
+	KMOVW   24(R15), K3
+	LEAQ    (SI)(R8*4), BX
+	ADDQ    R8, BX
+	VMOVAPS Z31, Z1
+	VMOVAPS Z31, Z2
+	VMOVAPS Z31, Z3
+	VMOVAPS Z31, Z4
+	VMOVAPS Z31, Z5
+	VMOVAPS Z31, Z6
+	VMOVAPS Z31, Z7
+	VMOVAPS Z31, Z8
+
+	// Input row 0.
+	LOAD3((SI), 4(SI), 8(SI))
+	KROW0(Z1)
+
+	// 1
+	LOAD3((SI)(R8*1), 4(SI)(R8*1), 8(SI)(R8*1))
+	KROW1(Z1)
+	KROW0(Z2)
+
+	// 2
+	LOAD3((SI)(R8*2), 4(SI)(R8*2), 8(SI)(R8*2))
+	KROW2(Z1)
+	KROW1(Z2)
+	KROW0(Z3)
+
+	// 3
+	LOAD3((SI)(R9*1), 4(SI)(R9*1), 8(SI)(R9*1))
+	KROW2(Z2)
+	KROW1(Z3)
+	KROW0(Z4)
+
+	// 4
+	LOAD3((SI)(R8*4), 4(SI)(R8*4), 8(SI)(R8*4))
+	KROW2(Z3)
+	KROW1(Z4)
+	KROW0(Z5)
+
+	// 5
+	LOAD3((BX), 4(BX), 8(BX))
+	KROW2(Z4)
+	KROW1(Z5)
+	KROW0(Z6)
+
+	// 6
+	LOAD3((BX)(R8*1), 4(BX)(R8*1), 8(BX)(R8*1))
+	KROW2(Z5)
+	KROW1(Z6)
+	KROW0(Z7)
+
+	// 7
+	LOAD3((BX)(R8*2), 4(BX)(R8*2), 8(BX)(R8*2))
+	KROW2(Z6)
+	KROW1(Z7)
+	KROW0(Z8)
+
+	// 8
+	LOAD3((BX)(R9*1), 4(BX)(R9*1), 8(BX)(R9*1))
+	KROW2(Z7)
+	KROW1(Z8)
+
+	// 9
+	LOAD3((BX)(R8*4), 4(BX)(R8*4), 8(BX)(R8*4))
+	KROW2(Z8)
+
+	RESROW(k3clamp)
+	ADDRES(Z1)
+	ADDRES(Z2)
+	ADDRES(Z3)
+	ADDRES(Z4)
+	ADDRES(Z5)
+	ADDRES(Z6)
+	ADDRES(Z7)
+	ADDRES(Z8)
+
+k3clamp:
+	MOVQ DI, BX
+	STORE(Z1)
+	STORE(Z2)
+	STORE(Z3)
+	STORE(Z4)
+	STORE(Z5)
+	STORE(Z6)
+	STORE(Z7)
+	STORE(Z8)
+	NEXTVEC
+	JNZ  k3vec
+	NEXTGROUP(8, R10)
+	JMP  k3group
+
+k3done:
+	VZEROUPPER
+	RET
