@@ -367,6 +367,7 @@ func BenchmarkDepthwiseConvPlanes(b *testing.B) {
 		{"c144_56_s1", 144, 56, 1},
 		{"c144_56_s2", 144, 56, 2},
 		{"c576_14_s1", 576, 14, 1},
+		{"c960_7_s1", 960, 7, 1},
 	} {
 		g := ConvGeom{C: l.c, H: l.hw, W: l.hw, KH: 3, KW: 3, SH: l.s, SW: l.s, PadT: 1, PadL: 1, DH: 1, DW: 1}
 		g.OH, g.OW = (l.hw-1)/l.s+1, (l.hw-1)/l.s+1
