@@ -1,6 +1,9 @@
 package kernels
 
-import "sync"
+import (
+	"math"
+	"sync"
+)
 
 // Direct depthwise convolution: groups == input channels, so every output
 // plane is one input plane convolved with one KH×KW filter. Im2col + GEMM
@@ -26,23 +29,72 @@ import "sync"
 var dwRows dwRowsFunc = dwRowsGo
 
 // dwRowsFunc is the signature of the row kernels: see dwRowsGo.
-type dwRowsFunc func(dst, src, w []float32, n, rows, kw, rowStride, colStep, s, nrows, dstStride, srcStride int, bias float32)
+type dwRowsFunc func(a *dwRowsArgs)
 
-// dwScratch holds *dwPadded buffers for dwPadColumns, one per goroutine of
-// a call, kept between calls.
-var dwScratch = sync.Pool{New: func() any { return new(dwPadded) }}
+// dwRowsArgs is one call of a row kernel: nrows output rows of n outputs,
+// each the bias plus the taps of rows kernel rows, then a residual and a
+// clamp. Input columns are counted from the start of an input row; taps on
+// columns outside [0, width) lie in the left or right zero padding and are
+// skipped.
+type dwRowsArgs struct {
+	dst  []float32 // output row r at r·dstStride, n long
+	src  []float32 // kernel row i of output row r reads the input row at r·srcStride + i·rowStride
+	w    []float32 // [rows, kw]
+	res  []float32 // nil, or residual row r at r·resStride, n long
+	mask []uint16  // load masks from dwMasks (assembly kernels only)
 
-// dwPadded is a plane copied with zero padding columns by dwPadColumns.
-// While zeroed is true its padding columns (for the geometry of the current
-// call) are known to be zero, so that only the input columns need copying.
-type dwPadded struct {
-	buf    []float32
-	zeroed bool
+	n, rows, kw          int
+	rowStride, colStep   int // between kernel rows; between the taps of a kernel row
+	s, padL, width       int // column stride, left padding, input row width
+	nrows                int
+	dstStride, srcStride int
+	resStride            int
+	bias, lo, hi         float32 // start of every sum; clamp bounds
+}
+
+// dwScratch holds *dwScratchBuf buffers, one per goroutine of a call, kept
+// between calls.
+var dwScratch = sync.Pool{New: func() any { return new(dwScratchBuf) }}
+
+// dwScratchBuf is the per-goroutine state of a forward convolution: the
+// load masks of the assembly row kernels for the column geometry key, and
+// the row kernels' arguments (which would escape to the heap, through the
+// indirect call, from a local variable).
+type dwScratchBuf struct {
+	key  [6]int // n, s, kw, colStep, padL, width of mask
+	mask []uint16
+	args dwRowsArgs
+}
+
+// release returns s to dwScratch, dropping its references to the last
+// call's planes.
+func (s *dwScratchBuf) release() {
+	s.args = dwRowsArgs{}
+	dwScratch.Put(s)
 }
 
 // dwGrain returns a ParallelFor grain (in planes) so that each goroutine gets
 // roughly 32k multiply-adds of work at least.
 func dwGrain(perPlane int) int { return max(1, 32768/max(perPlane, 1)) }
+
+// dwClamp returns the bounds [lo, hi] of the clamp v → min(hi, max(lo, v))
+// (in that order, NaN passing) that equals act, and false when act is not a
+// clamp. With lo = −∞ and hi = +∞ the clamp is the identity; max(0, v)
+// keeps ±0 and NaN as ApplyAct's ReLU does.
+func dwClamp(act Activation) (lo, hi float32, ok bool) {
+	inf := float32(math.Inf(1))
+	switch act.Kind {
+	case ActNone:
+		return -inf, inf, true
+	case ActReLU:
+		return 0, inf, true
+	case ActReLU6:
+		return 0, 6, true
+	case ActClip:
+		return act.Lo, act.Hi, true
+	}
+	return -inf, inf, false
+}
 
 // DepthwiseConv2d computes the depthwise convolution y = x ⋆ w + b (see the
 // shapes above; y is overwritten). It is, up to the rounding of fused
@@ -56,25 +108,22 @@ func dwGrain(perPlane int) int { return max(1, 32768/max(perPlane, 1)) }
 //				acc += w[co][ki][kj] · x[i][co/m][iy][ix]
 //		y[i][co][oy][ox] = acc
 //
-// with the taps summed in exactly this order for every output. (Taps in the
-// left or right padding may be added as w·0, as im2col + SGEMM adds them:
-// that changes nothing but the sign of a zero sum, or gives NaN for an
-// infinite weight.)
+// with the taps summed in exactly this order for every output.
 func DepthwiseConv2d(g *ConvGeom, n, m int, x, w, b, y []float32) {
 	cout := g.C * m
 	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
-	ParallelFor(n*cout, dwGrain(ohw*kk), func(lo, hi int) {
-		scratch := dwScratch.Get().(*dwPadded)
-		scratch.zeroed = false // the last call's geometry may differ
-		defer dwScratch.Put(scratch)
-		for p := lo; p < hi; p++ {
+	lo, hi, _ := dwClamp(Activation{})
+	ParallelFor(n*cout, dwGrain(ohw*kk), func(p0, p1 int) {
+		scratch := dwScratch.Get().(*dwScratchBuf)
+		defer scratch.release()
+		for p := p0; p < p1; p++ {
 			i, co := p/cout, p%cout
 			var bias float32
 			if b != nil {
 				bias = b[co]
 			}
 			xc := (i*g.C + co/m) * hw
-			dwForwardPlane(g, x[xc:xc+hw], w[co*kk:(co+1)*kk], bias, y[p*ohw:(p+1)*ohw], scratch)
+			dwForwardPlane(g, x[xc:xc+hw], w[co*kk:(co+1)*kk], bias, nil, lo, hi, y[p*ohw:(p+1)*ohw], scratch)
 		}
 	})
 }
@@ -87,20 +136,20 @@ func dwInterior(in, k, s, pad, d, out int) (lo, hi int) {
 	return lo, max(hi, lo)
 }
 
-// dwForwardPlane computes one output plane y [OH, OW] from the input plane
-// x [H, W], the filter w [KH·KW] and the bias. When some output columns
-// have taps in the left or right padding, x is first copied into scratch
-// with those padding columns as zeros (see dwPadColumns), so that
-// every column is interior; taps in the padding then add w·0, which leaves
-// the sum unchanged. The rows whose taps all lie inside the input go to
-// dwRows in one call, each row cut by the top or bottom padding to one call
-// with only its valid kernel rows.
-func dwForwardPlane(g *ConvGeom, x, w []float32, bias float32, y []float32, scratch *dwPadded) {
-	if lo, hi := dwInterior(g.W, g.KW, g.SW, g.PadL, g.DW, g.OW); lo > 0 || hi < g.OW {
-		var gp ConvGeom
-		gp, x = dwPadColumns(g, x, scratch)
-		g = &gp
+// dwForwardPlane computes one output plane y [OH, OW] = clamp(x ⋆ w + bias
+// + res) from the input plane x [H, W], the filter w [KH·KW], the bias, the
+// residual res [OH, OW] (or nil) and the clamp bounds lo, hi (see dwClamp).
+// The rows whose taps all lie inside the input vertically go to dwRows in
+// one call; each other row is cut by the top or bottom padding to one call
+// with only its valid kernel rows. Taps in the left or right padding are
+// skipped by the row kernels.
+func dwForwardPlane(g *ConvGeom, x, w []float32, bias float32, res []float32, lo, hi float32, y []float32, scratch *dwScratchBuf) {
+	a := &scratch.args
+	*a = dwRowsArgs{
+		kw: g.KW, colStep: g.DW, s: g.SW, padL: g.PadL, width: g.W, n: g.OW,
+		rowStride: g.DH * g.W, nrows: 1, bias: bias, lo: lo, hi: hi,
 	}
+	a.mask = dwMasks(scratch, g.OW, g.SW, g.KW, g.DW, g.PadL, g.W)
 	oyLo, oyHi := dwInterior(g.H, g.KH, g.SH, g.PadT, g.DH, g.OH)
 	for oy := 0; oy < g.OH; oy++ {
 		if oy >= oyLo && oy < oyHi {
@@ -108,76 +157,131 @@ func dwForwardPlane(g *ConvGeom, x, w []float32, bias float32, y []float32, scra
 		}
 		y0 := oy*g.SH - g.PadT
 		kiLo, kiHi := validRange(y0, g.DH, g.H, g.KH)
-		row := y[oy*g.OW : (oy+1)*g.OW]
+		a.dst = y[oy*g.OW : (oy+1)*g.OW]
+		a.res = nil
+		if res != nil {
+			a.res = res[oy*g.OW : (oy+1)*g.OW]
+		}
 		if kiLo == kiHi {
-			for ox := range row {
-				row[ox] = bias
-			}
+			a.rows, a.w, a.src = 0, nil, nil
+			dwRowsGo(a)
 			continue
 		}
-		src := (y0+kiLo*g.DH)*g.W - g.PadL
-		dwRows(row, x[src:], w[kiLo*g.KW:], g.OW, kiHi-kiLo, g.KW, g.DH*g.W, g.DW, g.SW, 1, 0, 0, bias)
+		a.src, a.w, a.rows = x[(y0+kiLo*g.DH)*g.W:], w[kiLo*g.KW:kiHi*g.KW], kiHi-kiLo
+		dwRows(a)
 	}
 	if oyLo < oyHi {
-		src := (oyLo*g.SH-g.PadT)*g.W - g.PadL
-		dwRows(y[oyLo*g.OW:], x[src:], w, g.OW, g.KH, g.KW, g.DH*g.W, g.DW, g.SW,
-			oyHi-oyLo, g.OW, g.SH*g.W, bias)
+		a.dst, a.res = y[oyLo*g.OW:], nil
+		if res != nil {
+			a.res, a.resStride = res[oyLo*g.OW:], g.OW
+		}
+		a.src, a.w, a.rows = x[(oyLo*g.SH-g.PadT)*g.W:], w, g.KH
+		a.nrows, a.dstStride, a.srcStride = oyHi-oyLo, g.OW, g.SH*g.W
+		dwRows(a)
 	}
 }
 
-// dwPadColumns copies the plane x [H, W] into scratch (grown as needed) as
-// H rows of Wp = (OW−1)·SW + (KW−1)·DW + 1 columns: PadL zero columns, the
-// input row, then zeros, cut at Wp. The zeros are written only when
-// scratch.zeroed is false. It returns the copy and its geometry, in which no
-// tap falls in the left or right padding.
-func dwPadColumns(g *ConvGeom, x []float32, scratch *dwPadded) (ConvGeom, []float32) {
-	wp := (g.OW-1)*g.SW + (g.KW-1)*g.DW + 1
-	if cap(scratch.buf) < g.H*wp {
-		scratch.buf, scratch.zeroed = make([]float32, g.H*wp), true
+// dwMasks returns the load masks of the assembly row kernels for rows of n
+// outputs at column stride s, kw taps colStep apart, left padding padL and
+// input rows width wide, from scratch when its key matches. For every
+// vector v of 16 outputs (o = 16v + l, l < 16) it holds 4·(kw+1) uint16:
+// the output mask (bit l set for o < n), three unused, then per tap j
+//
+//	lane: bit l set when o < n and column c = o·s + j·colStep − padL is in [0, width)
+//	lo, hi (stride 2): bit k of lo | hi<<16 set when input float k of the
+//	       32 from column 32v + j·colStep − padL is read by a lane of lane
+//	pad
+//
+// The tables are built for strides 1 and 2 only (nil otherwise).
+func dwMasks(scratch *dwScratchBuf, n, s, kw, colStep, padL, width int) []uint16 {
+	if s != 1 && s != 2 {
+		return nil
 	}
-	xp := scratch.buf[:g.H*wp]
-	if !scratch.zeroed {
-		clear(xp)
-		scratch.zeroed = true
+	key := [6]int{n, s, kw, colStep, padL, width}
+	if scratch.key == key && scratch.mask != nil {
+		return scratch.mask
 	}
-	left := min(g.PadL, wp)
-	for r := 0; r < g.H; r++ {
-		copy(xp[r*wp+left:(r+1)*wp], x[r*g.W:(r+1)*g.W])
+	nvec := (n + 15) / 16
+	per := 4 * (kw + 1)
+	if cap(scratch.mask) < nvec*per {
+		scratch.mask = make([]uint16, nvec*per)
 	}
-	gp := *g
-	gp.W, gp.PadL = wp, 0
-	return gp, xp
+	m := scratch.mask[:nvec*per]
+	clear(m)
+	for v := 0; v < nvec; v++ {
+		t := m[v*per : (v+1)*per]
+		for l := 0; l < 16 && 16*v+l < n; l++ {
+			t[0] |= 1 << l
+			o := 16*v + l
+			for j := 0; j < kw; j++ {
+				if c := o*s + j*colStep - padL; c >= 0 && c < width {
+					t[4+4*j] |= 1 << l
+					k := l * s // float k of the 32 read from column 32v + j·colStep − padL
+					if k < 16 {
+						t[5+4*j] |= 1 << k
+					} else {
+						t[6+4*j] |= 1 << (k - 16)
+					}
+				}
+			}
+		}
+	}
+	scratch.key, scratch.mask = key, m
+	return m
 }
 
 // dwRowsGo is the pure-Go row kernel, the reference for the assembly ones.
-// For r in [0, nrows) and o in [0, n) it sets
+// For r in [0, a.nrows) and o in [0, a.n) it sets
 //
-//	dst[r·dstStride + o] = bias + Σ_{i<rows} Σ_{j<kw} w[i·kw + j] ·
-//	                       src[r·srcStride + i·rowStride + j·colStep + o·s]
+//	s := bias + Σ_{i<rows} Σ_{j<kw, 0 ≤ c < width} w[i·kw + j] ·
+//	            src[r·srcStride + i·rowStride + c],   c = o·s + j·colStep − padL
+//	if res != nil: s += res[r·resStride + o]
+//	if lo > s: s = lo
+//	if hi < s: s = hi
+//	dst[r·dstStride + o] = s
 //
-// summing the taps in increasing i, then j, after the bias. All the taps
-// must lie inside src: it does no edge handling.
-func dwRowsGo(dst, src, w []float32, n, rows, kw, rowStride, colStep, s, nrows, dstStride, srcStride int, bias float32) {
-	for r := 0; r < nrows; r++ {
-		d := dst[r*dstStride:][:n]
+// summing the taps in increasing i, then j, after the bias (a tap outside
+// the row is skipped, not added as w·0).
+func dwRowsGo(a *dwRowsArgs) {
+	for r := 0; r < a.nrows; r++ {
+		d := a.dst[r*a.dstStride:][:a.n]
 		for o := range d {
-			d[o] = bias
+			d[o] = a.bias
 		}
-		for i := 0; i < rows; i++ {
-			for j, wv := range w[i*kw : (i+1)*kw] {
-				base := r*srcStride + i*rowStride + j*colStep
-				if s == 1 {
-					sr := src[base:][:n]
-					for o, v := range sr {
-						d[o] += wv * v
+		for i := 0; i < a.rows; i++ {
+			row := a.src[r*a.srcStride+i*a.rowStride:][:a.width]
+			for j, wv := range a.w[i*a.kw : (i+1)*a.kw] {
+				c0 := j*a.colStep - a.padL
+				lo, hi := validRange(c0, a.s, a.width, a.n)
+				if lo == hi {
+					continue
+				}
+				dd := d[lo:hi]
+				if a.s == 1 {
+					for o, v := range row[c0+lo:][:len(dd)] {
+						dd[o] += wv * v
 					}
 					continue
 				}
-				sr := src[base:][:(n-1)*s+1]
-				for o := range d {
-					d[o] += wv * sr[o*s]
+				sr := row[c0+lo*a.s:][:(len(dd)-1)*a.s+1]
+				for o := range dd {
+					dd[o] += wv * sr[o*a.s]
 				}
 			}
+		}
+		if a.res != nil {
+			for o, v := range a.res[r*a.resStride:][:a.n] {
+				d[o] += v
+			}
+		}
+		for o, v := range d {
+			if a.lo > v {
+				v = a.lo
+			}
+			if a.hi < v {
+				v = a.hi
+			}
+			d[o] = v
 		}
 	}
 }

@@ -3,226 +3,226 @@
 #include "textflag.h"
 
 // Depthwise row kernels; see dwRowsGo for what they compute and
-// depthwise_amd64.go for their contract. Both walk nrows output rows; per
-// row they take blocks of 16·v outputs, one ZMM accumulator per 16 (v = 4
-// for stride 1, 2 for stride 2, then 1 for the last ≤ 16), start each at
-// the bias and add every tap (i, j) with one VFMADD231PS in increasing i,
-// then j. Lanes past the row's end are masked, in loads and stores alike.
+// depthwise_amd64.go for their contract. Both take the output rows four at
+// a time (then one at a time), and each group of rows one vector of 16
+// outputs at a time: one ZMM accumulator per row, started at the bias; for
+// every tap (i, j), in increasing i then j, the tap's load mask (which
+// clears the lanes past the row's end and those whose tap is in the left or
+// right padding), its weight broadcast, then one masked VFMADD231PS per row,
+// so that a masked lane skips the tap. Last the residual (masked load) is
+// added, the clamp max(lo, ·) then min(hi, ·) applied and the lanes of the
+// output mask stored.
 //
-// Registers: DI walks dst and SI src along the row, DX is w, CX counts the
-// outputs left in the row, R8 = rows, R9 = kw, R10 = rowStride and R11 =
-// colStep in bytes; per block R12 walks the kernel rows, R13 the taps of
-// one kernel row, R14 the weights, AX and BX count them. Z31 holds the bias
-// in every lane, Z30 the stride-2 gather indices, Z0 the weight of a tap;
-// the stride-1 kernel keeps srcStride in bytes in R15 (it reads no globals).
+// Registers: DX holds the *dwAsmArgs, DI the group's dst and SI its first
+// tap for the current vector, R15 the vector's mask table (output mask at
+// 0, then 8 bytes per tap: lane, lo, hi masks), CX the rows left; R8 =
+// srcStride, R9 = 3·srcStride, R10 = rowStride, R11 = colStep (bytes).
+// Per vector R12 walks the kernel rows, R13 the taps of one kernel row,
+// R14 the weights, AX counts kernel rows and BX the taps j. Z31 holds the
+// bias, Z29 lo and Z30 hi in every lane, Z28 the stride-2 gather indices,
+// Z0 the weight of a tap, K7 the output mask, K1 a tap's lane mask and K2,
+// K3 (stride 2) its input-float masks.
 
-// KMASK sets kreg to the lowest clamp(AX, 0, 16) bits (clobbers AX, BX).
-#define KMASK(kreg) \
-	XORL    BX, BX;      \
-	CMPQ    AX, BX;      \
-	CMOVQLT BX, AX;      \
-	MOVL    $16, BX;     \
-	CMPQ    AX, BX;      \
-	CMOVQGT BX, AX;      \
-	MOVL    $0xffff, BX; \
-	BZHIQ   AX, BX, BX;  \
-	KMOVW   BX, kreg
+// Offsets of the fields of dwAsmArgs.
+#define A_DST 0
+#define A_SRC 8
+#define A_W 16
+#define A_RES 24
+#define A_MASK 32
+#define A_NVEC 40
+#define A_ROWS 48
+#define A_KW 56
+#define A_ROWSTRIDE 64
+#define A_COLSTEP 72
+#define A_NROWS 80
+#define A_DSTSTRIDE 88
+#define A_SRCSTRIDE 96
+#define A_RESSTRIDE 104
+#define A_SRCOFF 112
+#define A_VSTRIDE 120
+#define A_SRCVEC 128
+#define A_BIAS 136
+#define A_LO 140
+#define A_HI 144
+#define A_V 152
+#define A_GDST 160
+#define A_GSRC 168
+#define A_GRES 176
 
-// LOADARGS loads the arguments shared by every row and the bias.
-#define LOADARGS \
-	MOVQ         w+16(FP), DX;         \
-	MOVQ         rows+32(FP), R8;      \
-	MOVQ         kw+40(FP), R9;        \
-	MOVQ         rowStride+48(FP), R10; \
-	SHLQ         $2, R10;              \
-	MOVQ         colStep+56(FP), R11;  \
-	SHLQ         $2, R11;              \
-	VBROADCASTSS bias+88(FP), Z31
+// PROLOGUE loads the arguments kept in registers and sets the first row
+// group's pointers.
+#define PROLOGUE \
+	MOVQ         a+0(FP), DX;          \
+	VBROADCASTSS A_BIAS(DX), Z31;      \
+	VBROADCASTSS A_LO(DX), Z29;        \
+	VBROADCASTSS A_HI(DX), Z30;        \
+	MOVQ         A_SRCSTRIDE(DX), R8;  \
+	LEAQ         (R8)(R8*2), R9;       \
+	MOVQ         A_ROWSTRIDE(DX), R10; \
+	MOVQ         A_COLSTEP(DX), R11;   \
+	MOVQ         A_NROWS(DX), CX;      \
+	MOVQ         A_DST(DX), AX;        \
+	MOVQ         AX, A_GDST(DX);       \
+	MOVQ         A_SRC(DX), AX;        \
+	ADDQ         A_SRCOFF(DX), AX;     \
+	MOVQ         AX, A_GSRC(DX);       \
+	MOVQ         A_RES(DX), AX;        \
+	MOVQ         AX, A_GRES(DX)
 
-// NEXTROW moves dst and src (in the argument slots) on to the next output
-// row and loops to label while rows are left.
-#define NEXTROW(label) \
-	MOVQ dstStride+72(FP), AX; \
-	SHLQ $2, AX;               \
-	ADDQ AX, dst+0(FP);        \
-	MOVQ srcStride+80(FP), AX; \
-	SHLQ $2, AX;               \
-	ADDQ AX, src+8(FP);        \
-	DECQ nrows+64(FP);         \
-	JNZ  label
+// GROUPSTART points DI, SI and R15 at the group's first vector.
+#define GROUPSTART \
+	MOVQ A_GDST(DX), DI;  \
+	MOVQ A_GSRC(DX), SI;  \
+	MOVQ A_MASK(DX), R15; \
+	MOVQ A_NVEC(DX), AX;  \
+	MOVQ AX, A_V(DX)
 
-// func dwRowsS1AVX512(dst, src, w *float32, n, rows, kw, rowStride, colStep, nrows, dstStride, srcStride int, bias float32)
-TEXT ·dwRowsS1AVX512(SB), NOSPLIT, $0-92
-	LOADARGS
-	MOVQ srcStride+80(FP), R15
-	SHLQ $2, R15
+// VECSTART loads the vector's output mask and starts the walks over the
+// kernel rows and weights.
+#define VECSTART \
+	KMOVW (R15), K7;      \
+	MOVQ  SI, R12;        \
+	MOVQ  A_W(DX), R14;   \
+	MOVQ  A_ROWS(DX), AX
 
-// Pairs of output rows: each accumulator's chain of taps is as long as
-// for one row, but twice as many chains run side by side (Z1..Z4 for the
-// first row, Z5..Z8 for the second at src + srcStride, dst + dstStride).
-s1pair:
-	CMPQ nrows+64(FP), $2
-	JLT  s1row
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ n+24(FP), CX
+// RESROW points AX at the residual of the vector's first row, or jumps to
+// label when there is none.
+#define RESROW(label) \
+	MOVQ  A_GRES(DX), AX; \
+	TESTQ AX, AX;         \
+	JZ    label;          \
+	ADDQ  DI, AX;         \
+	SUBQ  A_GDST(DX), AX
 
-s1pblock:
-	CMPQ    CX, $0
-	JLE     s1pnext
-	MOVQ    CX, AX
-	KMASK(K1)
-	LEAQ    -16(CX), AX
-	KMASK(K2)
-	LEAQ    -32(CX), AX
-	KMASK(K3)
-	LEAQ    -48(CX), AX
-	KMASK(K4)
+// ADDRES adds the residual row at AX to z and moves AX to the next row.
+#define ADDRES(z) \
+	VADDPS (AX), z, K7, z; \
+	ADDQ   A_RESSTRIDE(DX), AX
+
+// STORE clamps z and stores its output lanes at BX, then moves BX to the
+// next row.
+#define STORE(z) \
+	VMAXPS  z, Z29, z;    \
+	VMINPS  z, Z30, z;    \
+	VMOVUPS z, K7, (BX);  \
+	ADDQ    A_DSTSTRIDE(DX), BX
+
+// NEXTVEC moves to the group's next vector.
+#define NEXTVEC \
+	ADDQ $64, DI;            \
+	ADDQ A_SRCVEC(DX), SI;   \
+	ADDQ A_VSTRIDE(DX), R15; \
+	DECQ A_V(DX)
+
+// NEXTGROUP moves the group pointers on by rows rows (sreg = rows·srcStride).
+#define NEXTGROUP(rows, sreg) \
+	MOVQ  A_DSTSTRIDE(DX), AX; \
+	IMULQ $rows, AX;           \
+	ADDQ  AX, A_GDST(DX);      \
+	ADDQ  sreg, A_GSRC(DX);    \
+	MOVQ  A_RESSTRIDE(DX), AX; \
+	IMULQ $rows, AX;           \
+	ADDQ  AX, A_GRES(DX);      \
+	SUBQ  $rows, CX
+
+// TAPNEXT moves to the next tap of the kernel row; the flags say whether
+// it is past the last.
+#define TAPNEXT \
+	ADDQ $4, R14;  \
+	ADDQ R11, R13; \
+	INCQ BX;       \
+	CMPQ BX, A_KW(DX)
+
+// func dwRowsS1AVX512(a *dwAsmArgs)
+TEXT ·dwRowsS1AVX512(SB), NOSPLIT, $0-8
+	PROLOGUE
+
+s1group:
+	CMPQ CX, $4
+	JLT  s1single
+	GROUPSTART
+
+s1gvec:
+	VECSTART
 	VMOVAPS Z31, Z1
 	VMOVAPS Z31, Z2
 	VMOVAPS Z31, Z3
 	VMOVAPS Z31, Z4
-	VMOVAPS Z31, Z5
-	VMOVAPS Z31, Z6
-	VMOVAPS Z31, Z7
-	VMOVAPS Z31, Z8
-	MOVQ    SI, R12
-	MOVQ    DX, R14
-	MOVQ    R8, AX
 
-s1pblockrow:
+s1grow:
 	MOVQ R12, R13
-	MOVQ R9, BX
+	XORL BX, BX
 
-s1pblocktap:
+s1gtap:
+	KMOVW        8(R15)(BX*8), K1
 	VBROADCASTSS (R14), Z0
 	VFMADD231PS  (R13), Z0, K1, Z1
-	VFMADD231PS  64(R13), Z0, K2, Z2
-	VFMADD231PS  128(R13), Z0, K3, Z3
-	VFMADD231PS  192(R13), Z0, K4, Z4
-	VFMADD231PS  (R13)(R15*1), Z0, K1, Z5
-	VFMADD231PS  64(R13)(R15*1), Z0, K2, Z6
-	VFMADD231PS  128(R13)(R15*1), Z0, K3, Z7
-	VFMADD231PS  192(R13)(R15*1), Z0, K4, Z8
-	ADDQ         $4, R14
-	ADDQ         R11, R13
-	DECQ         BX
-	JNZ          s1pblocktap
+	VFMADD231PS  (R13)(R8*1), Z0, K1, Z2
+	VFMADD231PS  (R13)(R8*2), Z0, K1, Z3
+	VFMADD231PS  (R13)(R9*1), Z0, K1, Z4
+	TAPNEXT
+	JLT          s1gtap
 	ADDQ         R10, R12
 	DECQ         AX
-	JNZ          s1pblockrow
-	VMOVUPS      Z1, K1, (DI)
-	VMOVUPS      Z2, K2, 64(DI)
-	VMOVUPS      Z3, K3, 128(DI)
-	VMOVUPS      Z4, K4, 192(DI)
-	MOVQ         dstStride+72(FP), AX
-	SHLQ         $2, AX
-	VMOVUPS      Z5, K1, (DI)(AX*1)
-	VMOVUPS      Z6, K2, 64(DI)(AX*1)
-	VMOVUPS      Z7, K3, 128(DI)(AX*1)
-	VMOVUPS      Z8, K4, 192(DI)(AX*1)
-	ADDQ         $256, SI
-	ADDQ         $256, DI
-	SUBQ         $64, CX
-	JMP          s1pblock
+	JNZ          s1grow
+	RESROW(s1gclamp)
+	ADDRES(Z1)
+	ADDRES(Z2)
+	ADDRES(Z3)
+	ADDRES(Z4)
 
-s1pnext:
-	MOVQ dstStride+72(FP), AX
-	SHLQ $3, AX
-	ADDQ AX, dst+0(FP)
-	MOVQ R15, AX
-	SHLQ $1, AX
-	ADDQ AX, src+8(FP)
-	SUBQ $2, nrows+64(FP)
-	JNZ  s1pair
+s1gclamp:
+	MOVQ DI, BX
+	STORE(Z1)
+	STORE(Z2)
+	STORE(Z3)
+	STORE(Z4)
+	NEXTVEC
+	JNZ  s1gvec
+	LEAQ (R9)(R8*1), BX
+	NEXTGROUP(4, BX)
+	JMP  s1group
+
+s1single:
+	TESTQ CX, CX
+	JZ    s1done
+	GROUPSTART
+
+s1svec:
+	VECSTART
+	VMOVAPS Z31, Z1
+
+s1srow:
+	MOVQ R12, R13
+	XORL BX, BX
+
+s1stap:
+	KMOVW        8(R15)(BX*8), K1
+	VBROADCASTSS (R14), Z0
+	VFMADD231PS  (R13), Z0, K1, Z1
+	TAPNEXT
+	JLT          s1stap
+	ADDQ         R10, R12
+	DECQ         AX
+	JNZ          s1srow
+	RESROW(s1sclamp)
+	ADDRES(Z1)
+
+s1sclamp:
+	MOVQ DI, BX
+	STORE(Z1)
+	NEXTVEC
+	JNZ  s1svec
+	NEXTGROUP(1, R8)
+	JMP  s1single
+
+s1done:
 	VZEROUPPER
 	RET
 
-// A single row (the last of an odd count).
-s1row:
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ n+24(FP), CX
-
-s1block:
-	CMPQ    CX, $16
-	JLE     s1tail
-	MOVQ    CX, AX
-	KMASK(K1)
-	LEAQ    -16(CX), AX
-	KMASK(K2)
-	LEAQ    -32(CX), AX
-	KMASK(K3)
-	LEAQ    -48(CX), AX
-	KMASK(K4)
-	VMOVAPS Z31, Z1
-	VMOVAPS Z31, Z2
-	VMOVAPS Z31, Z3
-	VMOVAPS Z31, Z4
-	MOVQ    SI, R12
-	MOVQ    DX, R14
-	MOVQ    R8, AX
-
-s1blockrow:
-	MOVQ R12, R13
-	MOVQ R9, BX
-
-s1blocktap:
-	VBROADCASTSS (R14), Z0
-	VFMADD231PS  (R13), Z0, K1, Z1
-	VFMADD231PS  64(R13), Z0, K2, Z2
-	VFMADD231PS  128(R13), Z0, K3, Z3
-	VFMADD231PS  192(R13), Z0, K4, Z4
-	ADDQ         $4, R14
-	ADDQ         R11, R13
-	DECQ         BX
-	JNZ          s1blocktap
-	ADDQ         R10, R12
-	DECQ         AX
-	JNZ          s1blockrow
-	VMOVUPS      Z1, K1, (DI)
-	VMOVUPS      Z2, K2, 64(DI)
-	VMOVUPS      Z3, K3, 128(DI)
-	VMOVUPS      Z4, K4, 192(DI)
-	ADDQ         $256, SI
-	ADDQ         $256, DI
-	SUBQ         $64, CX
-	JMP          s1block
-
-s1tail:
-	TESTQ   CX, CX
-	JLE     s1next
-	MOVQ    CX, AX
-	KMASK(K1)
-	VMOVAPS Z31, Z1
-	MOVQ    SI, R12
-	MOVQ    DX, R14
-	MOVQ    R8, AX
-
-s1tailrow:
-	MOVQ R12, R13
-	MOVQ R9, BX
-
-s1tailtap:
-	VBROADCASTSS (R14), Z0
-	VFMADD231PS  (R13), Z0, K1, Z1
-	ADDQ         $4, R14
-	ADDQ         R11, R13
-	DECQ         BX
-	JNZ          s1tailtap
-	ADDQ         R10, R12
-	DECQ         AX
-	JNZ          s1tailrow
-	VMOVUPS      Z1, K1, (DI)
-
-s1next:
-	NEXTROW(s1row)
-	VZEROUPPER
-	RET
-
-// Stride 2: output lane l of a vector reads element 2l of the 32 input
-// floats from its tap; two loads (masked to the 2·r − 1 floats that r
-// outputs need) and VPERMT2PS with the even indices in Z30 gather them.
+// Stride 2: output lane l reads input float 2l of the 32 from its tap; two
+// loads (zero-masked by K2, K3 to the floats that lanes read) and
+// VPERMT2PS with the even indices in Z28 gather them.
 
 DATA dwEvenIdx<>+0(SB)/4, $0
 DATA dwEvenIdx<>+4(SB)/4, $2
@@ -242,101 +242,252 @@ DATA dwEvenIdx<>+56(SB)/4, $28
 DATA dwEvenIdx<>+60(SB)/4, $30
 GLOBL dwEvenIdx<>(SB), RODATA|NOPTR, $64
 
-// func dwRowsS2AVX512(dst, src, w *float32, n, rows, kw, rowStride, colStep, nrows, dstStride, srcStride int, bias float32)
-TEXT ·dwRowsS2AVX512(SB), NOSPLIT, $0-92
-	LOADARGS
-	VMOVDQU32 dwEvenIdx<>(SB), Z30
+// S2TAPMASKS loads tap BX's masks and weight.
+#define S2TAPMASKS \
+	KMOVW        8(R15)(BX*8), K1;  \
+	KMOVW        10(R15)(BX*8), K2; \
+	KMOVW        12(R15)(BX*8), K3; \
+	VBROADCASTSS (R14), Z0
 
-s2row:
-	MOVQ dst+0(FP), DI
-	MOVQ src+8(FP), SI
-	MOVQ n+24(FP), CX
+// S2FMA adds the tap whose 32 input floats start at lo (and go on at hi,
+// 64 bytes further) into z through the temporaries t, u.
+#define S2FMA(lo, hi, t, u, z) \
+	VMOVUPS.Z   lo, K2, t;  \
+	VMOVUPS.Z   hi, K3, u;  \
+	VPERMT2PS   u, Z28, t;  \
+	VFMADD231PS t, Z0, K1, z
 
-// Two vectors: outputs masked by K1, K2; their input floats by K3, K4
-// (first vector, low and high half) and K5, K6 (second vector).
-s2block:
-	CMPQ    CX, $16
-	JLE     s2tail
-	MOVQ    CX, AX
-	KMASK(K1)
-	LEAQ    -16(CX), AX
-	KMASK(K2)
-	LEAQ    -1(CX)(CX*1), AX
-	KMASK(K3)
-	LEAQ    -17(CX)(CX*1), AX
-	KMASK(K4)
-	LEAQ    -33(CX)(CX*1), AX
-	KMASK(K5)
-	LEAQ    -49(CX)(CX*1), AX
-	KMASK(K6)
+// func dwRowsS2AVX512(a *dwAsmArgs)
+TEXT ·dwRowsS2AVX512(SB), NOSPLIT, $0-8
+	PROLOGUE
+	VMOVDQU32 dwEvenIdx<>(SB), Z28
+
+s2group:
+	CMPQ CX, $4
+	JLT  s2single
+	GROUPSTART
+
+s2gvec:
+	VECSTART
 	VMOVAPS Z31, Z1
 	VMOVAPS Z31, Z2
-	MOVQ    SI, R12
-	MOVQ    DX, R14
-	MOVQ    R8, AX
+	VMOVAPS Z31, Z3
+	VMOVAPS Z31, Z4
 
-s2blockrow:
+s2grow:
 	MOVQ R12, R13
-	MOVQ R9, BX
+	XORL BX, BX
 
-s2blocktap:
-	VBROADCASTSS (R14), Z0
-	VMOVUPS.Z    (R13), K3, Z5
-	VMOVUPS.Z    64(R13), K4, Z6
-	VPERMT2PS    Z6, Z30, Z5
-	VFMADD231PS  Z5, Z0, Z1
-	VMOVUPS.Z    128(R13), K5, Z7
-	VMOVUPS.Z    192(R13), K6, Z8
-	VPERMT2PS    Z8, Z30, Z7
-	VFMADD231PS  Z7, Z0, Z2
-	ADDQ         $4, R14
-	ADDQ         R11, R13
-	DECQ         BX
-	JNZ          s2blocktap
-	ADDQ         R10, R12
-	DECQ         AX
-	JNZ          s2blockrow
-	VMOVUPS      Z1, K1, (DI)
-	VMOVUPS      Z2, K2, 64(DI)
-	ADDQ         $256, SI
-	ADDQ         $128, DI
-	SUBQ         $32, CX
-	JMP          s2block
+s2gtap:
+	S2TAPMASKS
+	S2FMA((R13), 64(R13), Z5, Z6, Z1)
+	S2FMA((R13)(R8*1), 64(R13)(R8*1), Z7, Z8, Z2)
+	S2FMA((R13)(R8*2), 64(R13)(R8*2), Z9, Z10, Z3)
+	S2FMA((R13)(R9*1), 64(R13)(R9*1), Z11, Z12, Z4)
+	TAPNEXT
+	JLT  s2gtap
+	ADDQ R10, R12
+	DECQ AX
+	JNZ  s2grow
+	RESROW(s2gclamp)
+	ADDRES(Z1)
+	ADDRES(Z2)
+	ADDRES(Z3)
+	ADDRES(Z4)
 
-s2tail:
-	TESTQ   CX, CX
-	JLE     s2next
-	MOVQ    CX, AX
-	KMASK(K1)
-	LEAQ    -1(CX)(CX*1), AX
-	KMASK(K3)
-	LEAQ    -17(CX)(CX*1), AX
-	KMASK(K4)
+s2gclamp:
+	MOVQ DI, BX
+	STORE(Z1)
+	STORE(Z2)
+	STORE(Z3)
+	STORE(Z4)
+	NEXTVEC
+	JNZ  s2gvec
+	LEAQ (R9)(R8*1), BX
+	NEXTGROUP(4, BX)
+	JMP  s2group
+
+s2single:
+	TESTQ CX, CX
+	JZ    s2done
+	GROUPSTART
+
+s2svec:
+	VECSTART
 	VMOVAPS Z31, Z1
-	MOVQ    SI, R12
-	MOVQ    DX, R14
-	MOVQ    R8, AX
 
-s2tailrow:
+s2srow:
 	MOVQ R12, R13
-	MOVQ R9, BX
+	XORL BX, BX
 
-s2tailtap:
-	VBROADCASTSS (R14), Z0
-	VMOVUPS.Z    (R13), K3, Z5
-	VMOVUPS.Z    64(R13), K4, Z6
-	VPERMT2PS    Z6, Z30, Z5
-	VFMADD231PS  Z5, Z0, Z1
-	ADDQ         $4, R14
-	ADDQ         R11, R13
-	DECQ         BX
-	JNZ          s2tailtap
-	ADDQ         R10, R12
-	DECQ         AX
-	JNZ          s2tailrow
-	VMOVUPS      Z1, K1, (DI)
+s2stap:
+	S2TAPMASKS
+	S2FMA((R13), 64(R13), Z5, Z6, Z1)
+	TAPNEXT
+	JLT  s2stap
+	ADDQ R10, R12
+	DECQ AX
+	JNZ  s2srow
+	RESROW(s2sclamp)
+	ADDRES(Z1)
 
-s2next:
-	NEXTROW(s2row)
+s2sclamp:
+	MOVQ DI, BX
+	STORE(Z1)
+	NEXTVEC
+	JNZ  s2svec
+	NEXTGROUP(1, R8)
+	JMP  s2single
+
+s2done:
+	VZEROUPPER
+	RET
+
+// The 3×3, stride-1, dilation-1 kernel, for groups of 8 output rows whose
+// input rows are consecutive (srcStride = rowStride): output row r reads
+// input rows r, r+1, r+2, so a group reads 10 input rows. Each input row q
+// is loaded once per tap column j (masked by the tap's lane mask, K1, K2,
+// K3 for j = 0, 1, 2) and added, with a masked VFMADD231PS, into every
+// output row r = q − i it feeds, i = 2, 1, 0. Every accumulator still gets
+// its taps in increasing i, then j, so the sums are those of the generic
+// kernel, bit for bit. The nine weights stay broadcast in Z20…Z28 (row i
+// in Z20+3i … Z22+3i), the accumulators of rows 0…7 are Z1…Z8, the three
+// tap loads Z9…Z11. SI addresses input rows 0…4 and BX rows 5…9 of the
+// group, as (·), (R8*1), (R8*2), (R9*1), (R8*4).
+
+// LOAD3 loads the three taps of an input row, at a, a+4 and a+8.
+#define LOAD3(a0, a1, a2) \
+	VMOVUPS.Z a0, K1, Z9;  \
+	VMOVUPS.Z a1, K2, Z10; \
+	VMOVUPS.Z a2, K3, Z11
+
+// ROW3 adds the three loaded taps times the weights of kernel row w0, w1,
+// w2 into acc.
+#define ROW3(w0, w1, w2, acc) \
+	VFMADD231PS Z9, w0, K1, acc;  \
+	VFMADD231PS Z10, w1, K2, acc; \
+	VFMADD231PS Z11, w2, K3, acc
+
+#define KROW0(acc) ROW3(Z20, Z21, Z22, acc)
+#define KROW1(acc) ROW3(Z23, Z24, Z25, acc)
+#define KROW2(acc) ROW3(Z26, Z27, Z28, acc)
+
+// func dwRows3x3S1AVX512(a *dwAsmArgs)
+TEXT ·dwRows3x3S1AVX512(SB), NOSPLIT, $0-8
+	PROLOGUE
+	MOVQ         A_W(DX), AX
+	VBROADCASTSS (AX), Z20
+	VBROADCASTSS 4(AX), Z21
+	VBROADCASTSS 8(AX), Z22
+	VBROADCASTSS 12(AX), Z23
+	VBROADCASTSS 16(AX), Z24
+	VBROADCASTSS 20(AX), Z25
+	VBROADCASTSS 24(AX), Z26
+	VBROADCASTSS 28(AX), Z27
+	VBROADCASTSS 32(AX), Z28
+	MOVQ         R8, R10
+	SHLQ         $3, R10       // 8·srcStride: the group step
+
+k3group:
+	CMPQ CX, $8
+	JLT  k3done
+	GROUPSTART
+
+k3vec:
+	KMOVW   (R15), K7
+	KMOVW   8(R15), K1
+	KMOVW   16(R15), K2
+	KMOVW   24(R15), K3
+	LEAQ    (SI)(R8*4), BX
+	ADDQ    R8, BX
+	VMOVAPS Z31, Z1
+	VMOVAPS Z31, Z2
+	VMOVAPS Z31, Z3
+	VMOVAPS Z31, Z4
+	VMOVAPS Z31, Z5
+	VMOVAPS Z31, Z6
+	VMOVAPS Z31, Z7
+	VMOVAPS Z31, Z8
+
+	// Input row 0.
+	LOAD3((SI), 4(SI), 8(SI))
+	KROW0(Z1)
+
+	// 1
+	LOAD3((SI)(R8*1), 4(SI)(R8*1), 8(SI)(R8*1))
+	KROW1(Z1)
+	KROW0(Z2)
+
+	// 2
+	LOAD3((SI)(R8*2), 4(SI)(R8*2), 8(SI)(R8*2))
+	KROW2(Z1)
+	KROW1(Z2)
+	KROW0(Z3)
+
+	// 3
+	LOAD3((SI)(R9*1), 4(SI)(R9*1), 8(SI)(R9*1))
+	KROW2(Z2)
+	KROW1(Z3)
+	KROW0(Z4)
+
+	// 4
+	LOAD3((SI)(R8*4), 4(SI)(R8*4), 8(SI)(R8*4))
+	KROW2(Z3)
+	KROW1(Z4)
+	KROW0(Z5)
+
+	// 5
+	LOAD3((BX), 4(BX), 8(BX))
+	KROW2(Z4)
+	KROW1(Z5)
+	KROW0(Z6)
+
+	// 6
+	LOAD3((BX)(R8*1), 4(BX)(R8*1), 8(BX)(R8*1))
+	KROW2(Z5)
+	KROW1(Z6)
+	KROW0(Z7)
+
+	// 7
+	LOAD3((BX)(R8*2), 4(BX)(R8*2), 8(BX)(R8*2))
+	KROW2(Z6)
+	KROW1(Z7)
+	KROW0(Z8)
+
+	// 8
+	LOAD3((BX)(R9*1), 4(BX)(R9*1), 8(BX)(R9*1))
+	KROW2(Z7)
+	KROW1(Z8)
+
+	// 9
+	LOAD3((BX)(R8*4), 4(BX)(R8*4), 8(BX)(R8*4))
+	KROW2(Z8)
+
+	RESROW(k3clamp)
+	ADDRES(Z1)
+	ADDRES(Z2)
+	ADDRES(Z3)
+	ADDRES(Z4)
+	ADDRES(Z5)
+	ADDRES(Z6)
+	ADDRES(Z7)
+	ADDRES(Z8)
+
+k3clamp:
+	MOVQ DI, BX
+	STORE(Z1)
+	STORE(Z2)
+	STORE(Z3)
+	STORE(Z4)
+	STORE(Z5)
+	STORE(Z6)
+	STORE(Z7)
+	STORE(Z8)
+	NEXTVEC
+	JNZ  k3vec
+	NEXTGROUP(8, R10)
+	JMP  k3group
+
+k3done:
 	VZEROUPPER
 	RET

@@ -194,33 +194,140 @@ func TestDepthwiseDeterministic(t *testing.T) {
 	}
 }
 
+// dwRowCase returns a random row-kernel call for column stride s and n
+// outputs (tests vary the rest with n): kernel shape, dilation, left and
+// right padding, residual, clamp and row counts (full groups of four and
+// single rows), with src and dst exactly as long as the taps and outputs
+// need. scratch receives the mask table.
+func dwRowCase(rng *rand.Rand, scratch *dwScratchBuf, s, n int) dwRowsArgs {
+	rows, kw, dil := 1+n%3, 1+n%7, 1+n%2
+	padL := (n / 3) % (kw*dil + 1)
+	// The last output's taps end up to padR columns past the row.
+	padR := (n / 5) % (kw * dil)
+	width := max(1, (n-1)*s+(kw-1)*dil+1-padL-padR)
+	a := dwRowsArgs{
+		n: n, rows: rows, kw: kw, colStep: dil, s: s, padL: padL, width: width,
+		nrows: 1 + n%9, bias: float32(rng.NormFloat64()),
+	}
+	a.rowStride = width + n%5
+	a.srcStride = a.rowStride*rows + n%3
+	a.dstStride = n + n%4
+	a.src = randSlice(rng, (a.nrows-1)*a.srcStride+(rows-1)*a.rowStride+width)
+	a.w = randSlice(rng, rows*kw)
+	a.lo, a.hi, _ = dwClamp(Activation{})
+	switch n % 4 {
+	case 1:
+		a.lo, a.hi, _ = dwClamp(Activation{Kind: ActReLU})
+	case 2:
+		a.lo, a.hi = -0.5, 0.7
+	case 3:
+		a.resStride = n + 1
+		a.res = randSlice(rng, (a.nrows-1)*a.resStride+n)
+	}
+	a.mask = dwMasks(scratch, n, s, kw, dil, padL, width)
+	a.dst = make([]float32, (a.nrows-1)*a.dstStride+n)
+	return a
+}
+
 // TestDwRowKernels checks every assembly row kernel against dwRowsGo for
-// many widths (full blocks and masked tails), kernel shapes, dilations,
-// strides and row counts, with src and dst exactly as long as the taps and
-// outputs need, and that dst is left alone outside the outputs.
+// many widths (full vectors and masked tails), kernel shapes, paddings,
+// dilations, strides, residuals, clamps and row counts, and that dst is
+// left alone outside the outputs.
 func TestDwRowKernels(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
+	scratch := new(dwScratchBuf)
 	for name, k := range dwRowKernels() {
 		for _, s := range []int{1, 2} {
-			for n := 1; n <= 70; n++ {
-				rows, kw, dil := 1+n%3, 1+n%7, 1+n%2
-				nrows := 1 + n%3
-				colStep := dil
-				rowStride := (n-1)*s + (kw-1)*colStep + 1 + n%5
-				srcStride := rowStride * rows
-				dstStride := n + n%4
-				srcLen := (nrows-1)*srcStride + (rows-1)*rowStride + (kw-1)*colStep + (n-1)*s + 1
-				dstLen := (nrows-1)*dstStride + n
-				src, w := randSlice(rng, srcLen), randSlice(rng, rows*kw)
-				bias := float32(rng.NormFloat64())
-				want, got := randSlice(rng, dstLen), make([]float32, dstLen)
-				copy(got, want)
-				dwRowsGo(want, src, w, n, rows, kw, rowStride, colStep, s, nrows, dstStride, srcStride, bias)
-				k(got, src, w, n, rows, kw, rowStride, colStep, s, nrows, dstStride, srcStride, bias)
+			for n := 1; n <= 90; n++ {
+				a := dwRowCase(rng, scratch, s, n)
+				want := randSlice(rng, len(a.dst))
+				copy(a.dst, want)
+				got := a
+				got.dst = append([]float32(nil), want...)
+				dwRowsGo(&a)
+				k(&got)
 				for i := range want {
-					if d := math.Abs(float64(got[i] - want[i])); d > 1e-5*(1+math.Abs(float64(want[i]))) {
-						t.Fatalf("%s s%d n%d rows%d kw%d: dst[%d] = %g, want %g", name, s, n, rows, kw, i, got[i], want[i])
+					if d := math.Abs(float64(got.dst[i] - a.dst[i])); d > 1e-5*(1+math.Abs(float64(a.dst[i]))) {
+						t.Fatalf("%s s%d n%d rows%d kw%d pad%d width%d nrows%d: dst[%d] = %g, want %g",
+							name, s, n, a.rows, a.kw, a.padL, a.width, a.nrows, i, got.dst[i], a.dst[i])
 					}
+				}
+			}
+		}
+	}
+}
+
+// TestDwRowKernelsSpecialValues checks that the assembly kernels skip the
+// taps in the padding (an infinite weight on a padding tap must not give
+// NaN) and that their clamps give bit for bit what ApplyAct gives for ±0,
+// NaN, ±∞ and values at the bounds.
+func TestDwRowKernelsSpecialValues(t *testing.T) {
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	negZero := float32(math.Copysign(0, -1))
+	vals := []float32{0, negZero, nan, inf, -inf, 6, -6, 3, -3, 7, 1e-30, -1e-30}
+	scratch := new(dwScratchBuf)
+	for name, k := range dwRowKernels() {
+		for _, s := range []int{1, 2} {
+			for _, act := range []Activation{{}, {Kind: ActReLU}, {Kind: ActReLU6}, {Kind: ActClip, Lo: -1, Hi: 2}} {
+				// Three taps width + 1 apart, padding width + 1: the first
+				// and last are in the padding for every output, with an
+				// infinite weight, the middle one (weight 1) reads x[o·s],
+				// so dst = bias + x[o·s].
+				n := 2 * len(vals)
+				width := (n-1)*s + 1
+				src := make([]float32, width)
+				for o := 0; o < n; o++ {
+					src[o*s] = vals[o%len(vals)]
+				}
+				for _, bias := range []float32{0, negZero} {
+					lo, hi, _ := dwClamp(act)
+					a := dwRowsArgs{src: src, w: []float32{inf, 1, inf}, n: n, rows: 1, kw: 3, colStep: width + 1, s: s,
+						padL: width + 1, width: width, nrows: 1, bias: bias, lo: lo, hi: hi, dst: make([]float32, n)}
+					a.mask = dwMasks(scratch, n, s, 3, width+1, width+1, width)
+					k(&a)
+					want := make([]float32, n)
+					for o := range want {
+						want[o] = bias + src[o*s]
+					}
+					ApplyAct(act, want)
+					for o := range want {
+						if math.Float32bits(a.dst[o]) != math.Float32bits(want[o]) {
+							t.Errorf("%s s%d %v bias %g: dst[%d] = %g (%#x), want %g (%#x)", name, s, act, bias, o,
+								a.dst[o], math.Float32bits(a.dst[o]), want[o], math.Float32bits(want[o]))
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDepthwiseConvPlanesEpilogue checks that DepthwiseConvPlanes with a
+// residual and each activation gives bit for bit the convolution without
+// epilogue, then the residual added, then ApplyAct.
+func TestDepthwiseConvPlanesEpilogue(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, g := range dwGeoms() {
+		ohw := g.OH * g.OW
+		x := randSlice(rng, g.C*g.H*g.W)
+		w := randSlice(rng, g.C*g.KH*g.KW)
+		b := randSlice(rng, g.C)
+		res := randSlice(rng, g.C*ohw)
+		x[len(x)/2] = float32(math.NaN())
+		for _, act := range []Activation{{}, {Kind: ActReLU}, {Kind: ActReLU6}, {Kind: ActClip, Lo: -0.5, Hi: 0.5}, {Kind: ActSigmoid}} {
+			want := make([]float32, g.C*ohw)
+			DepthwiseConvPlanes(&g, x, w, want, &Epilogue{Bias: b}, 0, g.C)
+			for i, v := range res {
+				want[i] += v
+			}
+			ApplyAct(act, want)
+			got := make([]float32, g.C*ohw)
+			ep := &Epilogue{Bias: b, Residual: res, ResLd: ohw, Act: act}
+			DepthwiseConvPlanes(&g, x, w, got, ep, 0, 1)
+			DepthwiseConvPlanes(&g, x, w, got, ep, 1, g.C)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s %v: y[%d] = %g, want %g", geomName(g), act, i, got[i], want[i])
 				}
 			}
 		}
@@ -245,5 +352,33 @@ func BenchmarkDepthwiseConv2d(b *testing.B) {
 				})
 			})
 		}
+	}
+}
+
+// BenchmarkDepthwiseConvPlanes times the inference entry point, with its
+// ReLU6 epilogue, on MobileNet-v2's largest depthwise layers.
+func BenchmarkDepthwiseConvPlanes(b *testing.B) {
+	for _, l := range []struct {
+		name     string
+		c, hw, s int
+	}{
+		{"c32_112_s1", 32, 112, 1},
+		{"c96_112_s2", 96, 112, 2},
+		{"c144_56_s1", 144, 56, 1},
+		{"c144_56_s2", 144, 56, 2},
+		{"c576_14_s1", 576, 14, 1},
+		{"c960_7_s1", 960, 7, 1},
+	} {
+		g := ConvGeom{C: l.c, H: l.hw, W: l.hw, KH: 3, KW: 3, SH: l.s, SW: l.s, PadT: 1, PadL: 1, DH: 1, DW: 1}
+		g.OH, g.OW = (l.hw-1)/l.s+1, (l.hw-1)/l.s+1
+		rng := rand.New(rand.NewPCG(1, 2))
+		x, w, bias := randSlice(rng, g.C*g.H*g.W), randSlice(rng, g.C*9), randSlice(rng, g.C)
+		y := make([]float32, g.C*g.OH*g.OW)
+		ep := &Epilogue{Bias: bias, Act: Activation{Kind: ActReLU6}}
+		b.Run(l.name, func(b *testing.B) {
+			for b.Loop() {
+				DepthwiseConvPlanes(&g, x, w, y, ep, 0, g.C)
+			}
+		})
 	}
 }

@@ -94,8 +94,11 @@ func GlobalAvgPool2dPlanes(hw int, x, y []float32, lo, hi int) {
 // ignored. Each output starts from the bias and adds its taps in row-major
 // kernel order, with the row kernels of DepthwiseConv2d (AVX-512 fused
 // multiply-adds where available), so the result does not depend on how
-// planes are split. It runs on the calling goroutine and, once its pooled
-// padding scratch has grown to the largest plane, does not allocate.
+// planes are split. ReLU, ReLU6 and Clip are applied by the row kernels,
+// with the residual, as each vector of outputs is stored; other
+// activations by ApplyAct after each plane. It runs on the calling
+// goroutine and, once its pooled mask table has grown to the widest row,
+// does not allocate.
 //
 // The reference loop, per plane c and output (oy, ox), is:
 //
@@ -109,24 +112,28 @@ func DepthwiseConvPlanes(g *ConvGeom, x, w, y []float32, ep *Epilogue, lo, hi in
 	if len(w) < hi*kk || len(x) < hi*hw || len(y) < hi*ohw {
 		panic(fmt.Sprintf("kernels: DepthwiseConvPlanes planes [%d, %d): x %d, w %d, y %d elements are too few", lo, hi, len(x), len(w), len(y)))
 	}
-	scratch := dwScratch.Get().(*dwPadded)
-	scratch.zeroed = false // the last user's geometry may differ
-	defer dwScratch.Put(scratch)
+	scratch := dwScratch.Get().(*dwScratchBuf)
+	defer scratch.release()
+	var act Activation
+	if ep != nil {
+		act = ep.Act
+	}
+	// ReLU, ReLU6, Clip (or none) are the row kernels' clamp; other
+	// activations follow each plane.
+	clo, chi, fused := dwClamp(act)
 	for c := lo; c < hi; c++ {
 		dst := y[c*ohw : (c+1)*ohw]
 		var b float32
+		var res []float32
 		if ep != nil && ep.Bias != nil {
 			b = ep.Bias[c]
 		}
-		// The row kernels of DepthwiseConv2d (AVX-512 where available),
-		// with the bias as the sums' starting value as there.
-		dwForwardPlane(g, x[c*hw:(c+1)*hw], w[c*kk:(c+1)*kk], b, dst, scratch)
-		if ep != nil {
-			e := Epilogue{Act: ep.Act}
-			if ep.Residual != nil {
-				e.Residual, e.ResLd = ep.Residual[c*ohw:(c+1)*ohw], ohw
-			}
-			e.apply(dst, ohw, 0, 1, 0, ohw)
+		if ep != nil && ep.Residual != nil {
+			res = ep.Residual[c*ohw : (c+1)*ohw]
+		}
+		dwForwardPlane(g, x[c*hw:(c+1)*hw], w[c*kk:(c+1)*kk], b, res, clo, chi, dst, scratch)
+		if !fused {
+			ApplyAct(act, dst)
 		}
 	}
 }

@@ -1,0 +1,89 @@
+//go:build !noasm
+
+package kernels
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+	"unsafe"
+)
+
+// TestDwAsmArgsLayout checks the field offsets of dwAsmArgs against the
+// A_* constants of depthwise_amd64.s.
+func TestDwAsmArgsLayout(t *testing.T) {
+	var a dwAsmArgs
+	for _, f := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"dst", unsafe.Offsetof(a.dst), 0},
+		{"src", unsafe.Offsetof(a.src), 8},
+		{"w", unsafe.Offsetof(a.w), 16},
+		{"res", unsafe.Offsetof(a.res), 24},
+		{"mask", unsafe.Offsetof(a.mask), 32},
+		{"nvec", unsafe.Offsetof(a.nvec), 40},
+		{"rows", unsafe.Offsetof(a.rows), 48},
+		{"kw", unsafe.Offsetof(a.kw), 56},
+		{"rowStride", unsafe.Offsetof(a.rowStride), 64},
+		{"colStep", unsafe.Offsetof(a.colStep), 72},
+		{"nrows", unsafe.Offsetof(a.nrows), 80},
+		{"dstStride", unsafe.Offsetof(a.dstStride), 88},
+		{"srcStride", unsafe.Offsetof(a.srcStride), 96},
+		{"resStride", unsafe.Offsetof(a.resStride), 104},
+		{"srcOff", unsafe.Offsetof(a.srcOff), 112},
+		{"vstride", unsafe.Offsetof(a.vstride), 120},
+		{"srcVec", unsafe.Offsetof(a.srcVec), 128},
+		{"bias", unsafe.Offsetof(a.bias), 136},
+		{"lo", unsafe.Offsetof(a.lo), 140},
+		{"hi", unsafe.Offsetof(a.hi), 144},
+		{"v", unsafe.Offsetof(a.v), 152},
+		{"grpDst", unsafe.Offsetof(a.grpDst), 160},
+		{"grpSrc", unsafe.Offsetof(a.grpSrc), 168},
+		{"grpRes", unsafe.Offsetof(a.grpRes), 176},
+	} {
+		if f.got != f.want {
+			t.Errorf("dwAsmArgs.%s at offset %d, depthwise_amd64.s reads %d", f.name, f.got, f.want)
+		}
+	}
+}
+
+// TestDwRows3x3S1 checks the 3×3 stride-1 kernel (through dwRowsAVX512,
+// which gives it the groups of 8 rows) bit for bit against the generic
+// stride-1 kernel, for widths with full and partial vectors, paddings 0…2,
+// row counts with and without a rest, residuals and clamps.
+func TestDwRows3x3S1(t *testing.T) {
+	if dwRowKernels()["avx512"] == nil {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(17, 18))
+	scratch := new(dwScratchBuf)
+	for n := 1; n <= 50; n++ {
+		for _, nrows := range []int{8, 9, 15, 16, 21} {
+			padL := n % 3
+			width := max(1, n+2-padL-(n/3)%3)
+			a := dwRowsArgs{n: n, rows: 3, kw: 3, colStep: 1, s: 1, padL: padL, width: width,
+				nrows: nrows, bias: float32(rng.NormFloat64()), rowStride: width + n%4, dstStride: n + n%3}
+			a.srcStride = a.rowStride
+			a.src = randSlice(rng, (nrows+2)*a.rowStride)
+			a.w = randSlice(rng, 9)
+			a.lo, a.hi, _ = dwClamp(Activation{Kind: []Act{ActNone, ActReLU, ActReLU6}[n%3]})
+			if n%2 == 1 {
+				a.res, a.resStride = randSlice(rng, nrows*(n+1)), n+1
+			}
+			a.mask = dwMasks(scratch, n, 1, 3, 1, padL, width)
+			a.dst = randSlice(rng, (nrows-1)*a.dstStride+n)
+			want := append([]float32(nil), a.dst...)
+			dwRowsAVX512(&a)
+			b := a
+			b.dst = want
+			k := dwAsmArgsOf(&b)
+			dwRowsS1AVX512(&k)
+			for i := range want {
+				if math.Float32bits(a.dst[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("n%d nrows%d pad%d width%d: dst[%d] = %g, want %g", n, nrows, padL, width, i, a.dst[i], want[i])
+				}
+			}
+		}
+	}
+}
