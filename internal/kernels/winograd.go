@@ -186,8 +186,8 @@ func WinogradInput(g *WinogradGeom, x []float32, c0, c1 int, v []float32, vStrid
 // out like y (ep.ResLd is ignored), then the activation. The bias and the
 // residual are added, and a ReLU applied (as max(v, 0), which also turns
 // −0 into +0), while the block is in registers; other activations run over
-// each band of 4 output rows. It runs on the calling goroutine and does not
-// allocate.
+// each band of 4 output rows (with the AVX-512 kernels, over the channels
+// once finished). It runs on the calling goroutine and does not allocate.
 func WinogradOutput(g *WinogradGeom, m []float32, mStride, ldm, col0 int, y []float32, ep *Epilogue, o0, o1 int) {
 	ohw := g.OH * g.OW
 	if len(y) < o1*ohw {
