@@ -21,9 +21,10 @@ func (e *engine) useWinograd(b, cin, cout, oh, ow int) bool {
 	return winogradRule(b, cin, cout, oh, ow)
 }
 
-// winogradRule: Winograd when both channel counts are at least 32 and one
-// group of images gives the 36 GEMMs at least 32 columns (tiles): at batch
-// 1 and 224×224 that is ResNet's 56×56 and 28×28 stages, not 14×14 or 7×7.
+// winogradRule: Winograd when both channel counts are at least 16 and one
+// group of images gives the 36 GEMMs at least 16 columns (tiles): at batch
+// 1 and 224×224 that is ResNet's 56×56, 28×28 and 14×14 stages, not 7×7;
+// at 32×32, the CIFAR ResNets' 32×32 and 16×16 stages, not 8×8.
 //
 // Why: Winograd cuts the multiplies of the GEMM by 4 (36 per 4×4 tile
 // against 9·16), but adds transforms whose cost grows with cin + cout per
@@ -31,25 +32,30 @@ func (e *engine) useWinograd(b, cin, cout, oh, ow int) bool {
 // GEMMs' columns are the tiles, padded to the micro-kernel's 32-column
 // panels, so few tiles waste most of each panel. BenchmarkConv3x3, one
 // thread, Cin = Cout = C, 3×3 pad 1, bias + ReLU fused, AVX-512 12×32
-// micro-kernel, pure-Go transforms, µs per run (im2col+GEMM → Winograd):
+// micro-kernel, AVX-512 transforms, µs per run, best of 6 runs on a shared
+// 2-vCPU Xeon (im2col+GEMM → Winograd):
 //
-//	C=16  32×32 b1 (N=64):   244 →  260   lose
-//	C=32  16×16 b1 (N=16):   119 →  114   even
-//	C=64  56×56 b1 (N=196): 3821 → 2091   1.83×
-//	C=128 28×28 b1 (N=49):  2405 → 1343   1.79×
-//	C=256 14×14 b1 (N=16):  2084 → 1967   1.06×
-//	C=64   8×8  b1 (N=4):     80 →  120   lose
-//	C=256  8×8  b1 (N=4):    702 → 1270   lose
-//	C=512  7×7  b1 (N=4):   2161 → 4665   lose
-//	C=512  7×7  b8 (N=32): 17279 → 9581   1.80×
+//	C=16  32×32 b1 (N=64):   229 →    72   3.2×
+//	C=32  16×16 b1 (N=16):   130 →    54   2.4×
+//	C=64  56×56 b1 (N=196): 3166 →  1006   3.1×
+//	C=128 28×28 b1 (N=49):  2214 →   778   2.8×
+//	C=256 14×14 b1 (N=16):  2908 →  2009   1.45×
+//	C=64   8×8  b1 (N=4):     95 →   109   lose
+//	C=256  8×8  b1 (N=4):    652 →  1267   lose
+//	C=512  7×7  b1 (N=4):   3481 →  4981   lose
+//	C=512  7×7  b8 (N=32): 22913 → 12297   1.86×
+//	C=64   4×4  b1 (N=1):     43 →   110   lose
 //
-// Inside ResNet-18 (batch 1, 224×224, one thread, per layer, ms): 56×56
-// 3.1–3.4 → 2.1–2.2; 28×28 2.0–2.3 → 1.4–1.6; 14×14 (N=16) 1.9–2.1 → 2.2,
-// a loss once the residual and the larger working set count, hence N ≥ 32.
+// Inside ResNet-18 (batch 1, 224×224, one thread, per layer, best of 10,
+// ms): 56×56 3.1–3.4 → 0.9–1.1; 28×28 2.0–2.3 → 0.9; 14×14 (N=16) 2.0–2.1
+// → 1.9–2.1, about even once the residual and the larger working set
+// count (with the scalar transforms it lost, and the rule asked N ≥ 32 and
+// C ≥ 32). BenchmarkWinogradModels/resnet20 (1×3×32×32): 2.9 → 1.7 ms
+// (medians of 4) with its 32×32 and 16×16 stages by Winograd.
 func winogradRule(b, cin, cout, oh, ow int) bool {
-	g := kernels.NewWinogradGeom(oh, ow, 0, 0, oh, ow)
-	n := min(b, winogradPerGroup(g.Tiles())) * g.Tiles()
-	return cin >= 32 && cout >= 32 && n >= 32
+	tiles := ((oh + kernels.WinogradTile - 1) / kernels.WinogradTile) * ((ow + kernels.WinogradTile - 1) / kernels.WinogradTile)
+	n := min(b, winogradPerGroup(tiles)) * tiles
+	return cin >= 16 && cout >= 16 && n >= 16
 }
 
 // winogradPerGroup is the number of images whose tiles a Winograd

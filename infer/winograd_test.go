@@ -112,12 +112,21 @@ func BenchmarkConv3x3(b *testing.B) {
 	}
 }
 
-// BenchmarkWinogradModels times the engine at batch 1, 224×224 on one
-// thread with Winograd off and by the rule.
+// BenchmarkWinogradModels times the engine at batch 1 on one thread with
+// Winograd off and by the rule: ResNet-18 and -50 at 224×224, the CIFAR
+// ResNet-20 at 32×32.
 func BenchmarkWinogradModels(b *testing.B) {
-	shape := []int{1, 3, 224, 224}
-	for _, name := range []string{"resnet18", "resnet50"} {
-		m := newModel(b, name, models.Options{})
+	for _, c := range []struct {
+		name  string
+		shape []int
+		opts  models.Options
+	}{
+		{"resnet18", []int{1, 3, 224, 224}, models.Options{}},
+		{"resnet50", []int{1, 3, 224, 224}, models.Options{}},
+		{"resnet20", []int{1, 3, 32, 32}, models.Options{InChannels: 3}},
+	} {
+		name, shape := c.name, c.shape
+		m := newModel(b, name, c.opts)
 		x := input(shape, 3)
 		for _, mode := range []WinogradMode{WinogradOff, WinogradAuto} {
 			eng, err := Compile(m, shape, &Options{Threads: 1, NoVerify: true, Winograd: mode})

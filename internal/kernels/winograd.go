@@ -34,13 +34,20 @@ type WinogradGeom struct {
 	PadT, PadL int // zero padding before the first row / column
 	OH, OW     int // output height and width (OH ≤ H + PadT + PadB − 2)
 	TH, TW     int // tiles down and across: ⌈OH/4⌉, ⌈OW/4⌉
+
+	plan *winoPlan // chunks of the AVX-512 transforms, or nil (computed per call)
 }
 
 // NewWinogradGeom returns the geometry of a 3×3 stride-1 convolution of an
-// h×w input with padding padT, padL giving an oh×ow output.
+// h×w input with padding padT, padL giving an oh×ow output. With the
+// AVX-512 transforms it also describes, once, their chunks of tiles.
 func NewWinogradGeom(h, w, padT, padL, oh, ow int) WinogradGeom {
-	return WinogradGeom{H: h, W: w, PadT: padT, PadL: padL, OH: oh, OW: ow,
+	g := WinogradGeom{H: h, W: w, PadT: padT, PadL: padL, OH: oh, OW: ow,
 		TH: (oh + WinogradTile - 1) / WinogradTile, TW: (ow + WinogradTile - 1) / WinogradTile}
+	if winoVector && g.Tiles() > 0 {
+		g.plan = newWinoPlan(&g)
+	}
+	return g
 }
 
 // Tiles returns the number of tiles of one image: TH·TW.
@@ -74,14 +81,23 @@ func WinogradWeights(cout, cin int, w, u []float32) {
 	}
 }
 
-// bt6 computes Bᵀ z for a 6-vector z.
+// bt6 computes Bᵀ z for a 6-vector z,
+//
+//	Bᵀ = [4  0 −5  0 1 0; 0 −4 −4 1 1 0; 0 4 −4 −1 1 0;
+//	      0 −2 −1  2 1 0; 0  2 −1 −2 1 0; 0 4  0 −5 0 1],
+//
+// in the order of operations of the AVX-512 kernel (winograd_amd64.s),
+// which computes each product by 2 or 4 and the following sum in one fused
+// multiply-add: the factors are powers of two, so the products are exact
+// and fused or not the results are the same bits.
 func bt6(z0, z1, z2, z3, z4, z5 float32) (r0, r1, r2, r3, r4, r5 float32) {
-	r0 = 4*z0 - 5*z2 + z4
-	r1 = -4*(z1+z2) + z3 + z4
-	r2 = 4*(z1-z2) - z3 + z4
-	r3 = 2*(z3-z1) - z2 + z4
-	r4 = 2*(z1-z3) - z2 + z4
-	r5 = 4*z1 - 5*z3 + z5
+	a, b, u := z4-z2, z0-z2, z3-z1
+	r0 = a + 4*b
+	r1 = (z3 + z4) - 4*(z1+z2)
+	r2 = (z4 - z3) + 4*(z1-z2)
+	r3 = a + 2*u
+	r4 = a - 2*u
+	r5 = (z5 - z3) - 4*u
 	return
 }
 
@@ -104,6 +120,16 @@ func WinogradInput(g *WinogradGeom, x []float32, c0, c1 int, v []float32, vStrid
 	hw := g.H * g.W
 	if len(x) < c1*hw {
 		panic(fmt.Sprintf("kernels: WinogradInput channels [%d, %d) of a %d×%d image: x has %d elements", c0, c1, g.H, g.W, len(x)))
+	}
+	if c0 >= c1 {
+		return
+	}
+	if winoVector {
+		if need := (WinogradN-1)*vStride + (c1-1)*ldv + col0 + g.Tiles(); len(v) < need || col0 < 0 {
+			panic(fmt.Sprintf("kernels: WinogradInput channels [%d, %d) at column %d: v has %d elements, want %d", c0, c1, col0, len(v), need))
+		}
+		winogradInputVec(g, x, c0, c1, v, vStride, ldv, col0)
+		return
 	}
 	var d [WinogradN]float32
 	for c := c0; c < c1; c++ {
@@ -160,8 +186,8 @@ func WinogradInput(g *WinogradGeom, x []float32, c0, c1 int, v []float32, vStrid
 // out like y (ep.ResLd is ignored), then the activation. The bias and the
 // residual are added, and a ReLU applied (as max(v, 0), which also turns
 // −0 into +0), while the block is in registers; other activations run over
-// each band of 4 output rows. It runs on the calling goroutine and does not
-// allocate.
+// each band of 4 output rows (with the AVX-512 kernels, over the channels
+// once finished). It runs on the calling goroutine and does not allocate.
 func WinogradOutput(g *WinogradGeom, m []float32, mStride, ldm, col0 int, y []float32, ep *Epilogue, o0, o1 int) {
 	ohw := g.OH * g.OW
 	if len(y) < o1*ohw {
@@ -172,6 +198,19 @@ func WinogradOutput(g *WinogradGeom, m []float32, mStride, ldm, col0 int, y []fl
 		act = ep.Act
 	}
 	relu := act.Kind == ActReLU
+	if o0 >= o1 {
+		return
+	}
+	if winoVector {
+		if need := (WinogradN-1)*mStride + (o1-1)*ldm + col0 + g.Tiles(); len(m) < need || col0 < 0 {
+			panic(fmt.Sprintf("kernels: WinogradOutput channels [%d, %d) at column %d: m has %d elements, want %d", o0, o1, col0, len(m), need))
+		}
+		winogradOutputVec(g, m, mStride, ldm, col0, y, ep, relu, o0, o1)
+		if !relu && act.Kind != ActNone {
+			ApplyAct(act, y[o0*ohw:o1*ohw])
+		}
+		return
+	}
 	var t [WinogradTile * WinogradAlpha]float32 // Aᵀ m: 4 rows of 6
 	s := 6 * mStride
 	for o := o0; o < o1; o++ {
@@ -234,6 +273,212 @@ func WinogradOutput(g *WinogradGeom, m []float32, mStride, ldm, col0 int, y []fl
 			if !relu && act.Kind != ActNone {
 				ApplyAct(act, dst[oy*g.OW:(oy+rows)*g.OW])
 			}
+		}
+	}
+}
+
+// The AVX-512 transforms (winograd_amd64.s) work on chunks of up to 16
+// tiles, one tile per lane of a ZMM register. A chunk's tiles are
+// consecutive in the row-major tile order and may span several rows of
+// tiles; each run of tiles within one row of tiles is a segment, described
+// to the kernel by a winoInSeg or winoOutSeg. The transforms of all lanes
+// run together; loads and stores use each segment's lane masks, so no
+// memory outside the image, v or m is touched (a masked-off lane's address
+// may lie outside them, which AVX-512 masked loads and stores allow).
+
+// winoLanes is the number of tiles one AVX-512 transform handles at once.
+const winoLanes = 16
+
+// winoRStride is the row stride, in floats, of the input kernel's scratch:
+// 6 rows (one per row of Bᵀ d) of up to 4·15 + 5·16 columns.
+const winoRStride = 160
+
+// winoInSeg describes to winoInAVX512 one segment of an input chunk: n ≤ 16
+// consecutive tiles of one row of tiles, in lanes [lane, lane+n). The
+// kernel first computes the column transform Bᵀ d of the segment's 6 input
+// rows over its 4n + 2 input columns, 16 columns at a time (nb blocks),
+// into the scratch R [6, winoRStride] from column 4·lane on (a segment
+// leaves at least one lane free before the next, so its last two columns
+// do not overlap the next segment's first); then, for the whole chunk, it
+// deinterleaves each row of R into the 6 columns of the 16 tiles and
+// finishes with the row transform.
+//
+// The field offsets are used by winograd_amd64.s: change both together.
+type winoInSeg struct {
+	off   int          // element offset in the channel of input row 4ty − PadT, column 4tx − PadL (may be negative)
+	r     int          // byte offset in R of the segment's first column: 16·lane
+	nb    int          // blocks of 16 columns: ⌈(4n + 2)/16⌉
+	v     int          // element offset in v's rows of lane 0 from the chunk's first tile: t − t0 − lane
+	smask int          // lanes to store: bits [lane, lane+n)
+	lmask [6][5]uint16 // lanes of block q of input row i inside the image (0 for rows outside)
+}
+
+// winoInSegs describes the chunk of tiles starting at tile t0 in segs; it
+// returns the number of segments and of tiles.
+func winoInSegs(g *WinogradGeom, t0 int, segs *[winoLanes / 2]winoInSeg) (ns, nt int) {
+	lane, t, tiles := 0, t0, g.Tiles()
+	for lane < winoLanes && t < tiles {
+		ty, tx := t/g.TW, t%g.TW
+		n := min(g.TW-tx, winoLanes-lane)
+		y0, x0 := ty*WinogradTile-g.PadT, tx*WinogradTile-g.PadL
+		s := &segs[ns]
+		s.off = y0*g.W + x0
+		s.r = 4 * 4 * lane
+		s.nb = (4*n + 2 + 15) / 16
+		s.v = t - t0 - lane
+		s.smask = (1<<n - 1) << lane
+		for i := range s.lmask {
+			for q := range s.lmask[i] {
+				var mk uint16
+				if y := y0 + i; y >= 0 && y < g.H && q < s.nb {
+					c := x0 + 16*q // input column of the block's lane 0
+					lo, hi := max(0, min(16, -c)), max(0, min(16, g.W-c))
+					if hi > lo {
+						mk = uint16(1<<hi - 1<<lo)
+					}
+				}
+				s.lmask[i][q] = mk
+			}
+		}
+		ns++
+		lane += n + 1
+		t += n
+	}
+	return ns, t - t0
+}
+
+// winogradInputVec is WinogradInput by the AVX-512 kernel, channel by
+// channel, each channel chunk by chunk (so that the rows of v are written
+// in order, whole cache lines at a time).
+func winogradInputVec(g *WinogradGeom, x []float32, c0, c1 int, v []float32, vStride, ldv, col0 int) {
+	var r [6 * winoRStride]float32
+	hw := g.H * g.W
+	p := g.plan
+	if p == nil {
+		var segs [winoLanes / 2]winoInSeg
+		for t0, tiles := 0, g.Tiles(); t0 < tiles; {
+			ns, nt := winoInSegs(g, t0, &segs)
+			for c := c0; c < c1; c++ {
+				winoInAVX512(&x[c*hw], g.W, &v[c*ldv+col0+t0], vStride, &segs[0], ns, &r[0])
+			}
+			t0 += nt
+		}
+		return
+	}
+	for c := c0; c < c1; c++ {
+		for _, k := range p.inChunks {
+			winoInAVX512(&x[c*hw], g.W, &v[c*ldv+col0+k.t0], vStride, &p.in[k.seg], k.nseg, &r[0])
+		}
+	}
+}
+
+// winoChunk is one chunk of a winoPlan: tiles [t0, t0+nt), segments
+// [seg, seg+nseg) of the plan's list.
+type winoChunk struct{ t0, nt, seg, nseg int }
+
+// winoPlan lists the chunks of the AVX-512 input and output transforms of
+// one geometry, described once when the geometry is made.
+type winoPlan struct {
+	in        []winoInSeg
+	inChunks  []winoChunk
+	out       []winoOutSeg
+	outChunks []winoChunk
+}
+
+// newWinoPlan describes all chunks of g.
+func newWinoPlan(g *WinogradGeom) *winoPlan {
+	p := &winoPlan{}
+	var in [winoLanes / 2]winoInSeg
+	var out [winoLanes]winoOutSeg
+	for t0, tiles := 0, g.Tiles(); t0 < tiles; {
+		ns, nt := winoInSegs(g, t0, &in)
+		p.inChunks = append(p.inChunks, winoChunk{t0, nt, len(p.in), ns})
+		p.in = append(p.in, in[:ns]...)
+		t0 += nt
+	}
+	for t0, tiles := 0, g.Tiles(); t0 < tiles; {
+		ns, nt := winoOutSegs(g, t0, &out)
+		p.outChunks = append(p.outChunks, winoChunk{t0, nt, len(p.out), ns})
+		p.out = append(p.out, out[:ns]...)
+		t0 += nt
+	}
+	return p
+}
+
+// winoOutSeg describes to winoOutAVX512 one segment of an output chunk: n
+// consecutive tiles of one row of tiles, in lanes [lane, lane+n). The
+// kernel's 4 output rows of the chunk are 64 values each (4 per lane); the
+// segment's part of row i is stored at element off + i·OW under mask.
+//
+// The field offsets are used by winograd_amd64.s: change both together.
+type winoOutSeg struct {
+	off  int       // element offset in the channel of output row 4ty, column 4tx, less 4·lane (may be negative)
+	rows int       // output rows of the tiles inside the image: min(4, OH − 4ty)
+	mask [4]uint16 // of each 16 values of an output row, those of the segment inside the image
+}
+
+// winoOutSegs describes the chunk of tiles starting at tile t0 in segs; it
+// returns the number of segments and of tiles.
+func winoOutSegs(g *WinogradGeom, t0 int, segs *[winoLanes]winoOutSeg) (ns, nt int) {
+	lane, t, tiles := 0, t0, g.Tiles()
+	for lane < winoLanes && t < tiles {
+		ty, tx := t/g.TW, t%g.TW
+		n := min(g.TW-tx, winoLanes-lane)
+		oy, ox := ty*WinogradTile, tx*WinogradTile
+		s := &segs[ns]
+		s.off = oy*g.OW + ox - 4*lane
+		s.rows = min(WinogradTile, g.OH-oy)
+		cols := min(4*n, g.OW-ox)
+		mk := (uint64(1)<<cols - 1) << (4 * lane)
+		for q := range s.mask {
+			s.mask[q] = uint16(mk >> (16 * q))
+		}
+		ns++
+		lane += n
+		t += n
+	}
+	return ns, t - t0
+}
+
+// winogradOutputVec is WinogradOutput by the AVX-512 kernel, chunk by
+// chunk, with the bias, the residual and (if relu) the ReLU; the caller
+// applies any other activation.
+func winogradOutputVec(g *WinogradGeom, m []float32, mStride, ldm, col0 int, y []float32, ep *Epilogue, relu bool, o0, o1 int) {
+	var segs [winoLanes]winoOutSeg
+	var t [WinogradTile * WinogradAlpha * winoLanes]float32 // Aᵀ m: [4, 6, 16 lanes]
+	ohw := g.OH * g.OW
+	var biasv, res []float32
+	if ep != nil {
+		biasv, res = ep.Bias, ep.Residual
+		if res != nil && len(res) < o1*ohw {
+			panic(fmt.Sprintf("kernels: WinogradOutput channels [%d, %d) of %d×%d: residual has %d elements", o0, o1, g.OH, g.OW, len(res)))
+		}
+	}
+	chunk := func(o, t0, nt int, segs []winoOutSeg) {
+		var bias float32
+		if biasv != nil {
+			bias = biasv[o]
+		}
+		var rp *float32
+		if res != nil {
+			rp = &res[o*ohw]
+		}
+		winoOutAVX512(&m[o*ldm+col0+t0], mStride, nt, &y[o*ohw], rp, g.OW, bias, relu, &segs[0], len(segs), &t[0])
+	}
+	p := g.plan
+	if p == nil {
+		for t0, tiles := 0, g.Tiles(); t0 < tiles; {
+			ns, nt := winoOutSegs(g, t0, &segs)
+			for o := o0; o < o1; o++ {
+				chunk(o, t0, nt, segs[:ns])
+			}
+			t0 += nt
+		}
+		return
+	}
+	for o := o0; o < o1; o++ {
+		for _, k := range p.outChunks {
+			chunk(o, k.t0, k.nt, p.out[k.seg:k.seg+k.nseg])
 		}
 	}
 }

@@ -128,3 +128,149 @@ func TestWinogradMatchesNaive(t *testing.T) {
 		}
 	}
 }
+
+// sameFloat reports whether a and b are the same float32 bits, or both NaN.
+func sameFloat(a, b float32) bool {
+	return math.Float32bits(a) == math.Float32bits(b) || (a != a && b != b)
+}
+
+// TestWinogradVectorMatchesGo checks the AVX-512 transforms against the
+// pure-Go loops bit for bit, on geometries whose chunks of 16 tiles span
+// several rows of tiles, end inside a row, or cover images wider than one
+// chunk, with channel ranges and column offsets that leave neighbouring
+// data in v, m and y, which must stay untouched.
+func TestWinogradVectorMatchesGo(t *testing.T) {
+	if !winoVector {
+		t.Skip("no AVX-512 Winograd kernels in this build or on this CPU")
+	}
+	defer func() { winoVector = true }()
+	r := rand.New(rand.NewPCG(3, 4))
+	cases := []struct{ h, w, padT, padL, oh, ow int }{
+		{4, 4, 1, 1, 4, 4},
+		{1, 1, 1, 1, 1, 1},
+		{3, 3, 0, 0, 1, 1},
+		{5, 7, 1, 1, 5, 7},
+		{9, 9, 1, 1, 9, 9},
+		{13, 6, 0, 0, 11, 4},
+		{14, 14, 1, 1, 14, 14},
+		{28, 28, 1, 1, 28, 28},
+		{56, 56, 1, 1, 56, 56},
+		{17, 66, 2, 1, 17, 65},
+		{10, 100, 1, 2, 9, 99},
+		{7, 7, 1, 1, 7, 7},
+		{30, 31, 0, 0, 28, 29},
+	}
+	acts := []Activation{{}, {Kind: ActReLU}, {Kind: ActReLU6}}
+	for _, c := range cases {
+		for k, act := range acts {
+			t.Run(fmt.Sprintf("%+v/act%d", c, k), func(t *testing.T) {
+				g := NewWinogradGeom(c.h, c.w, c.padT, c.padL, c.oh, c.ow)
+				const cin, cout, col0 = 5, 4, 3
+				tiles := g.Tiles()
+				n := col0 + tiles + 2
+				x := make([]float32, cin*c.h*c.w)
+				for i := range x {
+					x[i] = float32(r.NormFloat64())
+				}
+				x[0], x[len(x)-1] = float32(math.Copysign(0, -1)), 0
+				// Pure Go; AVX-512 with the chunks described once; AVX-512
+				// describing them per call.
+				unplanned := g
+				unplanned.plan = nil
+				geoms := []*WinogradGeom{&g, &g, &unplanned}
+				var vv [3][]float32
+				for i := range vv {
+					winoVector = i > 0
+					vv[i] = make([]float32, WinogradN*cin*n)
+					for j := range vv[i] {
+						vv[i][j] = -7
+					}
+					WinogradInput(geoms[i], x, 1, cin-1, vv[i], cin*n, n, col0)
+				}
+				for i := 1; i < len(vv); i++ {
+					for j := range vv[0] {
+						if !sameFloat(vv[0][j], vv[i][j]) {
+							t.Fatalf("input transform %d: v[%d] = %g, pure Go %g", i, j, vv[i][j], vv[0][j])
+						}
+					}
+				}
+				m := make([]float32, WinogradN*cout*n)
+				for i := range m {
+					m[i] = float32(r.NormFloat64())
+				}
+				m[col0] = float32(math.Copysign(0, -1))
+				ohw := c.oh * c.ow
+				bias := make([]float32, cout)
+				res := make([]float32, cout*ohw)
+				for i := range bias {
+					bias[i] = float32(r.NormFloat64())
+				}
+				for i := range res {
+					res[i] = float32(r.NormFloat64())
+				}
+				for e, ep := range []*Epilogue{nil, {Act: act}, {Bias: bias, Act: act}, {Bias: bias, Residual: res, Act: act}} {
+					var yy [3][]float32
+					for i := range yy {
+						winoVector = i > 0
+						yy[i] = make([]float32, cout*ohw)
+						for j := range yy[i] {
+							yy[i][j] = -7
+						}
+						WinogradOutput(geoms[i], m, cout*n, n, col0, yy[i], ep, 1, cout)
+					}
+					for i := 1; i < len(yy); i++ {
+						for j := range yy[0] {
+							if !sameFloat(yy[0][j], yy[i][j]) {
+								t.Fatalf("output transform %d, epilogue %d: y[%d] = %g, pure Go %g", i, e, j, yy[i][j], yy[0][j])
+							}
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkWinogradTransforms times the input and output transforms of one
+// image of ResNet's 56×56×64 and 28×28×128 stages (pad 1, bias, residual
+// and ReLU), by the pure-Go loops and, where available, the AVX-512
+// kernels.
+func BenchmarkWinogradTransforms(b *testing.B) {
+	defer func(v bool) { winoVector = v }(winoVector)
+	vector := winoVector
+	for _, c := range []struct{ ch, hw int }{{64, 56}, {128, 28}} {
+		g := NewWinogradGeom(c.hw, c.hw, 1, 1, c.hw, c.hw)
+		n := g.Tiles()
+		x := make([]float32, c.ch*c.hw*c.hw)
+		v := make([]float32, WinogradN*c.ch*n)
+		y := make([]float32, c.ch*c.hw*c.hw)
+		res := make([]float32, len(y))
+		bias := make([]float32, c.ch)
+		for i := range x {
+			x[i] = float32(i%7) - 3
+			res[i] = float32(i%5) - 2
+		}
+		for i := range v {
+			v[i] = float32(i%11) - 5
+		}
+		ep := &Epilogue{Bias: bias, Residual: res, Act: Activation{Kind: ActReLU}}
+		for _, vec := range []bool{false, true} {
+			if vec && !vector {
+				continue
+			}
+			name := map[bool]string{false: "go", true: "avx512"}[vec]
+			b.Run(fmt.Sprintf("input/c%d_%dx%d/%s", c.ch, c.hw, c.hw, name), func(b *testing.B) {
+				winoVector = vec
+				for b.Loop() {
+					WinogradInput(&g, x, 0, c.ch, v, c.ch*n, n, 0)
+				}
+			})
+			b.Run(fmt.Sprintf("output/c%d_%dx%d/%s", c.ch, c.hw, c.hw, name), func(b *testing.B) {
+				winoVector = vec
+				for b.Loop() {
+					WinogradOutput(&g, v, c.ch*n, n, 0, y, ep, 0, c.ch)
+				}
+			})
+		}
+	}
+}
