@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"convnet/internal/kernels"
 	"convnet/internal/testutil"
 	"convnet/models"
 	"convnet/nn"
@@ -235,4 +236,38 @@ func TestRunRejectsOtherShapes(t *testing.T) {
 		}
 	}()
 	eng.Run(tensor.New(2, 1, 28, 28))
+}
+
+// TestLinearPaths checks LeNet-5 (whose classifier is three linear layers)
+// at batches on both sides of kernels.EngLinearMaxBatch(), where the
+// linear steps switch from matrix-vector products to the packed GEMM:
+// against the plain forward pass, and bit for bit across thread counts.
+func TestLinearPaths(t *testing.T) {
+	m := newModel(t, "lenet5", models.Options{})
+	for _, b := range []int{1, 3, kernels.EngLinearMaxBatch(), kernels.EngLinearMaxBatch() + 1} {
+		t.Run(fmt.Sprintf("batch=%d", b), func(t *testing.T) {
+			shape := []int{b, 1, 28, 28}
+			x := input(shape, 13)
+			want := plain(m, x)
+			var ref *tensor.Tensor
+			for _, threads := range []int{1, 2, 3} {
+				eng, err := Compile(m, shape, &Options{Threads: threads, NoVerify: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := eng.Run(x).Clone()
+				eng.Close()
+				if ref == nil {
+					closeTo(t, got, want)
+					ref = got
+					continue
+				}
+				for i, v := range got.Data() {
+					if math.Float32bits(v) != math.Float32bits(ref.Data()[i]) {
+						t.Fatalf("threads=%d: output[%d] = %g, with one thread %g", threads, i, v, ref.Data()[i])
+					}
+				}
+			}
+		})
+	}
 }

@@ -268,19 +268,26 @@ func (s *convStep) dwBody(_, lo, hi int) {
 	}
 }
 
-// linearStep is y [N, O] = act(x [N, F] · Wᵀ + bias), as the pre-packed
-// GEMM  yᵀ [O, N] = W [O, F] · xᵀ, written straight into y when N = 1 and
-// through a transposition otherwise.
+// linearStep is y [N, O] = act(x [N, F] · Wᵀ + bias). Up to
+// kernels.EngLinearMaxBatch() images it is a set of matrix-vector products
+// over the unpacked weights (kernels.EngLinearRows), written straight into
+// y; at larger batches, the pre-packed GEMM  yᵀ [O, N] = W [O, F] · xᵀ,
+// through a transposition.
 type linearStep struct {
 	e       *engine
-	x, y    []float32
+	x, y    []float32 // [N, F], [N, O]
 	n, f, o int
+	w       []float32 // [O, F], row-major, for the matrix-vector path (else nil)
 	packed  *kernels.PackedA
 	ep      kernels.Epilogue
 	post    kernels.Activation // applied after the epilogue (see splitAct)
-	mr      int
+	mr      int                // rows per work unit: the GEMM's row tile, or linearRows
 	fn      func(w, lo, hi int)
 }
+
+// linearRows is the number of output features in a work unit of the
+// matrix-vector path (a multiple of its kernels' 8 and 4 rows).
+const linearRows = 8
 
 func (e *engine) newLinear(n *Node) (step, error) {
 	g := e.g
@@ -291,8 +298,6 @@ func (e *engine) newLinear(n *Node) (step, error) {
 	o, f := w.Shape()[0], w.Shape()[1]
 	s := &linearStep{e: e, x: e.views[n.In[0]], y: e.views[n.Out], o: o, f: f}
 	s.n = len(s.x) / f
-	s.packed = kernels.PackA(o, f, w.Data(), f)
-	s.mr = s.packed.MR()
 	s.ep.Act, s.post = splitAct(n.Act)
 	if len(n.In) > 2 && n.In[2] >= 0 {
 		var err error
@@ -300,34 +305,44 @@ func (e *engine) newLinear(n *Node) (step, error) {
 			return nil, err
 		}
 	}
-	e.gemmN = max(e.gemmN, min(s.n, 2048))
-	if s.n > 1 {
-		e.tmpLen = max(e.tmpLen, s.n*s.o)
-	}
 	s.fn = s.body
+	if s.n <= kernels.EngLinearMaxBatch() {
+		s.w = append([]float32(nil), w.Data()...)
+		s.mr = linearRows
+		return s, nil
+	}
+	s.packed = kernels.PackA(o, f, w.Data(), f)
+	s.mr = s.packed.MR()
+	e.gemmN = max(e.gemmN, min(s.n, 2048))
+	e.tmpLen = max(e.tmpLen, s.n*s.o)
 	return s, nil
 }
 
 func (s *linearStep) run(p *pool) {
 	tiles := (s.o + s.mr - 1) / s.mr
 	p.parallel(tiles, max(1, 65536/max(1, s.mr*s.f*s.n)), s.fn)
-	if s.n > 1 {
-		t := s.e.tmp[:s.o*s.n]
-		for j := 0; j < s.n; j++ {
-			row := s.y[j*s.o : (j+1)*s.o]
-			for i := range row {
-				row[i] = t[i*s.n+j]
-			}
+	if s.w != nil {
+		return
+	}
+	t := s.e.tmp[:s.o*s.n]
+	for j := 0; j < s.n; j++ {
+		row := s.y[j*s.o : (j+1)*s.o]
+		for i := range row {
+			row[i] = t[i*s.n+j]
 		}
 	}
 }
 
 func (s *linearStep) body(w, lo, hi int) {
-	dst := s.y
-	if s.n > 1 {
-		dst = s.e.tmp[:s.o*s.n]
-	}
 	m0, m1 := lo*s.mr, min(hi*s.mr, s.o)
+	if s.w != nil {
+		kernels.EngLinearRows(s.w, s.x, s.y, s.n, s.o, s.f, &s.ep, m0, m1)
+		for j := 0; j < s.n; j++ {
+			kernels.EngApplyAct(s.post, s.y[j*s.o+m0:j*s.o+m1])
+		}
+		return
+	}
+	dst := s.e.tmp[:s.o*s.n]
 	kernels.GemmPacked(s.packed, true, s.n, s.x, s.f, dst, s.n, &s.ep, m0, m1, 0, s.n, s.e.ws[w])
 	kernels.EngApplyAct(s.post, dst[m0*s.n:m1*s.n])
 }

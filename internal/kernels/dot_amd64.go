@@ -24,3 +24,11 @@ func dot4x4(k int, a, b *[4][]float32, out *[16]float32) {
 	}
 	dot4x4AVX512(k, &a[0][0], &a[1][0], &a[2][0], &a[3][0], &b[0][0], &b[1][0], &b[2][0], &b[3][0], out)
 }
+
+// dot8x1AVX512 sets out[r] to the dot product of the k floats at x with
+// the k floats at w + r·ldw, for r < 8 (dot_amd64.s), each sum formed
+// exactly as dot4x4AVX512 forms its sums. It reads no memory past the k-th
+// float of any row.
+//
+//go:noescape
+func dot8x1AVX512(k int, x, w *float32, ldw int, out *[8]float32)

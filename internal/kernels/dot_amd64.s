@@ -241,3 +241,158 @@ reduce:
 	VMOVSS        X15, 60(DI)
 	VZEROUPPER
 	RET
+
+// dot8x1AVX512 (see dot_amd64.go): eight dot products of length k, row r
+// of W (at w + r·ldw floats) with x, accumulated lane-wise in Zr exactly
+// as dot4x4AVX512 accumulates each of its sixteen (same fused
+// multiply-adds in the same order, the same zeroing tail and the same
+// reduction tree), so every sum is bit-identical to dot4x4AVX512's for the
+// same pair of rows. The full steps take the W rows as memory operands of
+// the fused multiply-adds: one load of x feeds eight of them.
+//
+// Registers: R8..R13, AX, BX walk W rows 0..7, SI is the byte offset into
+// every row, CX counts the remaining columns, DX walks x, DI (free until the
+// reduction) holds the tail's mask; x loads into Z16, the tail's W rows
+// into Z17..Z24.
+
+// func dot8x1AVX512(k int, x, w *float32, ldw int, out *[8]float32)
+TEXT ·dot8x1AVX512(SB), NOSPLIT, $0-40
+	MOVQ k+0(FP), CX
+	MOVQ x+8(FP), DX
+	MOVQ w+16(FP), R8
+	MOVQ ldw+24(FP), BX
+	SHLQ $2, BX
+	LEAQ (R8)(BX*1), R9
+	LEAQ (R9)(BX*1), R10
+	LEAQ (R10)(BX*1), R11
+	LEAQ (R11)(BX*1), R12
+	LEAQ (R12)(BX*1), R13
+	LEAQ (R13)(BX*1), AX
+	LEAQ (AX)(BX*1), BX
+	XORQ SI, SI
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+
+d81_loop:
+	CMPQ        CX, $16
+	JLT         d81_tail
+	VMOVUPS     (DX)(SI*1), Z16
+	VFMADD231PS (R8)(SI*1), Z16, Z0
+	VFMADD231PS (R9)(SI*1), Z16, Z1
+	VFMADD231PS (R10)(SI*1), Z16, Z2
+	VFMADD231PS (R11)(SI*1), Z16, Z3
+	VFMADD231PS (R12)(SI*1), Z16, Z4
+	VFMADD231PS (R13)(SI*1), Z16, Z5
+	VFMADD231PS (AX)(SI*1), Z16, Z6
+	VFMADD231PS (BX)(SI*1), Z16, Z7
+	ADDQ        $64, SI
+	SUBQ        $16, CX
+	JMP         d81_loop
+
+d81_tail:
+	TESTQ     CX, CX
+	JZ        d81_reduce
+	MOVL      $1, DI
+	SHLL      CX, DI
+	DECL      DI
+	KMOVW     DI, K1
+	VMOVUPS.Z (DX)(SI*1), K1, Z16
+	VMOVUPS.Z (R8)(SI*1), K1, Z17
+	VMOVUPS.Z (R9)(SI*1), K1, Z18
+	VMOVUPS.Z (R10)(SI*1), K1, Z19
+	VMOVUPS.Z (R11)(SI*1), K1, Z20
+	VMOVUPS.Z (R12)(SI*1), K1, Z21
+	VMOVUPS.Z (R13)(SI*1), K1, Z22
+	VMOVUPS.Z (AX)(SI*1), K1, Z23
+	VMOVUPS.Z (BX)(SI*1), K1, Z24
+	VFMADD231PS Z17, Z16, Z0
+	VFMADD231PS Z18, Z16, Z1
+	VFMADD231PS Z19, Z16, Z2
+	VFMADD231PS Z20, Z16, Z3
+	VFMADD231PS Z21, Z16, Z4
+	VFMADD231PS Z22, Z16, Z5
+	VFMADD231PS Z23, Z16, Z6
+	VFMADD231PS Z24, Z16, Z7
+
+d81_reduce:
+	MOVQ out+32(FP), DI
+	VEXTRACTF32X8 $1, Z0, Y16
+	VADDPS        Y16, Y0, Y0
+	VEXTRACTF32X4 $1, Y0, X16
+	VADDPS        X16, X0, X0
+	VMOVHLPS      X0, X0, X16
+	VADDPS        X16, X0, X0
+	VMOVSHDUP     X0, X16
+	VADDSS        X16, X0, X0
+	VMOVSS        X0, 0(DI)
+	VEXTRACTF32X8 $1, Z1, Y16
+	VADDPS        Y16, Y1, Y1
+	VEXTRACTF32X4 $1, Y1, X16
+	VADDPS        X16, X1, X1
+	VMOVHLPS      X1, X1, X16
+	VADDPS        X16, X1, X1
+	VMOVSHDUP     X1, X16
+	VADDSS        X16, X1, X1
+	VMOVSS        X1, 4(DI)
+	VEXTRACTF32X8 $1, Z2, Y16
+	VADDPS        Y16, Y2, Y2
+	VEXTRACTF32X4 $1, Y2, X16
+	VADDPS        X16, X2, X2
+	VMOVHLPS      X2, X2, X16
+	VADDPS        X16, X2, X2
+	VMOVSHDUP     X2, X16
+	VADDSS        X16, X2, X2
+	VMOVSS        X2, 8(DI)
+	VEXTRACTF32X8 $1, Z3, Y16
+	VADDPS        Y16, Y3, Y3
+	VEXTRACTF32X4 $1, Y3, X16
+	VADDPS        X16, X3, X3
+	VMOVHLPS      X3, X3, X16
+	VADDPS        X16, X3, X3
+	VMOVSHDUP     X3, X16
+	VADDSS        X16, X3, X3
+	VMOVSS        X3, 12(DI)
+	VEXTRACTF32X8 $1, Z4, Y16
+	VADDPS        Y16, Y4, Y4
+	VEXTRACTF32X4 $1, Y4, X16
+	VADDPS        X16, X4, X4
+	VMOVHLPS      X4, X4, X16
+	VADDPS        X16, X4, X4
+	VMOVSHDUP     X4, X16
+	VADDSS        X16, X4, X4
+	VMOVSS        X4, 16(DI)
+	VEXTRACTF32X8 $1, Z5, Y16
+	VADDPS        Y16, Y5, Y5
+	VEXTRACTF32X4 $1, Y5, X16
+	VADDPS        X16, X5, X5
+	VMOVHLPS      X5, X5, X16
+	VADDPS        X16, X5, X5
+	VMOVSHDUP     X5, X16
+	VADDSS        X16, X5, X5
+	VMOVSS        X5, 20(DI)
+	VEXTRACTF32X8 $1, Z6, Y16
+	VADDPS        Y16, Y6, Y6
+	VEXTRACTF32X4 $1, Y6, X16
+	VADDPS        X16, X6, X6
+	VMOVHLPS      X6, X6, X16
+	VADDPS        X16, X6, X6
+	VMOVSHDUP     X6, X16
+	VADDSS        X16, X6, X6
+	VMOVSS        X6, 24(DI)
+	VEXTRACTF32X8 $1, Z7, Y16
+	VADDPS        Y16, Y7, Y7
+	VEXTRACTF32X4 $1, Y7, X16
+	VADDPS        X16, X7, X7
+	VMOVHLPS      X7, X7, X16
+	VADDPS        X16, X7, X7
+	VMOVSHDUP     X7, X16
+	VADDSS        X16, X7, X7
+	VMOVSS        X7, 28(DI)
+	VZEROUPPER
+	RET

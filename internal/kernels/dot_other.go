@@ -10,3 +10,8 @@ func hasDotKernel() bool { return false }
 func dot4x4(k int, a, b *[4][]float32, out *[16]float32) {
 	panic("kernels: dot4x4 without a kernel")
 }
+
+// dot8x1AVX512 is never called in this build.
+func dot8x1AVX512(k int, x, w *float32, ldw int, out *[8]float32) {
+	panic("kernels: dot8x1 without a kernel")
+}

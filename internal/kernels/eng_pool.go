@@ -2,59 +2,125 @@ package kernels
 
 import "math"
 
-// EngMaxPoolPlanes is MaxPool2dPlanes (planes [lo, hi) of x, on the calling
-// goroutine) with a faster path for 3-wide undilated windows (ResNet's and
-// GoogLeNet's 3×3 pools): each output row is the running max over its
-// window's input rows of the 3-element maxima, computed without bounds
-// tests in the columns whose window lies inside the row. Max is exact, so
-// the values are MaxPool2dPlanes' (NaN wins; a −0/+0 tie may come out as
-// either); other geometries go to MaxPool2dPlanes.
+// engPoolBuf is the length of EngMaxPoolPlanes' row buffer (on the stack):
+// planes wider than it, with padding and the vector kernels' overrun, take
+// the general loop.
+const engPoolBuf = 2048
+
+// EngMaxPoolPlanes is MaxPool2dPlanes (planes [lo, hi) of x [C, H, W] into
+// y [C, OH, OW], on the calling goroutine) restructured as two passes per
+// output row, for undilated windows (ResNet's 3×3 stride-2 pool, VGG's and
+// LeNet's 2×2):
+//
+//	v [PadL + W + …] = −Inf, then v[PadL+ix] = max over the window's input rows iy of x[iy][ix]
+//	y[oy][ox]        = max(v[ox·SW], …, v[ox·SW + KW − 1])
+//
+// so each input element is compared about KH/SH + KW/SW times instead of
+// KH·KW. Where the CPU has AVX-512 both passes run 16 lanes at a time
+// (eng_pool_amd64.s; the horizontal one for strides 1 and 2). The padding
+// taps are −Inf, which changes no maximum, and a window wholly in the
+// padding gives −Inf as in MaxPool2dPlanes. Max is exact, so the values
+// are MaxPool2dPlanes': NaN wins (which NaN, if a window holds several, may
+// differ), and a −0/+0 tie may come out as either. Dilated windows and
+// planes too wide for the row buffer go to MaxPool2dPlanes. It does not
+// allocate.
 func EngMaxPoolPlanes(g *ConvGeom, x, y []float32, lo, hi int) {
-	if g.KW != 3 || g.DW != 1 || g.DH != 1 {
+	// The buffer covers the padded row and every tap the horizontal pass
+	// reads, whole 16-output blocks included (see engHMax).
+	n := max(g.PadL+g.W, g.SW*16*((g.OW+15)/16)+g.KW)
+	if g.DW != 1 || g.DH != 1 || n > engPoolBuf || g.OW < 1 || g.W < 1 {
 		MaxPool2dPlanes(g, x, y, lo, hi)
 		return
 	}
-	hw, ohw := g.H*g.W, g.OH*g.OW
+	var buf [engPoolBuf]float32
+	b := buf[:n]
 	negInf := float32(math.Inf(-1))
-	// Columns [oxA, oxB) have windows [ox·SW − PadL, +3) inside [0, W).
-	oxA := min(g.OW, (g.PadL+g.SW-1)/g.SW)
-	oxB := oxA
-	for oxB < g.OW && oxB*g.SW-g.PadL+3 <= g.W {
-		oxB++
+	for i := range b[:g.PadL] {
+		b[i] = negInf
 	}
+	for i := g.PadL + g.W; i < n; i++ {
+		b[i] = negInf
+	}
+	v := b[g.PadL : g.PadL+g.W]
+	hw, ohw := g.H*g.W, g.OH*g.OW
 	for c := lo; c < hi; c++ {
 		xp, yp := x[c*hw:(c+1)*hw], y[c*ohw:(c+1)*ohw]
 		for oy := 0; oy < g.OH; oy++ {
 			out := yp[oy*g.OW : (oy+1)*g.OW]
-			for i := range out {
-				out[i] = negInf
-			}
 			y0 := oy*g.SH - g.PadT
 			y1 := min(y0+g.KH, g.H)
 			y0 = max(y0, 0)
-			for iy := y0; iy < y1; iy++ {
-				row := xp[iy*g.W : (iy+1)*g.W]
-				for ox := 0; ox < oxA; ox++ {
-					out[ox] = edgeMax3(row, out[ox], ox*g.SW-g.PadL)
+			if y0 >= y1 {
+				for i := range out {
+					out[i] = negInf
 				}
-				x0 := oxA*g.SW - g.PadL
-				for ox := oxA; ox < oxB; ox++ {
-					w := row[x0 : x0+3]
-					out[ox] = max(out[ox], w[0], w[1], w[2])
-					x0 += g.SW
-				}
-				for ox := oxB; ox < g.OW; ox++ {
-					out[ox] = edgeMax3(row, out[ox], ox*g.SW-g.PadL)
-				}
+				continue
 			}
+			engVMax(v, xp, g.W, y0, y1)
+			engHMax(out, b, g.KW, g.SW)
 		}
 	}
 }
 
-// edgeMax3 returns the max of m and the elements of row in [x0, x0+3).
-func edgeMax3(row []float32, m float32, x0 int) float32 {
-	for ix := max(x0, 0); ix < min(x0+3, len(row)); ix++ {
-		m = max(m, row[ix])
+// engVMax sets v [W] to the element-wise maximum of rows [y0, y1) (at
+// least one) of the plane xp [H, W], three rows per pass.
+func engVMax(v, xp []float32, w, y0, y1 int) {
+	row := func(iy int) []float32 { return xp[iy*w : (iy+1)*w] }
+	if y1-y0 == 1 {
+		copy(v, row(y0))
+		return
 	}
-	return m
+	engMax3(v, row(y0), row(y0+1), row(min(y0+2, y1-1)))
+	for iy := y0 + 3; iy < y1; iy += 2 {
+		engMax3(v, v, row(iy), row(min(iy+1, y1-1)))
+	}
+}
+
+// engMax3 sets dst[i] = max(a[i], b[i], c[i]) for i < len(dst) (NaN wins).
+// dst may be a.
+func engMax3(dst, a, b, c []float32) {
+	if poolVector && len(dst) > 0 {
+		_, _, _ = a[len(dst)-1], b[len(dst)-1], c[len(dst)-1]
+		engMax3AVX512(&dst[0], &a[0], &b[0], &c[0], len(dst))
+		return
+	}
+	engMax3Go(dst, a, b, c)
+}
+
+// engMax3Go is engMax3's reference loop.
+func engMax3Go(dst, a, b, c []float32) {
+	a, b, c = a[:len(dst)], b[:len(dst)], c[:len(dst)]
+	for i := range dst {
+		dst[i] = max(a[i], b[i], c[i])
+	}
+}
+
+// engHMax sets dst[o] = max(src[o·sw], …, src[o·sw + kw − 1]) for
+// o < len(dst) (NaN wins). src must hold sw·16·⌈len(dst)/16⌉ + kw − 1
+// elements: the vector kernels read whole blocks of 16 outputs' taps.
+func engHMax(dst, src []float32, kw, sw int) {
+	n := len(dst)
+	if need := sw*16*((n+15)/16) + kw - 1; len(src) < need {
+		panic("kernels: engHMax: source shorter than its blocks")
+	}
+	switch {
+	case poolVector && sw == 1:
+		engHMaxS1AVX512(&dst[0], &src[0], n, kw)
+	case poolVector && sw == 2:
+		engHMaxS2AVX512(&dst[0], &src[0], n, kw)
+	default:
+		engHMaxGo(dst, src, kw, sw)
+	}
+}
+
+// engHMaxGo is engHMax's reference loop.
+func engHMaxGo(dst, src []float32, kw, sw int) {
+	for o := range dst {
+		w := src[o*sw : o*sw+kw]
+		m := w[0]
+		for _, t := range w[1:] {
+			m = max(m, t)
+		}
+		dst[o] = m
+	}
 }

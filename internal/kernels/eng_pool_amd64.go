@@ -1,0 +1,27 @@
+//go:build !noasm
+
+package kernels
+
+import "golang.org/x/sys/cpu"
+
+// poolVector reports whether EngMaxPoolPlanes' row passes use the AVX-512
+// kernels; tests may turn it off while no pooling runs.
+var poolVector = cpu.X86.HasAVX512F
+
+// engMax3AVX512 is engMax3 on n ≥ 1 elements (eng_pool_amd64.s); it reads
+// no element past the n-th of a, b or c.
+//
+//go:noescape
+func engMax3AVX512(dst, a, b, c *float32, n int)
+
+// engHMaxS1AVX512 is engHMax with stride 1 on n ≥ 1 outputs and kw ≥ 1
+// taps (eng_pool_amd64.s).
+//
+//go:noescape
+func engHMaxS1AVX512(dst, src *float32, n, kw int)
+
+// engHMaxS2AVX512 is engHMax with stride 2 on n ≥ 1 outputs and kw ≥ 1
+// taps (eng_pool_amd64.s).
+//
+//go:noescape
+func engHMaxS2AVX512(dst, src *float32, n, kw int)

@@ -1,0 +1,12 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+// poolVector is false: this build has only the reference loops.
+var poolVector = false
+
+func engMax3AVX512(dst, a, b, c *float32, n int) { panic("kernels: no pooling kernel") }
+
+func engHMaxS1AVX512(dst, src *float32, n, kw int) { panic("kernels: no pooling kernel") }
+
+func engHMaxS2AVX512(dst, src *float32, n, kw int) { panic("kernels: no pooling kernel") }
