@@ -32,18 +32,24 @@ func validRange(x0, s, w, ow int) (lo, hi int) {
 // of channel c, or 0 where the tap falls in the padding.
 func Im2col(g *ConvGeom, img, col []float32) {
 	ohw := g.OH * g.OW
-	if g.SW == 1 && im2colAsm && ohw > 0 {
-		// Every address the tap kernel forms lies in the plane of channel
-		// c (rows y in [0, H), columns x0+ox in [0, W) for ox in [lo, hi))
-		// or in the tap's row of col: check the slices' lengths once.
+	if (g.SW == 1 || g.SW == 2) && im2colAsm && ohw > 0 {
+		// Every address the tap kernels read lies in the plane of channel
+		// c (rows y in [0, H), columns in [0, W): the loads are masked to
+		// them) and every one they write in the tap's row of col: check
+		// the slices' lengths once.
 		_ = img[g.C*g.H*g.W-1]
 		_ = col[g.C*g.KH*g.KW*ohw-1]
 		for c := 0; c < g.C; c++ {
 			for i := 0; i < g.KH; i++ {
 				for j := 0; j < g.KW; j++ {
 					x0 := -g.PadL + j*g.DW
-					lo, hi := validRange(x0, 1, g.W, g.OW)
-					im2colTapAVX512(&col[((c*g.KH+i)*g.KW+j)*ohw], &img[c*g.H*g.W], g.OH, g.OW, g.W, g.H, i*g.DH-g.PadT, g.SH, x0, lo, hi)
+					lo, hi := validRange(x0, g.SW, g.W, g.OW)
+					dst, src := &col[((c*g.KH+i)*g.KW+j)*ohw], &img[c*g.H*g.W]
+					if g.SW == 1 {
+						im2colTapAVX512(dst, src, g.OH, g.OW, g.W, g.H, i*g.DH-g.PadT, g.SH, x0, lo, hi)
+					} else {
+						im2colTap2AVX512(dst, src, g.OH, g.OW, g.W, g.H, i*g.DH-g.PadT, g.SH, x0, lo, hi)
+					}
 				}
 			}
 		}

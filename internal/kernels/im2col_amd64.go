@@ -12,12 +12,18 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func im2colTapAVX512(dst, src *float32, oh, ow, w, h, y0, sh, x0, lo, hi int)
 
+// im2colTap2AVX512 is im2colTapAVX512 for a column stride of 2: input
+// column x0 + 2·ox feeds output column ox (lo and hi are not read).
+//
+//go:noescape
+func im2colTap2AVX512(dst, src *float32, oh, ow, w, h, y0, sh, x0, lo, hi int)
+
 // col2imTapAVX512 is the adjoint of im2colTapAVX512: for each oy whose y is
 // inside [0, h), img[y·w + x0 + ox] += col[oy·ow + ox] for ox in [lo, hi).
 //
 //go:noescape
 func col2imTapAVX512(img, col *float32, oh, ow, w, h, y0, sh, x0, lo, hi int)
 
-// im2colAsm reports whether Im2col and Col2im use the AVX-512 tap kernels
-// for stride-1 columns; tests may turn it off while no kernel runs.
+// im2colAsm reports whether Im2col uses the AVX-512 tap kernels for
+// column strides 1 and 2, and Col2im for stride 1; tests may turn it off while no kernel runs.
 var im2colAsm = cpu.X86.HasAVX512F

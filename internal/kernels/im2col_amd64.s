@@ -165,3 +165,116 @@ co_next:
 co_done:
 	VZEROUPPER
 	RET
+
+// even16<>: VPERMT2PS indices of the even lanes of a 32-lane pair.
+DATA even16<>+0(SB)/4, $0
+DATA even16<>+4(SB)/4, $2
+DATA even16<>+8(SB)/4, $4
+DATA even16<>+12(SB)/4, $6
+DATA even16<>+16(SB)/4, $8
+DATA even16<>+20(SB)/4, $10
+DATA even16<>+24(SB)/4, $12
+DATA even16<>+28(SB)/4, $14
+DATA even16<>+32(SB)/4, $16
+DATA even16<>+36(SB)/4, $18
+DATA even16<>+40(SB)/4, $20
+DATA even16<>+44(SB)/4, $22
+DATA even16<>+48(SB)/4, $24
+DATA even16<>+52(SB)/4, $26
+DATA even16<>+56(SB)/4, $28
+DATA even16<>+60(SB)/4, $30
+GLOBL even16<>(SB), RODATA|NOPTR, $64
+
+// LANES(lo, hi, k) sets mask k to the lanes j in [0, 16) with lo ≤ j < hi,
+// for the signed counts lo in AX and hi in DX (both clobbered, and R9).
+#define LANES(k) \
+	CLAMP16(DX);                \
+	MOVWLZX (R13)(DX*2), R9;    \
+	CLAMP16(AX);                \
+	MOVWLZX (R13)(AX*2), AX;    \
+	NOTL    AX;                 \
+	ANDL    AX, R9;             \
+	KMOVW   R9, k
+
+// func im2colTap2AVX512(dst, src *float32, oh, ow, w, h, y0, sh, x0, lo, hi int)
+//
+// im2colTapAVX512 for a column stride of 2: output column ox takes input
+// column x0 + 2·ox. Each chunk of 16 outputs loads the 32 inputs they span
+// under masks of the columns inside [0, w) (so padding reads as 0 and
+// nothing outside the row is touched) and keeps the even lanes
+// (VPERMT2PS). lo and hi are not needed: an output is 0 exactly where its
+// input column is outside the row.
+TEXT ·im2colTap2AVX512(SB), NOSPLIT, $0-88
+	LEAQ    masks16<>(SB), R13
+	VMOVUPS even16<>(SB), Z5
+	MOVQ    dst+0(FP), DI
+	MOVQ    src+8(FP), SI
+	MOVQ    oh+16(FP), R8
+	MOVQ    y0+48(FP), R11
+	VPXORD  Z1, Z1, Z1
+
+i2_row:
+	TESTQ R8, R8
+	JZ    i2_done
+	CMPQ  R11, $0
+	JLT   i2_zero
+	CMPQ  R11, h+40(FP)
+	JGE   i2_zero
+	MOVQ  R11, R10
+	IMULQ w+32(FP), R10
+	SHLQ  $2, R10
+	ADDQ  SI, R10 // R10 = &src[y·w]
+	XORQ  CX, CX
+
+i2_chunk:
+	MOVQ    ow+24(FP), DX
+	SUBQ    CX, DX
+	JLE     i2_next
+	CLAMP16(DX)
+	MOVWLZX (R13)(DX*2), R9
+	KMOVW   R9, K2
+	MOVQ    x0+64(FP), R12
+	LEAQ    (R12)(CX*2), R12 // in0 = x0 + 2·ox
+	MOVQ    R12, AX
+	NEGQ    AX
+	MOVQ    w+32(FP), DX
+	SUBQ    R12, DX
+	LANES(K1) // lanes of in0 + j inside [0, w)
+	MOVQ    R12, AX
+	NEGQ    AX
+	SUBQ    $16, AX
+	MOVQ    w+32(FP), DX
+	SUBQ    R12, DX
+	SUBQ    $16, DX
+	LANES(K3) // lanes of in0 + 16 + j inside [0, w)
+	VMOVUPS.Z (R10)(R12*4), K1, Z0
+	VMOVUPS.Z 64(R10)(R12*4), K3, Z2
+	VPERMT2PS Z2, Z5, Z0
+	VMOVUPS   Z0, K2, (DI)(CX*4)
+	ADDQ      $16, CX
+	JMP       i2_chunk
+
+i2_zero:
+	XORQ CX, CX
+
+i2_zchunk:
+	MOVQ    ow+24(FP), DX
+	SUBQ    CX, DX
+	JLE     i2_next
+	CLAMP16(DX)
+	MOVWLZX (R13)(DX*2), R9
+	KMOVW   R9, K2
+	VMOVUPS Z1, K2, (DI)(CX*4)
+	ADDQ    $16, CX
+	JMP     i2_zchunk
+
+i2_next:
+	MOVQ ow+24(FP), AX
+	LEAQ (DI)(AX*4), DI
+	ADDQ sh+56(FP), R11
+	DECQ R8
+	JMP  i2_row
+
+i2_done:
+	VZEROUPPER
+	RET

@@ -12,3 +12,7 @@ func im2colTapAVX512(dst, src *float32, oh, ow, w, h, y0, sh, x0, lo, hi int) {
 func col2imTapAVX512(img, col *float32, oh, ow, w, h, y0, sh, x0, lo, hi int) {
 	panic("kernels: no assembly in this build")
 }
+
+func im2colTap2AVX512(dst, src *float32, oh, ow, w, h, y0, sh, x0, lo, hi int) {
+	panic("kernels: no assembly in this build")
+}

@@ -206,18 +206,21 @@ func TestAddRow(t *testing.T) {
 
 // TestIm2colTapKernelsMatchGo checks the AVX-512 tap kernels of Im2col and
 // Col2im against the Go loops bit for bit: convGeoms plus rows wider than
-// one 16-lane vector (17, 32, 33, 56 columns) with padding on either side.
+// one 16-lane vector (up to 112 columns), column strides 1 and 2, with
+// padding on either side.
 func TestIm2colTapKernelsMatchGo(t *testing.T) {
 	if !im2colAsm {
 		t.Skip("no AVX-512 tap kernels on this CPU or build")
 	}
 	gs := convGeoms()
-	for _, w := range []int{16, 17, 32, 33, 56} {
+	for _, w := range []int{16, 17, 32, 33, 56, 57, 112} {
 		for _, p := range [][2]int{{0, 0}, {1, 1}, {3, 2}} {
-			g := ConvGeom{C: 3, H: 5, W: w, KH: 3, KW: 3, SH: 1, SW: 1, PadT: p[0], PadL: p[1], DH: 1, DW: 2}
-			g.OH = (g.H+2*p[0]-2)/g.SH + 1
-			g.OW = (g.W+2*p[1]-4)/g.SW + 1
-			gs = append(gs, g)
+			for _, sw := range []int{1, 2} {
+				g := ConvGeom{C: 3, H: 5, W: w, KH: 3, KW: 3, SH: 1, SW: sw, PadT: p[0], PadL: p[1], DH: 1, DW: 2}
+				g.OH = (g.H+2*p[0]-2)/g.SH + 1
+				g.OW = (g.W+2*p[1]-4)/g.SW + 1
+				gs = append(gs, g)
+			}
 		}
 	}
 	rng := rand.New(rand.NewPCG(11, 12))
