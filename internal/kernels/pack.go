@@ -66,6 +66,13 @@ func packA(transA bool, a []float32, lda, mb, kb, mr int, dst []float32) {
 // dst[r·nr·kb + p·nr + j%nr] with r = j/nr. Columns past nb are filled
 // with zeros. op(B)(p, j) is b[p*ldb+j], or b[j*ldb+p] when transB is set.
 func packB(transB bool, b []float32, ldb, kb, nb, nr int, dst []float32) {
+	if !transB && nr == 32 && transposeAsm {
+		// Row by row, every panel and the zero-padded tail in one pass.
+		_ = b[(kb-1)*ldb+nb-1]
+		_ = dst[roundUp(nb, 32)*kb-1]
+		packBRows32AVX512(&dst[0], &b[0], kb, ldb, nb/32, nb%32)
+		return
+	}
 	if !transB && nr == 32 {
 		// Row by row: each row of B is read once, in order, which the
 		// hardware prefetcher follows across pages; the whole panels are

@@ -15,3 +15,10 @@ func transposeAVX512(dst *float32, ldd int, src *float32, lds int, rows, cols in
 // transposeAsm reports whether packing uses transposeAVX512; tests may turn
 // it off while no SGEMM runs.
 var transposeAsm = cpu.X86.HasAVX512F
+
+// packBRows32AVX512 packs the kb×(32·panels+tail) block of a row-major B
+// (row stride ldb) into 32-column panels, the last one (when tail > 0)
+// zero-padded, as packB lays them out (transpose_amd64.s).
+//
+//go:noescape
+func packBRows32AVX512(dst, src *float32, kb, ldb, panels, tail int)

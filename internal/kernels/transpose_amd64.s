@@ -245,3 +245,78 @@ tr_loaded:
 tr_done:
 	VZEROUPPER
 	RET
+
+// func packBRows32AVX512(dst, src *float32, kb, ldb, panels, tail int)
+//
+// packB for a non-transposed B and 32-column panels: for each row p < kb
+// of B (at src + p·ldb), columns [32q, 32q+32) go to dst[q·32·kb + p·32]
+// for q < panels, and the tail columns that follow (0 ≤ tail < 32) to the
+// next panel's row p, zero-padded to 32 (masked loads: nothing past the
+// tail is read).
+TEXT ·packBRows32AVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ kb+16(FP), R8
+	MOVQ ldb+24(FP), R9
+	SHLQ $2, R9
+	MOVQ panels+32(FP), R10
+	MOVQ tail+40(FP), CX
+	MOVQ R8, R11
+	SHLQ $7, R11 // panel stride in bytes: 32·kb·4
+	// K1, K2: the tail's lanes in its two halves.
+	XORL AX, AX
+	CMPQ CX, $16
+	JGE  pk_t16
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
+	KXORW K2, K2, K2
+	JMP  pk_rows
+
+pk_t16:
+	MOVL  $0xffff, AX
+	KMOVW AX, K1
+	SUBQ  $16, CX
+	MOVL  $1, AX
+	SHLL  CX, AX
+	DECL  AX
+	KMOVW AX, K2
+	ADDQ  $16, CX
+
+pk_rows:
+	TESTQ R8, R8
+	JZ    pk_done
+	MOVQ  SI, AX // source column
+	MOVQ  DI, BX // destination row in panel 0
+	MOVQ  R10, DX
+
+pk_panel:
+	TESTQ   DX, DX
+	JZ      pk_tail
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVUPS Z0, (BX)
+	VMOVUPS Z1, 64(BX)
+	ADDQ    $128, AX
+	ADDQ    R11, BX
+	DECQ    DX
+	JMP     pk_panel
+
+pk_tail:
+	TESTQ     CX, CX
+	JZ        pk_next
+	VMOVUPS.Z (AX), K1, Z0
+	VMOVUPS.Z 64(AX), K2, Z1
+	VMOVUPS   Z0, (BX)
+	VMOVUPS   Z1, 64(BX)
+
+pk_next:
+	ADDQ R9, SI
+	ADDQ $128, DI
+	DECQ R8
+	JMP  pk_rows
+
+pk_done:
+	VZEROUPPER
+	RET

@@ -37,8 +37,8 @@ func TestTransposeAVX512(t *testing.T) {
 }
 
 // TestPackTransposeMatchesGo checks that packA (non-transposed A, mr = 12)
-// and packB (transposed B, nr = 32) give the same panels with the AVX-512
-// block transposes as with the Go loops, for edge sizes of m, n and k.
+// and packB (both ways, nr = 32) give the same panels with the AVX-512
+// kernels as with the Go loops, for edge sizes of m, n and k.
 func TestPackTransposeMatchesGo(t *testing.T) {
 	if !transposeAsm {
 		t.Skip("no AVX-512 transpose on this CPU or build")
@@ -58,10 +58,20 @@ func TestPackTransposeMatchesGo(t *testing.T) {
 				packB(true, src, ld, k, mn, 32, dst)
 				return dst
 			}
-			gotA, gotB := pa(), pb()
+			// Non-transposed B: k rows of mn columns, row stride mn+5.
+			srcN := randSlice(rng, k*(mn+5))
+			pn := func() []float32 {
+				dst := randSlice(rng, roundUp(mn, 32)*k)
+				packB(false, srcN, mn+5, k, mn, 32, dst)
+				return dst
+			}
+			gotA, gotB, gotN := pa(), pb(), pn()
 			transposeAsm = false
-			wantA, wantB := pa(), pb()
+			wantA, wantB, wantN := pa(), pb(), pn()
 			transposeAsm = true
+			if i := sameBits(gotN, wantN); i >= 0 {
+				t.Fatalf("packB (not transposed) n=%d k=%d: [%d] = %v, want %v", mn, k, i, gotN[i], wantN[i])
+			}
 			if i := sameBits(gotA, wantA); i >= 0 {
 				t.Fatalf("packA m=%d k=%d: [%d] = %v, want %v", mn, k, i, gotA[i], wantA[i])
 			}
