@@ -45,9 +45,12 @@ func Im2col(g *ConvGeom, img, col []float32) {
 					x0 := -g.PadL + j*g.DW
 					lo, hi := validRange(x0, g.SW, g.W, g.OW)
 					dst, src := &col[((c*g.KH+i)*g.KW+j)*ohw], &img[c*g.H*g.W]
-					if g.SW == 1 {
+					switch {
+					case g.SW == 1 && g.OW <= 32:
+						im2colTapSmallAVX512(dst, src, g.OH, g.OW, g.W, g.H, i*g.DH-g.PadT, g.SH, x0, lo, hi)
+					case g.SW == 1:
 						im2colTapAVX512(dst, src, g.OH, g.OW, g.W, g.H, i*g.DH-g.PadT, g.SH, x0, lo, hi)
-					} else {
+					default:
 						im2colTap2AVX512(dst, src, g.OH, g.OW, g.W, g.H, i*g.DH-g.PadT, g.SH, x0, lo, hi)
 					}
 				}
@@ -101,6 +104,10 @@ func Col2im(g *ConvGeom, col, img []float32) {
 				for j := 0; j < g.KW; j++ {
 					x0 := -g.PadL + j*g.DW
 					lo, hi := validRange(x0, 1, g.W, g.OW)
+					if g.OW <= 32 {
+						col2imTapSmallAVX512(&img[c*g.H*g.W], &col[((c*g.KH+i)*g.KW+j)*ohw], g.OH, g.OW, g.W, g.H, i*g.DH-g.PadT, g.SH, x0, lo, hi)
+						continue
+					}
 					col2imTapAVX512(&img[c*g.H*g.W], &col[((c*g.KH+i)*g.KW+j)*ohw], g.OH, g.OW, g.W, g.H, i*g.DH-g.PadT, g.SH, x0, lo, hi)
 				}
 			}

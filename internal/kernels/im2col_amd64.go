@@ -18,6 +18,16 @@ func im2colTapAVX512(dst, src *float32, oh, ow, w, h, y0, sh, x0, lo, hi int)
 //go:noescape
 func im2colTap2AVX512(dst, src *float32, oh, ow, w, h, y0, sh, x0, lo, hi int)
 
+// im2colTapSmallAVX512 and col2imTapSmallAVX512 are im2colTapAVX512 and
+// col2imTapAVX512 for rows of ow ≤ 32 columns, with the masks of the
+// row's two chunks formed once per tap.
+//
+//go:noescape
+func im2colTapSmallAVX512(dst, src *float32, oh, ow, w, h, y0, sh, x0, lo, hi int)
+
+//go:noescape
+func col2imTapSmallAVX512(img, col *float32, oh, ow, w, h, y0, sh, x0, lo, hi int)
+
 // col2imTapAVX512 is the adjoint of im2colTapAVX512: for each oy whose y is
 // inside [0, h), img[y·w + x0 + ox] += col[oy·ow + ox] for ox in [lo, hi).
 //

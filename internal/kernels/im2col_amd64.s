@@ -278,3 +278,123 @@ i2_next:
 i2_done:
 	VZEROUPPER
 	RET
+
+// SMALL_MASKS sets, for rows of ow ≤ 32 columns, K1/K2 to the load/store
+// masks of columns [0, 16) and K3/K4 to those of [16, 32) (CHUNK_MASKS at
+// columns 0 and 16; K3 = K4 = 0 when ow ≤ 16). Uses CX, AX, DX, R9, R12.
+#define SMALL_MASKS(l1) \
+	XORQ       CX, CX;    \
+	CHUNK_MASKS(l1);      \
+	KMOVW      K1, K3;    \
+	KMOVW      K2, K4;    \
+	MOVQ       $16, CX;   \
+	KXORW      K5, K5, K5; \
+	KXORW      K6, K6, K6; \
+	CHUNK_MASKS(l1);      \
+	KMOVW      K1, K5;    \
+	KMOVW      K2, K6;    \
+l1:                       \
+	KMOVW      K3, K1;    \
+	KMOVW      K4, K2;    \
+	KMOVW      K5, K3;    \
+	KMOVW      K6, K4
+
+// func im2colTapSmallAVX512(dst, src *float32, oh, ow, w, h, y0, sh, x0, lo, hi int)
+//
+// im2colTapAVX512 for ow ≤ 32: the masks of the row's two chunks depend on
+// the tap only, so they are formed once and every row is two masked loads
+// and stores.
+TEXT ·im2colTapSmallAVX512(SB), NOSPLIT, $0-88
+	LEAQ   masks16<>(SB), R13
+	SMALL_MASKS(ims_masks)
+	MOVQ   dst+0(FP), DI
+	MOVQ   src+8(FP), SI
+	MOVQ   oh+16(FP), R8
+	MOVQ   y0+48(FP), R11
+	MOVQ   x0+64(FP), BX
+	SHLQ   $2, BX
+	ADDQ   BX, SI // SI = &src[x0]
+	MOVQ   ow+24(FP), DX
+	SHLQ   $2, DX
+	MOVQ   w+32(FP), R9
+	SHLQ   $2, R9
+	MOVQ   h+40(FP), R12
+	VPXORD Z1, Z1, Z1
+
+ims_row:
+	TESTQ R8, R8
+	JZ    ims_done
+	CMPQ  R11, $0
+	JLT   ims_zero
+	CMPQ  R11, R12
+	JGE   ims_zero
+	MOVQ  R11, R10
+	IMULQ R9, R10
+	ADDQ  SI, R10 // R10 = &src[y·w + x0]
+	VMOVUPS.Z (R10), K1, Z0
+	VMOVUPS.Z 64(R10), K3, Z2
+	VMOVUPS   Z0, K2, (DI)
+	VMOVUPS   Z2, K4, 64(DI)
+	JMP       ims_next
+
+ims_zero:
+	VMOVUPS Z1, K2, (DI)
+	VMOVUPS Z1, K4, 64(DI)
+
+ims_next:
+	ADDQ DX, DI
+	ADDQ sh+56(FP), R11
+	DECQ R8
+	JMP  ims_row
+
+ims_done:
+	VZEROUPPER
+	RET
+
+// func col2imTapSmallAVX512(img, col *float32, oh, ow, w, h, y0, sh, x0, lo, hi int)
+//
+// col2imTapAVX512 for ow ≤ 32, with the masks formed once per tap.
+TEXT ·col2imTapSmallAVX512(SB), NOSPLIT, $0-88
+	LEAQ masks16<>(SB), R13
+	SMALL_MASKS(cos_masks)
+	MOVQ img+0(FP), SI
+	MOVQ col+8(FP), DI
+	MOVQ oh+16(FP), R8
+	MOVQ y0+48(FP), R11
+	MOVQ x0+64(FP), BX
+	SHLQ $2, BX
+	ADDQ BX, SI // SI = &img[x0]
+	MOVQ ow+24(FP), DX
+	SHLQ $2, DX
+	MOVQ w+32(FP), R9
+	SHLQ $2, R9
+	MOVQ h+40(FP), R12
+
+cos_row:
+	TESTQ R8, R8
+	JZ    cos_done
+	CMPQ  R11, $0
+	JLT   cos_next
+	CMPQ  R11, R12
+	JGE   cos_next
+	MOVQ  R11, R10
+	IMULQ R9, R10
+	ADDQ  SI, R10 // R10 = &img[y·w + x0]
+	VMOVUPS.Z (DI), K1, Z0
+	VMOVUPS.Z (R10), K1, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K1, (R10)
+	VMOVUPS.Z 64(DI), K3, Z0
+	VMOVUPS.Z 64(R10), K3, Z2
+	VADDPS    Z0, Z2, Z2
+	VMOVUPS   Z2, K3, 64(R10)
+
+cos_next:
+	ADDQ DX, DI
+	ADDQ sh+56(FP), R11
+	DECQ R8
+	JMP  cos_row
+
+cos_done:
+	VZEROUPPER
+	RET

@@ -16,3 +16,11 @@ func col2imTapAVX512(img, col *float32, oh, ow, w, h, y0, sh, x0, lo, hi int) {
 func im2colTap2AVX512(dst, src *float32, oh, ow, w, h, y0, sh, x0, lo, hi int) {
 	panic("kernels: no assembly in this build")
 }
+
+func im2colTapSmallAVX512(dst, src *float32, oh, ow, w, h, y0, sh, x0, lo, hi int) {
+	panic("kernels: no assembly in this build")
+}
+
+func col2imTapSmallAVX512(img, col *float32, oh, ow, w, h, y0, sh, x0, lo, hi int) {
+	panic("kernels: no assembly in this build")
+}

@@ -227,9 +227,14 @@ func TestIm2colTapKernelsMatchGo(t *testing.T) {
 	for _, g := range gs {
 		img := randSlice(rng, g.C*g.H*g.W)
 		n := g.C * g.KH * g.KW * g.OH * g.OW
-		got, want := randSlice(rng, n), make([]float32, n)
+		// 64 sentinels past the end catch stores beyond the last row.
+		buf, want := randSlice(rng, n+64), make([]float32, n)
+		got, tail := buf[:n], append([]float32(nil), buf[n:]...)
 		copy(want, got) // garbage that must be overwritten
 		Im2col(&g, img, got)
+		if i := sameBits(buf[n:], tail); i >= 0 {
+			t.Fatalf("Im2col %s wrote past the end of col at %d", geomName(g), n+i)
+		}
 		im2colAsm = false
 		Im2col(&g, img, want)
 		im2colAsm = true
