@@ -275,6 +275,9 @@ func build(g *Graph, o Options) (*engine, error) {
 	if err := foldBatchNorm(g, !o.NoFuse); err != nil {
 		return nil, err
 	}
+	if !o.NoFuse {
+		pixelConvsToLinear(g)
+	}
 	fuseEpilogues(g, !o.NoFuse)
 
 	t := o.Threads

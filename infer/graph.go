@@ -16,6 +16,8 @@
 //     W' = W·γ/√(var+ε), b' = (b − μ)·γ/√(var+ε) + β (the per-channel
 //     factor and shift rounded to float32 as ops.BatchNorm rounds them);
 //     any other BatchNorm becomes a per-channel affine map;
+//   - run a 1×1 convolution of a 1×1 input (a squeeze-and-excitation FC
+//     written as a convolution) as a linear layer;
 //   - fuse a residual Add into the epilogue of the convolution producing one
 //     of its operands, and an activation (ReLU, ReLU6, Clip, SiLU, Sigmoid)
 //     into the convolution, linear, affine or add node before it;

@@ -277,3 +277,32 @@ func fuseEpilogues(g *Graph, fuse bool) {
 
 // shapeEq reports whether two shapes are equal.
 func shapeEq(a, b []int) bool { return tensor.ShapeEqual(a, b) }
+
+// pixelConvsToLinear turns every ungrouped 1×1 convolution of a 1×1 input
+// without padding (the fully connected layers of a squeeze-and-excitation
+// block written as convolutions, as EfficientNet and torchvision's
+// SqueezeExcitation do) into a "linear" node: on x [B, F, 1, 1] and weight
+// [O, F, 1, 1] it computes y [B, O, 1, 1], the same numbers in the same
+// memory as y [B, O] = x [B, F] · W [O, F]ᵀ + bias, so it runs on the
+// linear layer's path for a few columns rather than the convolution's.
+// It runs before epilogue fusion (a linear node takes an activation but no
+// residual).
+func pixelConvsToLinear(g *Graph) {
+	for _, n := range g.Nodes {
+		if n.dead || n.Op != "conv2d" || n.Residual >= 0 {
+			continue
+		}
+		o, ok := n.Attrs.(ops.Conv2dOptions)
+		w := g.Values[n.In[1]].Const
+		xs := g.Values[n.In[0]].Shape
+		if !ok || w == nil || max(o.Groups, 1) != 1 || o.Padding != [4]int{} || len(xs) != 4 || xs[2] != 1 || xs[3] != 1 {
+			continue
+		}
+		ws := w.Shape()
+		if len(ws) != 4 || ws[2] != 1 || ws[3] != 1 {
+			continue
+		}
+		in := append([]int{n.In[0], g.addConst(w.Reshape(ws[0], ws[1]))}, n.In[2:]...)
+		n.Op, n.Attrs, n.In = "linear", nil, in
+	}
+}

@@ -448,32 +448,28 @@ func (s *binaryStep) run(p *pool) {
 
 func (s *binaryStep) body(_, lo, hi int) {
 	if !s.perPlane {
-		a, b, y := s.a[lo:hi], s.b[lo:hi], s.y[lo:hi]
+		y := s.y[lo:hi]
 		if s.mul {
-			for i, v := range a {
-				y[i] = v * b[i]
-			}
+			kernels.EngMul(s.a[lo:hi], s.b[lo:hi], y)
 		} else {
-			for i, v := range a {
-				y[i] = v + b[i]
-			}
+			kernels.EngAdd(s.a[lo:hi], s.b[lo:hi], y)
 		}
 		kernels.EngApplyAct(s.act, y)
 		return
 	}
-	for pl := lo; pl < hi; pl++ {
-		bv := s.b[pl%s.bLen]
-		a, y := s.a[pl*s.hw:(pl+1)*s.hw], s.y[pl*s.hw:(pl+1)*s.hw]
+	// Planes [lo, hi) in runs whose values of b are consecutive (b repeats
+	// every bLen planes).
+	for pl := lo; pl < hi; {
+		j := pl % s.bLen
+		n := min(hi-pl, s.bLen-j)
+		a, y := s.a[pl*s.hw:(pl+n)*s.hw], s.y[pl*s.hw:(pl+n)*s.hw]
 		if s.mul {
-			for i, v := range a {
-				y[i] = v * bv
-			}
+			kernels.EngMulPlanes(s.hw, a, s.b[j:j+n], y)
 		} else {
-			for i, v := range a {
-				y[i] = v + bv
-			}
+			kernels.EngAddPlanes(s.hw, a, s.b[j:j+n], y)
 		}
 		kernels.EngApplyAct(s.act, y)
+		pl += n
 	}
 }
 

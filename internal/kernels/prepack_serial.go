@@ -76,15 +76,14 @@ func AvgPool2dPlanes(g *ConvGeom, padB, padR int, countIncludePad bool, x, y []f
 }
 
 // GlobalAvgPool2dPlanes is GlobalAvgPool2d on planes [lo, hi) of x
-// [planes, HW] into y [planes], summing in float64 as GlobalAvgPool2d does.
+// [planes, HW] into y [planes], summing in float64 as GlobalAvgPool2d does
+// but in the fixed order of planeMeanGo (32 running sums, AVX-512 where the
+// CPU has it), so a plane's mean does not depend on how planes are split.
 func GlobalAvgPool2dPlanes(hw int, x, y []float32, lo, hi int) {
-	for c := lo; c < hi; c++ {
-		var s float64
-		for _, v := range x[c*hw : (c+1)*hw] {
-			s += float64(v)
-		}
-		y[c] = float32(s / float64(hw))
+	if lo >= hi {
+		return
 	}
+	planeMeans(hw, x[lo*hw:hi*hw], y[lo:hi])
 }
 
 // DepthwiseConvPlanes computes planes [lo, hi) of a depthwise convolution
