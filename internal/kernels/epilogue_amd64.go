@@ -23,6 +23,12 @@ type tileEpilogue struct {
 //go:noescape
 func sgemm12x32EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpilogue)
 
+// sgemm8x32EpAVX512 is sgemm12x32EpAVX512 for an 8×32 tile
+// (kernel8_amd64.s).
+//
+//go:noescape
+func sgemm8x32EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpilogue)
+
 // epRowAVX512 sets x[i] = act(x[i] + *bias + res[i]) for i < n, skipping
 // bias and res when nil; act is 0 (none), 1 (ReLU) or 2 (ReLU6).
 //
@@ -47,16 +53,17 @@ func epActCode(act Act) (int, bool) {
 	return 0, false
 }
 
-// gemmTileEp computes one full mr×nr tile of a pre-packed product with the
+// gemmTileEp computes one full mr×nr tile (12×32 or 8×32) of a pre-packed product with the
 // fused kernel: C = A·B (+ C when beta is 1), then, when ep is not nil,
 // ep's bias, residual and activation for the tile whose top-left element
 // is (i0, j0). It reports false, doing nothing, when kern has no fused
 // form or ep's activation is not one the kernel computes; the caller then
 // takes the unfused path, which gives the same bits.
 func gemmTileEp(kern *gemmKernel, kb int, a, b, c []float32, ldc, beta int, ep *Epilogue, i0, j0 int) bool {
-	if kern != gemmKernelAVX512 || !epAsm {
+	if (kern != gemmKernelAVX512 && kern != gemmKernelAVX512r8) || !epAsm {
 		return false
 	}
+	mr := kern.mr
 	var te tileEpilogue
 	var tp *tileEpilogue
 	if ep != nil {
@@ -66,19 +73,23 @@ func gemmTileEp(kern *gemmKernel, kb int, a, b, c []float32, ldc, beta int, ep *
 		}
 		te.act = code
 		if ep.Bias != nil {
-			_ = ep.Bias[i0+11]
+			_ = ep.Bias[i0+mr-1]
 			te.bias = &ep.Bias[i0]
 		}
 		if ep.Residual != nil {
-			_ = ep.Residual[(i0+11)*ep.ResLd+j0+31]
+			_ = ep.Residual[(i0+mr-1)*ep.ResLd+j0+31]
 			te.res, te.ldr = &ep.Residual[i0*ep.ResLd+j0], ep.ResLd
 		}
 		tp = &te
 	}
-	_ = a[kb*12-1]
+	_ = a[kb*mr-1]
 	_ = b[kb*32-1]
-	_ = c[11*ldc+31]
-	sgemm12x32EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp)
+	_ = c[(mr-1)*ldc+31]
+	if mr == 8 {
+		sgemm8x32EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp)
+	} else {
+		sgemm12x32EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp)
+	}
 	return true
 }
 

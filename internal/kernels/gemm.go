@@ -99,7 +99,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	work := m * n * k
 	t := Threads()
 	if t <= 1 || work < 2*gemmParallelMin {
-		sgemmBlocked(gemmActive, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		sgemmBlocked(gemmKernelFor(m), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
 	sgemmParallel(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -111,7 +111,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 // which block it is in. (It is a function of its own so that the closures'
 // captured arguments do not move Sgemm's serial path onto the heap.)
 func sgemmParallel(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	kern := gemmActive
+	kern := gemmKernelFor(m)
 	mr, nr := kern.mr, kern.nr
 	tilesM := (m + mr - 1) / mr
 	tilesN := (n + nr - 1) / nr
@@ -145,7 +145,7 @@ func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 	if sgemmTrivial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		return
 	}
-	sgemmBlocked(gemmActive, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmBlocked(gemmKernelFor(m), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // sgemmTrivial checks the arguments of Sgemm, panicking with a message

@@ -20,7 +20,29 @@ type gemmKernel struct {
 	// runs in increasing p, alpha·sum and beta·C are rounded separately
 	// before they are added, and with beta == 0 the old C is not read.
 	fn func(kc int, a, b []float32, alpha float32, c []float32, ldc int, beta float32)
+
+	// rows8 is a sibling kernel with 8-row panels and the same nr, or
+	// nil: gemmKernelFor takes it for row counts that it pads less.
+	rows8 *gemmKernel
 }
+
+// gemmKernelFor returns the kernel for a product of m rows: gemmActive,
+// or its 8-row sibling when m rounded up to 8 rows is less than
+// rows8Ratio times m rounded up to the active kernel's rows (16, 32, 64
+// and 40 output channels with the 12-row AVX-512 kernel). Both kernels
+// form every element by the same chain of fused multiply-adds, so the
+// choice changes only the speed.
+func gemmKernelFor(m int) *gemmKernel {
+	k := gemmActive
+	if k.rows8 != nil && float64(roundUp(m, 8)) < rows8Ratio*float64(roundUp(m, k.mr)) {
+		return k.rows8
+	}
+	return k
+}
+
+// rows8Ratio is the speed of the 8-row kernel per multiply-add relative to
+// the 12-row one, measured in L1 (BenchmarkMicroKernel).
+const rows8Ratio = 0.9
 
 // Bounds on the shapes of all kernels: gemmTileMax on mr·nr (the size of
 // the staging tile for edge tiles of C), gemmMaxMR on mr and gemmMaxNR on

@@ -14,6 +14,9 @@ import "golang.org/x/sys/cpu"
 func sgemm12x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
 //go:noescape
+func sgemm8x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
+
+//go:noescape
 func sgemm6x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 
 // microKernel12x32 checks the bounds of the panels and the C tile and runs
@@ -23,6 +26,15 @@ func microKernel12x32(kc int, a, b []float32, alpha float32, c []float32, ldc in
 	_ = b[kc*32-1]
 	_ = c[11*ldc+31]
 	sgemm12x32AVX512(kc, &a[0], &b[0], &c[0], ldc, alpha, beta)
+}
+
+// microKernel8x32 checks the bounds of the panels and the C tile and runs
+// the 8-row AVX-512 kernel (kernel8_amd64.s).
+func microKernel8x32(kc int, a, b []float32, alpha float32, c []float32, ldc int, beta float32) {
+	_ = a[kc*8-1]
+	_ = b[kc*32-1]
+	_ = c[7*ldc+31]
+	sgemm8x32AVX512(kc, &a[0], &b[0], &c[0], ldc, alpha, beta)
 }
 
 // microKernel6x16 checks the bounds of the panels and the C tile and runs
@@ -35,9 +47,12 @@ func microKernel6x16(kc int, a, b []float32, alpha float32, c []float32, ldc int
 }
 
 var (
-	gemmKernelAVX512 = newGemmKernel("avx512", 12, 32, microKernel12x32)
-	gemmKernelAVX2   = newGemmKernel("avx2", 6, 16, microKernel6x16)
+	gemmKernelAVX512   = newGemmKernel("avx512", 12, 32, microKernel12x32)
+	gemmKernelAVX512r8 = newGemmKernel("avx512r8", 8, 32, microKernel8x32)
+	gemmKernelAVX2     = newGemmKernel("avx2", 6, 16, microKernel6x16)
 )
+
+func init() { gemmKernelAVX512.rows8 = gemmKernelAVX512r8 }
 
 // asmKernels returns the assembly kernels this CPU supports, fastest first.
 // x/sys/cpu reports AVX2 and AVX-512 only where the OS saves the wider
@@ -45,7 +60,7 @@ var (
 func asmKernels() []*gemmKernel {
 	var ks []*gemmKernel
 	if cpu.X86.HasAVX512F {
-		ks = append(ks, gemmKernelAVX512)
+		ks = append(ks, gemmKernelAVX512, gemmKernelAVX512r8)
 	}
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		ks = append(ks, gemmKernelAVX2)

@@ -23,6 +23,11 @@ func packA(transA bool, a []float32, lda, mb, kb, mr int, dst []float32) {
 					*(*[12]float32)(panel[p*12:]) = *(*[12]float32)(a[p*lda+ir:])
 				}
 				continue
+			case rows == 8 && mr == 8:
+				for p := 0; p < kb; p++ {
+					*(*[8]float32)(panel[p*8:]) = *(*[8]float32)(a[p*lda+ir:])
+				}
+				continue
 			case rows == 6 && mr == 6:
 				for p := 0; p < kb; p++ {
 					*(*[6]float32)(panel[p*6:]) = *(*[6]float32)(a[p*lda+ir:])
@@ -37,8 +42,8 @@ func packA(transA bool, a []float32, lda, mb, kb, mr int, dst []float32) {
 			continue
 		}
 		if rows == mr {
-			if mr == 12 && transposeAsm {
-				packAPanel12AVX512(a[ir*lda:], lda, kb, panel)
+			if mr <= 16 && transposeAsm {
+				packAPanelAVX512(a[ir*lda:], lda, kb, mr, panel)
 				continue
 			}
 			packAPanel(a[ir*lda:], lda, kb, mr, panel)
@@ -175,14 +180,14 @@ func packAPanel(a []float32, lda, kb, mr int, dst []float32) {
 	}
 }
 
-// packAPanel12AVX512 is packAPanel for mr = 12 by 12×16 block transposes:
-// rows [0, 12) and columns [0, kb) of the matrix at a[0] (row stride lda)
-// go to dst[p*12+i].
-func packAPanel12AVX512(a []float32, lda, kb int, dst []float32) {
-	_ = a[11*lda+kb-1]
-	_ = dst[12*kb-1]
+// packAPanelAVX512 is packAPanel for mr ≤ 16 by mr×16 block transposes:
+// rows [0, mr) and columns [0, kb) of the matrix at a[0] (row stride lda)
+// go to dst[p*mr+i].
+func packAPanelAVX512(a []float32, lda, kb, mr int, dst []float32) {
+	_ = a[(mr-1)*lda+kb-1]
+	_ = dst[mr*kb-1]
 	for p := 0; p < kb; p += 16 {
-		transposeAVX512(&dst[p*12], 12, &a[p], lda, 12, min(16, kb-p))
+		transposeAVX512(&dst[p*mr], mr, &a[p], lda, mr, min(16, kb-p))
 	}
 }
 

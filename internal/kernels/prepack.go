@@ -137,7 +137,7 @@ func PackA(m, k int, a []float32, lda int) *PackedA {
 		panic(fmt.Sprintf("kernels: PackA of an empty %d×%d matrix", m, k))
 	}
 	checkMatrix("A", m, k, a, lda)
-	kern := gemmActive
+	kern := gemmKernelFor(m)
 	mrr := roundUp(m, kern.mr)
 	p := &PackedA{M: m, K: k, kern: kern, mr: kern.mr, data: make([]float32, mrr*k)}
 	for pc := 0; pc < k; pc += prepackKC {

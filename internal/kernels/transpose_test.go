@@ -36,7 +36,7 @@ func TestTransposeAVX512(t *testing.T) {
 	}
 }
 
-// TestPackTransposeMatchesGo checks that packA (non-transposed A, mr = 12)
+// TestPackTransposeMatchesGo checks that packA (non-transposed A, mr = 12 and 8)
 // and packB (both ways, nr = 32) give the same panels with the AVX-512
 // kernels as with the Go loops, for edge sizes of m, n and k.
 func TestPackTransposeMatchesGo(t *testing.T) {
@@ -51,7 +51,9 @@ func TestPackTransposeMatchesGo(t *testing.T) {
 			pa := func() []float32 {
 				dst := randSlice(rng, roundUp(mn, 12)*k)
 				packA(false, src, ld, mn, k, 12, dst)
-				return dst
+				dst8 := randSlice(rng, roundUp(mn, 8)*k)
+				packA(false, src, ld, mn, k, 8, dst8)
+				return append(dst, dst8...)
 			}
 			pb := func() []float32 {
 				dst := randSlice(rng, roundUp(mn, 32)*k)
