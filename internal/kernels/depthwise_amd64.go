@@ -72,8 +72,8 @@ func dwRowsAVX512(a *dwRowsArgs) {
 		r := k.nrows
 		k.dst = unsafe.Pointer(&a.dst[r*a.dstStride])
 		k.src = unsafe.Pointer(&a.src[r*a.srcStride])
-		if a.res != nil {
-			k.res = unsafe.Pointer(&a.res[r*a.resStride])
+		if k.res != nil {
+			k.res = unsafe.Add(k.res, r*k.resStride)
 		}
 		k.nrows = a.nrows - r
 	}
@@ -100,6 +100,11 @@ func dwAsmArgsOf(a *dwRowsArgs) dwAsmArgs {
 	if a.res != nil {
 		_ = a.res[(a.nrows-1)*a.resStride+a.n-1]
 		k.res, k.resStride = unsafe.Pointer(&a.res[0]), 4*a.resStride
+	}
+	if a.acc {
+		// The old output is the residual: each vector of a row reads it
+		// just before it stores the row's sums over it.
+		k.res, k.resStride = k.dst, k.dstStride
 	}
 	return k
 }
