@@ -66,9 +66,10 @@ var dwScratch = sync.Pool{New: func() any { return new(dwScratchBuf) }}
 // the row kernels' arguments (which would escape to the heap, through the
 // indirect call, from a local variable).
 type dwScratchBuf struct {
-	key  [6]int // n, s, kw, colStep, padL, width of mask
-	mask []uint16
-	args dwRowsArgs
+	key   [6]int // n, s, kw, colStep, padL, width of mask
+	mask  []uint16
+	args  dwRowsArgs
+	wpart []float32 // [KW, 16] lane sums of the weight-gradient kernels
 }
 
 // release returns s to dwScratch, dropping its references to the last
@@ -487,25 +488,24 @@ func dwBackwardInputPlane(g *ConvGeom, cols [][2]int, w, dy, dx []float32) {
 //
 //	dw[co][ki][kj] += Σ_i Σ_oy Σ_ox dy[i][co][oy][ox] · x[i][co/m][iy][ix]
 //
-// over the taps inside the input. Each row's dot product is summed in
-// float32 (dwDot) and the rows, then the images, are added in increasing
-// order in float64; each output channel is reduced by one goroutine, so the
+// over the taps inside the input. Each plane's sums are formed in float32 by
+// dwWeightPlane (the pure-Go one per row with dwDot, the AVX-512 one per
+// kernel row in 16 lanes) and added, in a fixed order, to float64 sums over
+// the images; each output channel is reduced by one goroutine, so the
 // result does not depend on the number of threads.
 func DepthwiseConv2dBackwardWeight(g *ConvGeom, n, m int, x, dy, dw []float32) {
 	cout := g.C * m
 	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
 	ParallelFor(cout, dwGrain(n*ohw*kk), func(lo, hi int) {
+		scratch := dwScratch.Get().(*dwScratchBuf)
+		defer scratch.release()
 		acc := make([]float64, kk)
-		cols := make([][2]int, g.KW)
-		for kj := range cols {
-			cols[kj][0], cols[kj][1] = validRange(kj*g.DW-g.PadL, g.SW, g.W, g.OW)
-		}
 		for co := lo; co < hi; co++ {
 			clear(acc)
 			for i := 0; i < n; i++ {
 				xc := (i*g.C + co/m) * hw
 				yc := (i*cout + co) * ohw
-				dwBackwardWeightPlane(g, cols, x[xc:xc+hw], dy[yc:yc+ohw], acc)
+				dwWeightPlane(g, x[xc:xc+hw], dy[yc:yc+ohw], acc, scratch)
 			}
 			for t, v := range acc {
 				dw[co*kk+t] += float32(v)
@@ -514,9 +514,20 @@ func DepthwiseConv2dBackwardWeight(g *ConvGeom, n, m int, x, dy, dw []float32) {
 	})
 }
 
-// dwBackwardWeightPlane adds to acc [KH·KW] the products of one output
-// plane's gradient dy [OH, OW] with the taps of its input plane x [H, W].
-func dwBackwardWeightPlane(g *ConvGeom, cols [][2]int, x, dy []float32, acc []float64) {
+// dwWeightPlane is the weight-gradient plane kernel DepthwiseConv2dBackwardWeight
+// uses: dwWeightPlaneGo, or an assembly kernel chosen at start-up from the
+// CPU's features. Tests may swap it while no convolution runs.
+var dwWeightPlane dwWeightPlaneFunc = dwWeightPlaneGo
+
+// dwWeightPlaneFunc is the signature of the weight-gradient plane kernels:
+// see dwWeightPlaneGo.
+type dwWeightPlaneFunc func(g *ConvGeom, x, dy []float32, acc []float64, scratch *dwScratchBuf)
+
+// dwWeightPlaneGo adds to acc [KH·KW] the products of one output plane's
+// gradient dy [OH, OW] with the taps of its input plane x [H, W]: per
+// output row and tap, a float32 dot product (dwDot) added to acc in
+// float64.
+func dwWeightPlaneGo(g *ConvGeom, x, dy []float32, acc []float64, _ *dwScratchBuf) {
 	for oy := 0; oy < g.OH; oy++ {
 		y0 := oy*g.SH - g.PadT
 		kiLo, kiHi := validRange(y0, g.DH, g.H, g.KH)
@@ -524,7 +535,7 @@ func dwBackwardWeightPlane(g *ConvGeom, cols [][2]int, x, dy []float32, acc []fl
 		for ki := kiLo; ki < kiHi; ki++ {
 			xr := x[(y0+ki*g.DH)*g.W : (y0+ki*g.DH+1)*g.W]
 			for kj := 0; kj < g.KW; kj++ {
-				lo, hi := cols[kj][0], cols[kj][1]
+				lo, hi := validRange(kj*g.DW-g.PadL, g.SW, g.W, g.OW)
 				if lo == hi {
 					continue
 				}

@@ -491,3 +491,197 @@ k3clamp:
 k3done:
 	VZEROUPPER
 	RET
+
+// Weight-gradient kernels (dwWeightS1AVX512, dwWeightS2AVX512): for every
+// tap j of one kernel row they sum dy[r][o] · x[r][o·s + j·colStep − padL]
+// over the rows r and outputs o into 16 lanes (lane o mod 16), four rows at
+// a time in Z1…Z4 (then one at a time in Z1), with one masked VFMADD231PS
+// per row and vector: the tap's lane mask K1 skips the lanes past the row's
+// end and those whose column is in the padding, and suppresses the loads
+// there. Last (Z1 + Z2) + (Z3 + Z4) is stored at out + 64·j.
+//
+// Registers: DX holds the *dwWeightAsmArgs, R8 = dyStride, R9 = xStride,
+// R10 = 3·dyStride, R11 = 3·xStride; BX counts the taps, SI and DI walk the
+// rows of dy and x (DI at the tap's first column), CX the rows left; per
+// vector R12 and R13 walk dy and x, R15 the tap's masks, AX the vectors.
+// Z28 holds the stride-2 gather indices.
+
+// Offsets of the fields of dwWeightAsmArgs.
+#define W_DY 0
+#define W_X 8
+#define W_MASK 16
+#define W_OUT 24
+#define W_NVEC 32
+#define W_KW 40
+#define W_COLSTEP 48
+#define W_NROWS 56
+#define W_DYSTRIDE 64
+#define W_XSTRIDE 72
+#define W_SRCOFF 80
+#define W_VSTRIDE 88
+#define W_SRCVEC 96
+
+// WPROLOGUE loads the strides and starts the walk over the taps.
+#define WPROLOGUE \
+	MOVQ a+0(FP), DX;         \
+	MOVQ W_DYSTRIDE(DX), R8;  \
+	MOVQ W_XSTRIDE(DX), R9;   \
+	LEAQ (R8)(R8*2), R10;     \
+	LEAQ (R9)(R9*2), R11;     \
+	XORL BX, BX
+
+// WTAPSTART clears the accumulators and points SI, DI, R15 and CX at tap
+// BX's first row.
+#define WTAPSTART \
+	VPXORD Z1, Z1, Z1;         \
+	VPXORD Z2, Z2, Z2;         \
+	VPXORD Z3, Z3, Z3;         \
+	VPXORD Z4, Z4, Z4;         \
+	MOVQ   W_DY(DX), SI;       \
+	MOVQ   W_COLSTEP(DX), DI;  \
+	IMULQ  BX, DI;             \
+	ADDQ   W_SRCOFF(DX), DI;   \
+	ADDQ   W_X(DX), DI;        \
+	MOVQ   W_MASK(DX), R15;    \
+	LEAQ   8(R15)(BX*8), R15;  \
+	MOVQ   R15, R14;           \
+	MOVQ   W_NROWS(DX), CX
+
+// WVECSTART starts the walk over the vectors of the current rows.
+#define WVECSTART \
+	MOVQ SI, R12;  \
+	MOVQ DI, R13;  \
+	MOVQ R14, R15; \
+	MOVQ W_NVEC(DX), AX
+
+// WNEXTVEC moves to the next vector; the flags say whether one is left.
+#define WNEXTVEC \
+	ADDQ $64, R12;           \
+	ADDQ W_SRCVEC(DX), R13;  \
+	ADDQ W_VSTRIDE(DX), R15; \
+	DECQ AX
+
+// WTAPEND stores the tap's sums and moves to the next tap; the flags say
+// whether one is left.
+#define WTAPEND \
+	VADDPS  Z2, Z1, Z1;          \
+	VADDPS  Z4, Z3, Z3;          \
+	VADDPS  Z3, Z1, Z1;          \
+	MOVQ    BX, AX;              \
+	SHLQ    $6, AX;              \
+	ADDQ    W_OUT(DX), AX;       \
+	VMOVUPS Z1, (AX);            \
+	INCQ    BX;                  \
+	CMPQ    BX, W_KW(DX)
+
+// WS1 adds row pair (dy at dy, x at x) into z through t.
+#define WS1(dy, x, t, z) \
+	VMOVUPS.Z   x, K1, t; \
+	VFMADD231PS dy, t, K1, z
+
+// func dwWeightS1AVX512(a *dwWeightAsmArgs)
+TEXT ·dwWeightS1AVX512(SB), NOSPLIT, $0-8
+	WPROLOGUE
+
+w1tap:
+	WTAPSTART
+
+w1group:
+	CMPQ CX, $4
+	JLT  w1single
+	WVECSTART
+
+w1gvec:
+	KMOVW (R15), K1
+	WS1((R12), (R13), Z5, Z1)
+	WS1((R12)(R8*1), (R13)(R9*1), Z6, Z2)
+	WS1((R12)(R8*2), (R13)(R9*2), Z7, Z3)
+	WS1((R12)(R10*1), (R13)(R11*1), Z8, Z4)
+	WNEXTVEC
+	JNZ   w1gvec
+	LEAQ  (SI)(R8*4), SI
+	LEAQ  (DI)(R9*4), DI
+	SUBQ  $4, CX
+	JMP   w1group
+
+w1single:
+	TESTQ CX, CX
+	JZ    w1tapend
+	WVECSTART
+
+w1svec:
+	KMOVW (R15), K1
+	WS1((R12), (R13), Z5, Z1)
+	WNEXTVEC
+	JNZ   w1svec
+	ADDQ  R8, SI
+	ADDQ  R9, DI
+	DECQ  CX
+	JMP   w1single
+
+w1tapend:
+	WTAPEND
+	JLT w1tap
+	VZEROUPPER
+	RET
+
+// WS2 adds row pair (dy at dy, x's 32 floats at lo and hi) into z through
+// t, u: the even floats, gathered as in dwRowsS2AVX512.
+#define WS2(dy, lo, hi, t, u, z) \
+	VMOVUPS.Z   lo, K2, t;  \
+	VMOVUPS.Z   hi, K3, u;  \
+	VPERMT2PS   u, Z28, t;  \
+	VFMADD231PS dy, t, K1, z
+
+// WS2MASKS loads the vector's lane and input-float masks.
+#define WS2MASKS \
+	KMOVW (R15), K1;  \
+	KMOVW 2(R15), K2; \
+	KMOVW 4(R15), K3
+
+// func dwWeightS2AVX512(a *dwWeightAsmArgs)
+TEXT ·dwWeightS2AVX512(SB), NOSPLIT, $0-8
+	WPROLOGUE
+	VMOVDQU32 dwEvenIdx<>(SB), Z28
+
+w2tap:
+	WTAPSTART
+
+w2group:
+	CMPQ CX, $4
+	JLT  w2single
+	WVECSTART
+
+w2gvec:
+	WS2MASKS
+	WS2((R12), (R13), 64(R13), Z5, Z9, Z1)
+	WS2((R12)(R8*1), (R13)(R9*1), 64(R13)(R9*1), Z6, Z10, Z2)
+	WS2((R12)(R8*2), (R13)(R9*2), 64(R13)(R9*2), Z7, Z11, Z3)
+	WS2((R12)(R10*1), (R13)(R11*1), 64(R13)(R11*1), Z8, Z12, Z4)
+	WNEXTVEC
+	JNZ  w2gvec
+	LEAQ (SI)(R8*4), SI
+	LEAQ (DI)(R9*4), DI
+	SUBQ $4, CX
+	JMP  w2group
+
+w2single:
+	TESTQ CX, CX
+	JZ    w2tapend
+	WVECSTART
+
+w2svec:
+	WS2MASKS
+	WS2((R12), (R13), 64(R13), Z5, Z9, Z1)
+	WNEXTVEC
+	JNZ  w2svec
+	ADDQ R8, SI
+	ADDQ R9, DI
+	DECQ CX
+	JMP  w2single
+
+w2tapend:
+	WTAPEND
+	JLT w2tap
+	VZEROUPPER
+	RET

@@ -48,6 +48,34 @@ func TestDwAsmArgsLayout(t *testing.T) {
 	}
 }
 
+// TestDwWeightAsmArgsLayout checks the field offsets of dwWeightAsmArgs
+// against the W_* constants of depthwise_amd64.s.
+func TestDwWeightAsmArgsLayout(t *testing.T) {
+	var a dwWeightAsmArgs
+	for _, f := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"dy", unsafe.Offsetof(a.dy), 0},
+		{"x", unsafe.Offsetof(a.x), 8},
+		{"mask", unsafe.Offsetof(a.mask), 16},
+		{"out", unsafe.Offsetof(a.out), 24},
+		{"nvec", unsafe.Offsetof(a.nvec), 32},
+		{"kw", unsafe.Offsetof(a.kw), 40},
+		{"colStep", unsafe.Offsetof(a.colStep), 48},
+		{"nrows", unsafe.Offsetof(a.nrows), 56},
+		{"dyStride", unsafe.Offsetof(a.dyStride), 64},
+		{"xStride", unsafe.Offsetof(a.xStride), 72},
+		{"srcOff", unsafe.Offsetof(a.srcOff), 80},
+		{"vstride", unsafe.Offsetof(a.vstride), 88},
+		{"srcVec", unsafe.Offsetof(a.srcVec), 96},
+	} {
+		if f.got != f.want {
+			t.Errorf("dwWeightAsmArgs.%s at offset %d, depthwise_amd64.s reads %d", f.name, f.got, f.want)
+		}
+	}
+}
+
 // TestDwRows3x3S1 checks the 3×3 stride-1 kernel (through dwRowsAVX512,
 // which gives it the groups of 8 rows) bit for bit against the generic
 // stride-1 kernel, for widths with full and partial vectors, paddings 0…2,

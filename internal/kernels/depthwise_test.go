@@ -16,6 +16,23 @@ func dwKernels() map[string]dwRowsFunc {
 	return ks
 }
 
+// dwWeightPlanes returns every weight-gradient plane kernel this build and
+// CPU can run, by the names of dwKernels.
+func dwWeightPlanes() map[string]dwWeightPlaneFunc {
+	ks := map[string]dwWeightPlaneFunc{"go": dwWeightPlaneGo}
+	for name, k := range dwWeightKernels() {
+		ks[name] = k
+	}
+	return ks
+}
+
+// withDwWeight runs f with dwWeightPlane set to k.
+func withDwWeight(k dwWeightPlaneFunc, f func()) {
+	defer func(old dwWeightPlaneFunc) { dwWeightPlane = old }(dwWeightPlane)
+	dwWeightPlane = k
+	f()
+}
+
 // withDwRows runs f with dwRows set to k.
 func withDwRows(k dwRowsFunc, f func()) {
 	defer func(old dwRowsFunc) { dwRows = old }(dwRows)
@@ -129,8 +146,8 @@ func TestDepthwiseConv2d(t *testing.T) {
 	}
 }
 
-// TestDepthwiseConv2dBackward checks both backward kernels, the input
-// gradient with every row kernel, against the naive adjoint, and that they
+// TestDepthwiseConv2dBackward checks both backward kernels, with every row
+// and weight-gradient kernel, against the naive adjoint, and that they
 // accumulate into their outputs.
 func TestDepthwiseConv2dBackward(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
@@ -150,8 +167,10 @@ func TestDepthwiseConv2dBackward(t *testing.T) {
 					wantW[i] += float64(v)
 				}
 				withDwRows(k, func() {
-					DepthwiseConv2dBackwardInput(&g, n, m, w, dy, dx)
-					DepthwiseConv2dBackwardWeight(&g, n, m, x, dy, dw)
+					withDwWeight(dwWeightPlanes()[name], func() {
+						DepthwiseConv2dBackwardInput(&g, n, m, w, dy, dx)
+						DepthwiseConv2dBackwardWeight(&g, n, m, x, dy, dw)
+					})
 				})
 				if d := closeTo(dx, wantX); d > 1e-5 {
 					t.Errorf("%s %s m%d: dx relative diff %g", name, geomName(g), m, d)
