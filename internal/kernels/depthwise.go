@@ -335,10 +335,16 @@ func DepthwiseConv2dBackwardInput(g *ConvGeom, n, m int, w, dy, dx []float32) {
 			}
 		}()
 		wf := make([]float32, kk)
-		var plane []float32
+		var planes [][]float32 // per column phase, [rows[0].n, cols[0].n]
 		if !direct {
-			plane = make([]float32, rows[0].n*cols[0].n)
+			for range cols {
+				planes = append(planes, make([]float32, rows[0].n*cols[0].n))
+			}
 		}
+		// With two column phases (SW = 2) that both have taps, each row of
+		// a row phase is one interleaving add of the two phase planes' rows.
+		ilv := len(cols) == 2 && len(cols[0].taps) > 0 && len(cols[1].taps) > 0
+		inf := float32(math.Inf(1))
 		for p := lo; p < hi; p++ {
 			c := p % g.C
 			dxp := dx[p*hw : (p+1)*hw]
@@ -347,8 +353,11 @@ func DepthwiseConv2dBackwardInput(g *ConvGeom, n, m int, w, dy, dx []float32) {
 				wc := w[(c*m+j)*kk : (c*m+j+1)*kk]
 				dyp := dy[co*ohw : (co+1)*ohw]
 				for pr, r := range rows {
+					if len(r.taps) == 0 {
+						continue
+					}
 					for pc, q := range cols {
-						if len(r.taps) == 0 || len(q.taps) == 0 {
+						if len(q.taps) == 0 {
 							continue
 						}
 						// The flipped filter of this phase, [len(r.taps), len(q.taps)].
@@ -360,14 +369,16 @@ func DepthwiseConv2dBackwardInput(g *ConvGeom, n, m int, w, dy, dx []float32) {
 						}
 						fg := ConvGeom{C: 1, H: g.OH, W: g.OW, KH: len(r.taps), KW: len(q.taps), SH: 1, SW: 1,
 							PadT: r.pad, PadL: q.pad, DH: r.d, DW: q.d, OH: r.n, OW: q.n}
-						inf := float32(math.Inf(1))
 						sc := scratch[pr*len(cols)+pc]
 						if direct {
 							dwForwardPlane(&fg, dyp, f, 0, nil, -inf, inf, dxp, true, sc)
 							continue
 						}
-						ph := plane[:r.n*q.n]
+						ph := planes[pc][:r.n*q.n]
 						dwForwardPlane(&fg, dyp, f, 0, nil, -inf, inf, ph, false, sc)
+						if ilv {
+							continue
+						}
 						for a := 0; a < r.n; a++ {
 							d := dxp[(r.p+a*g.SH)*g.W+q.p:]
 							for b, v := range ph[a*q.n : (a+1)*q.n] {
@@ -375,10 +386,37 @@ func DepthwiseConv2dBackwardInput(g *ConvGeom, n, m int, w, dy, dx []float32) {
 							}
 						}
 					}
+					if ilv {
+						n0, n1 := cols[0].n, cols[1].n // n1 = n0 or n0 − 1
+						for a := 0; a < r.n; a++ {
+							d := dxp[(r.p+a*g.SH)*g.W:][:g.W]
+							e := planes[0][a*n0 : (a+1)*n0]
+							dwInterleaveAdd(d[:2*n1], e[:n1], planes[1][a*n1:(a+1)*n1])
+							if n0 > n1 {
+								d[2*n1] += e[n1]
+							}
+						}
+					}
 				}
 			}
 		}
 	})
+}
+
+// dwInterleaveAdd is the interleaving add DepthwiseConv2dBackwardInput
+// uses: dwInterleaveAddGo, or an assembly kernel chosen at start-up from
+// the CPU's features.
+var dwInterleaveAdd = dwInterleaveAddGo
+
+// dwInterleaveAddGo adds a and b (of equal length) into the even and odd
+// elements of d [2·len(a)]: d[2i] += a[i], d[2i+1] += b[i].
+func dwInterleaveAddGo(d, a, b []float32) {
+	d = d[:2*len(a)]
+	b = b[:len(a)]
+	for i, v := range a {
+		d[2*i] += v
+		d[2*i+1] += b[i]
+	}
 }
 
 // dwPhase is one phase of the transpose of a convolution along one axis:

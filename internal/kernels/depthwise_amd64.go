@@ -190,6 +190,20 @@ func dwRowKernels() map[string]dwRowsFunc {
 	return ks
 }
 
+//go:noescape
+func dwInterleaveAddAVX512(d, a, b *float32, n int)
+
+// dwInterleaveAddAVX512Slices is dwInterleaveAddGo on
+// dwInterleaveAddAVX512.
+func dwInterleaveAddAVX512Slices(d, a, b []float32) {
+	n := len(a)
+	if n == 0 {
+		return
+	}
+	_, _ = d[2*n-1], b[n-1]
+	dwInterleaveAddAVX512(&d[0], &a[0], &b[0], n)
+}
+
 // dwWeightKernels returns the assembly weight-gradient plane kernels this
 // CPU (and build) supports, by name.
 func dwWeightKernels() map[string]dwWeightPlaneFunc {
@@ -206,5 +220,6 @@ func init() {
 	}
 	if k, ok := dwWeightKernels()["avx512"]; ok {
 		dwWeightPlane = k
+		dwInterleaveAdd = dwInterleaveAddAVX512Slices
 	}
 }

@@ -685,3 +685,101 @@ w2tapend:
 	JLT w2tap
 	VZEROUPPER
 	RET
+
+// Interleaving add (dwInterleaveAddAVX512): d[2i] += a[i], d[2i+1] +=
+// b[i], 16 pairs at a time: VPERMT2PS with the indices in Z28 (pairs 0…7)
+// and Z29 (pairs 8…15) interleaves a and b into the two vectors of d.
+
+DATA dwIlvLo<>+0(SB)/4, $0
+DATA dwIlvLo<>+4(SB)/4, $16
+DATA dwIlvLo<>+8(SB)/4, $1
+DATA dwIlvLo<>+12(SB)/4, $17
+DATA dwIlvLo<>+16(SB)/4, $2
+DATA dwIlvLo<>+20(SB)/4, $18
+DATA dwIlvLo<>+24(SB)/4, $3
+DATA dwIlvLo<>+28(SB)/4, $19
+DATA dwIlvLo<>+32(SB)/4, $4
+DATA dwIlvLo<>+36(SB)/4, $20
+DATA dwIlvLo<>+40(SB)/4, $5
+DATA dwIlvLo<>+44(SB)/4, $21
+DATA dwIlvLo<>+48(SB)/4, $6
+DATA dwIlvLo<>+52(SB)/4, $22
+DATA dwIlvLo<>+56(SB)/4, $7
+DATA dwIlvLo<>+60(SB)/4, $23
+GLOBL dwIlvLo<>(SB), RODATA|NOPTR, $64
+
+DATA dwIlvHi<>+0(SB)/4, $8
+DATA dwIlvHi<>+4(SB)/4, $24
+DATA dwIlvHi<>+8(SB)/4, $9
+DATA dwIlvHi<>+12(SB)/4, $25
+DATA dwIlvHi<>+16(SB)/4, $10
+DATA dwIlvHi<>+20(SB)/4, $26
+DATA dwIlvHi<>+24(SB)/4, $11
+DATA dwIlvHi<>+28(SB)/4, $27
+DATA dwIlvHi<>+32(SB)/4, $12
+DATA dwIlvHi<>+36(SB)/4, $28
+DATA dwIlvHi<>+40(SB)/4, $13
+DATA dwIlvHi<>+44(SB)/4, $29
+DATA dwIlvHi<>+48(SB)/4, $14
+DATA dwIlvHi<>+52(SB)/4, $30
+DATA dwIlvHi<>+56(SB)/4, $15
+DATA dwIlvHi<>+60(SB)/4, $31
+GLOBL dwIlvHi<>(SB), RODATA|NOPTR, $64
+
+// func dwInterleaveAddAVX512(d, a, b *float32, n int)
+TEXT ·dwInterleaveAddAVX512(SB), NOSPLIT, $0-32
+	MOVQ      d+0(FP), DI
+	MOVQ      a+8(FP), SI
+	MOVQ      b+16(FP), DX
+	MOVQ      n+24(FP), CX
+	VMOVDQU32 dwIlvLo<>(SB), Z28
+	VMOVDQU32 dwIlvHi<>(SB), Z29
+
+ilvloop:
+	CMPQ      CX, $16
+	JLT       ilvtail
+	VMOVUPS   (SI), Z0
+	VMOVUPS   (DX), Z1
+	VMOVAPS   Z0, Z2
+	VPERMT2PS Z1, Z28, Z2
+	VPERMT2PS Z1, Z29, Z0
+	VADDPS    (DI), Z2, Z2
+	VADDPS    64(DI), Z0, Z0
+	VMOVUPS   Z2, (DI)
+	VMOVUPS   Z0, 64(DI)
+	ADDQ      $64, SI
+	ADDQ      $64, DX
+	ADDQ      $128, DI
+	SUBQ      $16, CX
+	JMP       ilvloop
+
+ilvtail:
+	TESTQ     CX, CX
+	JZ        ilvdone
+	// K1: the n < 16 pairs left; K2, K3: their 2n floats of d.
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K1
+	MOVL      $1, AX
+	SHLL      CX, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K2
+	SHRL      $16, AX
+	KMOVW     AX, K3
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (DX), K1, Z1
+	VMOVAPS   Z0, Z2
+	VPERMT2PS Z1, Z28, Z2
+	VPERMT2PS Z1, Z29, Z0
+	VMOVUPS.Z (DI), K2, Z3
+	VMOVUPS.Z 64(DI), K3, Z4
+	VADDPS    Z3, Z2, Z2
+	VADDPS    Z4, Z0, Z0
+	VMOVUPS   Z2, K2, (DI)
+	VMOVUPS   Z0, K3, 64(DI)
+
+ilvdone:
+	VZEROUPPER
+	RET

@@ -115,3 +115,24 @@ func TestDwRows3x3S1(t *testing.T) {
 		}
 	}
 }
+
+// TestDwInterleaveAdd checks the assembly interleaving add bit for bit
+// against dwInterleaveAddGo for lengths with full and partial vectors
+// (TestDwInterleaveAddGuardPage checks its memory accesses).
+func TestDwInterleaveAdd(t *testing.T) {
+	if dwWeightKernels()["avx512"] == nil {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(19, 20))
+	for n := 0; n <= 70; n++ {
+		a, b, d := randSlice(rng, n), randSlice(rng, n), randSlice(rng, 2*n)
+		want := append([]float32(nil), d...)
+		dwInterleaveAddGo(want, a, b)
+		dwInterleaveAddAVX512Slices(d, a, b)
+		for i := range want {
+			if math.Float32bits(d[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n%d: d[%d] = %g, want %g", n, i, d[i], want[i])
+			}
+		}
+	}
+}

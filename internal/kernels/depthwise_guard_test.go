@@ -109,3 +109,26 @@ func TestDwWeightKernelsGuardPage(t *testing.T) {
 		}
 	}
 }
+
+// TestDwInterleaveAddGuardPage runs the interleaving add this build and CPU
+// use on outputs placed against inaccessible pages: its masked tail loads
+// and stores must not touch them.
+func TestDwInterleaveAddGuardPage(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for n := 1; n <= 70; n++ {
+		for _, atStart := range []bool{false, true} {
+			a, b, d := randSlice(rng, n), randSlice(rng, n), randSlice(rng, 2*n)
+			want := append([]float32(nil), d...)
+			dwInterleaveAddGo(want, a, b)
+			gd, free := guardedFloats(t, 2*n, atStart)
+			copy(gd, d)
+			dwInterleaveAdd(gd, a, b)
+			for i := range want {
+				if gd[i] != want[i] {
+					t.Fatalf("n%d: d[%d] = %g, want %g", n, i, gd[i], want[i])
+				}
+			}
+			free()
+		}
+	}
+}
