@@ -214,23 +214,37 @@ func BenchmarkConv2dDepthwise(b *testing.B) {
 	}
 }
 
-// BenchmarkConv2dDepthwiseTrain times forward and backward of a 3×3
-// depthwise layer at batch 8 on both paths.
+// BenchmarkConv2dDepthwiseTrain times forward and backward of 3×3
+// depthwise layers on both paths: at batch 8, and at MobileNet-v2's
+// training shapes at batch 16 (direct only: the im2col buffers of the
+// SGEMM path are large there).
 func BenchmarkConv2dDepthwiseTrain(b *testing.B) {
-	g := tensor.NewRNG(1)
-	x := Param(tensor.Randn(g, 0, 1, 8, 96, 56, 56))
-	w := Param(tensor.Randn(g, 0, 1, 96, 1, 3, 3))
-	bias := Param(tensor.Randn(g, 0, 1, 96))
-	o := Conv2dOptions{Padding: SymmetricPadding(1, 1), Groups: 96}
-	gy := tensor.Randn(g, 0, 1, 8, 96, 56, 56)
-	for _, impl := range []string{"gemm", "direct"} {
-		b.Run("impl="+impl, func(b *testing.B) {
-			defer func(old bool) { depthwiseDirect = old }(depthwiseDirect)
-			depthwiseDirect = impl == "direct"
-			for b.Loop() {
-				x.Grad, w.Grad, bias.Grad = nil, nil, nil
-				Conv2d(x, w, bias, o).BackwardWith(gy)
-			}
-		})
+	for _, l := range []struct {
+		n, c, hw, s int
+		gemm        bool
+	}{
+		{8, 96, 56, 1, true}, {16, 144, 56, 1, false}, {16, 96, 112, 2, false}, {16, 576, 14, 1, false}, {16, 960, 7, 1, false},
+	} {
+		g := tensor.NewRNG(1)
+		x := Param(tensor.Randn(g, 0, 1, l.n, l.c, l.hw, l.hw))
+		w := Param(tensor.Randn(g, 0, 1, l.c, 1, 3, 3))
+		bias := Param(tensor.Randn(g, 0, 1, l.c))
+		o := Conv2dOptions{Stride: [2]int{l.s, l.s}, Padding: SymmetricPadding(1, 1), Groups: l.c}
+		ohw := (l.hw-1)/l.s + 1
+		gy := tensor.Randn(g, 0, 1, l.n, l.c, ohw, ohw)
+		impls := []string{"direct"}
+		if l.gemm {
+			impls = []string{"gemm", "direct"}
+		}
+		for _, impl := range impls {
+			b.Run(fmt.Sprintf("layer=%dx%dx%dx%d_s%d/impl=%s", l.n, l.c, l.hw, l.hw, l.s, impl), func(b *testing.B) {
+				defer func(old bool) { depthwiseDirect = old }(depthwiseDirect)
+				depthwiseDirect = impl == "direct"
+				for b.Loop() {
+					x.Grad, w.Grad, bias.Grad = nil, nil, nil
+					Conv2d(x, w, bias, o).BackwardWith(gy)
+				}
+			})
+		}
 	}
 }

@@ -50,6 +50,11 @@ type dwRowsArgs struct {
 	dstStride, srcStride int
 	resStride            int
 	bias, lo, hi         float32 // start of every sum; clamp bounds
+
+	// acc adds every sum to the output already in dst (bias must be 0
+	// and res nil): dwRowsGo adds the taps onto it, the assembly kernels
+	// add it last, as a residual read from dst.
+	acc bool
 }
 
 // dwScratch holds *dwScratchBuf buffers, one per goroutine of a call, kept
@@ -61,9 +66,10 @@ var dwScratch = sync.Pool{New: func() any { return new(dwScratchBuf) }}
 // the row kernels' arguments (which would escape to the heap, through the
 // indirect call, from a local variable).
 type dwScratchBuf struct {
-	key  [6]int // n, s, kw, colStep, padL, width of mask
-	mask []uint16
-	args dwRowsArgs
+	key   [6]int // n, s, kw, colStep, padL, width of mask
+	mask  []uint16
+	args  dwRowsArgs
+	wpart []float32 // [KW, 16] lane sums of the weight-gradient kernels
 }
 
 // release returns s to dwScratch, dropping its references to the last
@@ -123,7 +129,7 @@ func DepthwiseConv2d(g *ConvGeom, n, m int, x, w, b, y []float32) {
 				bias = b[co]
 			}
 			xc := (i*g.C + co/m) * hw
-			dwForwardPlane(g, x[xc:xc+hw], w[co*kk:(co+1)*kk], bias, nil, lo, hi, y[p*ohw:(p+1)*ohw], scratch)
+			dwForwardPlane(g, x[xc:xc+hw], w[co*kk:(co+1)*kk], bias, nil, lo, hi, y[p*ohw:(p+1)*ohw], false, scratch)
 		}
 	})
 }
@@ -142,12 +148,13 @@ func dwInterior(in, k, s, pad, d, out int) (lo, hi int) {
 // The rows whose taps all lie inside the input vertically go to dwRows in
 // one call; each other row is cut by the top or bottom padding to one call
 // with only its valid kernel rows. Taps in the left or right padding are
-// skipped by the row kernels.
-func dwForwardPlane(g *ConvGeom, x, w []float32, bias float32, res []float32, lo, hi float32, y []float32, scratch *dwScratchBuf) {
+// skipped by the row kernels. With acc the plane x ⋆ w is added to y
+// instead (bias must be 0, res nil and the clamp the identity).
+func dwForwardPlane(g *ConvGeom, x, w []float32, bias float32, res []float32, lo, hi float32, y []float32, acc bool, scratch *dwScratchBuf) {
 	a := &scratch.args
 	*a = dwRowsArgs{
 		kw: g.KW, colStep: g.DW, s: g.SW, padL: g.PadL, width: g.W, n: g.OW,
-		rowStride: g.DH * g.W, nrows: 1, bias: bias, lo: lo, hi: hi,
+		rowStride: g.DH * g.W, nrows: 1, bias: bias, lo: lo, hi: hi, acc: acc,
 	}
 	a.mask = dwMasks(scratch, g.OW, g.SW, g.KW, g.DW, g.PadL, g.W)
 	oyLo, oyHi := dwInterior(g.H, g.KH, g.SH, g.PadT, g.DH, g.OH)
@@ -163,6 +170,9 @@ func dwForwardPlane(g *ConvGeom, x, w []float32, bias float32, res []float32, lo
 			a.res = res[oy*g.OW : (oy+1)*g.OW]
 		}
 		if kiLo == kiHi {
+			if acc {
+				continue // adds nothing
+			}
 			a.rows, a.w, a.src = 0, nil, nil
 			dwRowsGo(a)
 			continue
@@ -233,7 +243,7 @@ func dwMasks(scratch *dwScratchBuf, n, s, kw, colStep, padL, width int) []uint16
 // dwRowsGo is the pure-Go row kernel, the reference for the assembly ones.
 // For r in [0, a.nrows) and o in [0, a.n) it sets
 //
-//	s := bias + Σ_{i<rows} Σ_{j<kw, 0 ≤ c < width} w[i·kw + j] ·
+//	s := bias (a.acc: dst[r·dstStride + o]) + Σ_{i<rows} Σ_{j<kw, 0 ≤ c < width} w[i·kw + j] ·
 //	            src[r·srcStride + i·rowStride + c],   c = o·s + j·colStep − padL
 //	if res != nil: s += res[r·resStride + o]
 //	if lo > s: s = lo
@@ -245,8 +255,10 @@ func dwMasks(scratch *dwScratchBuf, n, s, kw, colStep, padL, width int) []uint16
 func dwRowsGo(a *dwRowsArgs) {
 	for r := 0; r < a.nrows; r++ {
 		d := a.dst[r*a.dstStride:][:a.n]
-		for o := range d {
-			d[o] = a.bias
+		if !a.acc {
+			for o := range d {
+				d[o] = a.bias
+			}
 		}
 		for i := 0; i < a.rows; i++ {
 			row := a.src[r*a.srcStride+i*a.rowStride:][:a.width]
@@ -288,16 +300,175 @@ func dwRowsGo(a *dwRowsArgs) {
 
 // DepthwiseConv2dBackwardInput adds to dx [N, C, H, W] the gradient of the
 // depthwise convolution with respect to its input, given dy [N, Cout, OH,
-// OW] and the filters w [Cout, KH, KW]: every output's gradient is scattered
-// back, times its tap's weight, onto the input pixels it read,
+// OW] and the filters w [Cout, KH, KW]: up to rounding,
 //
-//	for i, c, j in [0, m), oy, ki, kj, ox (in this order):
+//	for i, c, j in [0, m), oy, ki, kj, ox:
 //		co := c·m + j; iy, ix as in DepthwiseConv2d
 //		if 0 ≤ iy < H && 0 ≤ ix < W:
 //			dx[i][c][iy][ix] += w[co][ki][kj] · dy[i][co][oy][ox]
 //
-// Each input plane is written by one goroutine.
+// This is the transposed convolution, computed as forward ones on the row
+// kernels (see dwTransposePhases): for stride 1 one convolution of dy with
+// the flipped filter, added into dx; for larger strides (dilation 1) one
+// per phase of dx (the pixels iy ≡ py mod SH, ix ≡ px mod SW), each with
+// the taps that reach it, computed into a scratch plane and then added into
+// dx. Other geometries scatter dy with dwBackwardInputPlane. Each input
+// plane is written by one goroutine, in a fixed order.
 func DepthwiseConv2dBackwardInput(g *ConvGeom, n, m int, w, dy, dx []float32) {
+	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
+	rows, okr := dwTransposePhases(g.H, g.KH, g.SH, g.PadT, g.DH)
+	cols, okc := dwTransposePhases(g.W, g.KW, g.SW, g.PadL, g.DW)
+	if !okr || !okc {
+		dwBackwardInputScatter(g, n, m, w, dy, dx)
+		return
+	}
+	direct := g.SH == 1 && g.SW == 1 // one phase: accumulate into dx itself
+	ParallelFor(n*g.C, dwGrain(m*ohw*kk), func(lo, hi int) {
+		// One scratch per phase keeps its mask table across planes.
+		scratch := make([]*dwScratchBuf, len(rows)*len(cols))
+		for i := range scratch {
+			scratch[i] = dwScratch.Get().(*dwScratchBuf)
+		}
+		defer func() {
+			for _, s := range scratch {
+				s.release()
+			}
+		}()
+		wf := make([]float32, kk)
+		var planes [][]float32 // per column phase, [rows[0].n, cols[0].n]
+		if !direct {
+			for range cols {
+				planes = append(planes, make([]float32, rows[0].n*cols[0].n))
+			}
+		}
+		// With two column phases (SW = 2) that both have taps, each row of
+		// a row phase is one interleaving add of the two phase planes' rows.
+		ilv := len(cols) == 2 && len(cols[0].taps) > 0 && len(cols[1].taps) > 0
+		inf := float32(math.Inf(1))
+		for p := lo; p < hi; p++ {
+			c := p % g.C
+			dxp := dx[p*hw : (p+1)*hw]
+			for j := 0; j < m; j++ {
+				co := p*m + j // (i·C + c)·m + j
+				wc := w[(c*m+j)*kk : (c*m+j+1)*kk]
+				dyp := dy[co*ohw : (co+1)*ohw]
+				for pr, r := range rows {
+					if len(r.taps) == 0 {
+						continue
+					}
+					for pc, q := range cols {
+						if len(q.taps) == 0 {
+							continue
+						}
+						// The flipped filter of this phase, [len(r.taps), len(q.taps)].
+						f := wf[:len(r.taps)*len(q.taps)]
+						for a, ki := range r.taps {
+							for b, kj := range q.taps {
+								f[a*len(q.taps)+b] = wc[ki*g.KW+kj]
+							}
+						}
+						fg := ConvGeom{C: 1, H: g.OH, W: g.OW, KH: len(r.taps), KW: len(q.taps), SH: 1, SW: 1,
+							PadT: r.pad, PadL: q.pad, DH: r.d, DW: q.d, OH: r.n, OW: q.n}
+						sc := scratch[pr*len(cols)+pc]
+						if direct {
+							dwForwardPlane(&fg, dyp, f, 0, nil, -inf, inf, dxp, true, sc)
+							continue
+						}
+						ph := planes[pc][:r.n*q.n]
+						dwForwardPlane(&fg, dyp, f, 0, nil, -inf, inf, ph, false, sc)
+						if ilv {
+							continue
+						}
+						for a := 0; a < r.n; a++ {
+							d := dxp[(r.p+a*g.SH)*g.W+q.p:]
+							for b, v := range ph[a*q.n : (a+1)*q.n] {
+								d[b*g.SW] += v
+							}
+						}
+					}
+					if ilv {
+						n0, n1 := cols[0].n, cols[1].n // n1 = n0 or n0 − 1
+						for a := 0; a < r.n; a++ {
+							d := dxp[(r.p+a*g.SH)*g.W:][:g.W]
+							e := planes[0][a*n0 : (a+1)*n0]
+							dwInterleaveAdd(d[:2*n1], e[:n1], planes[1][a*n1:(a+1)*n1])
+							if n0 > n1 {
+								d[2*n1] += e[n1]
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+}
+
+// dwInterleaveAdd is the interleaving add DepthwiseConv2dBackwardInput
+// uses: dwInterleaveAddGo, or an assembly kernel chosen at start-up from
+// the CPU's features.
+var dwInterleaveAdd = dwInterleaveAddGo
+
+// dwInterleaveAddGo adds a and b (of equal length) into the even and odd
+// elements of d [2·len(a)]: d[2i] += a[i], d[2i+1] += b[i].
+func dwInterleaveAddGo(d, a, b []float32) {
+	d = d[:2*len(a)]
+	b = b[:len(a)]
+	for i, v := range a {
+		d[2*i] += v
+		d[2*i+1] += b[i]
+	}
+}
+
+// dwPhase is one phase of the transpose of a convolution along one axis:
+// the input positions p, p+s, …, p+(n−1)·s, each the sum over the flipped
+// taps t of tap taps[t] times the output at position a − pad + t·d, a
+// being the position's index in the phase — a forward convolution of the
+// outputs with padding pad and dilation d.
+type dwPhase struct {
+	p, n   int
+	taps   []int
+	pad, d int
+}
+
+// dwTransposePhases returns the phases of the transpose of a convolution
+// along an axis of in inputs with a kernel of k taps, stride s, leading
+// padding pad and dilation d: for s = 1 one phase, the whole axis with the
+// kernel flipped; for s > 1 and d = 1 one per residue p < s, where input p
+// + s·a is read by the taps r + s·t ≡ p + pad (mod s) from output a + c −
+// t. It reports false for s > 1 with d > 1.
+func dwTransposePhases(in, k, s, pad, d int) ([]dwPhase, bool) {
+	if s == 1 {
+		taps := make([]int, k)
+		for t := range taps {
+			taps[t] = k - 1 - t
+		}
+		return []dwPhase{{p: 0, n: in, taps: taps, pad: (k-1)*d - pad, d: d}}, true
+	}
+	if d != 1 || pad < 0 {
+		return nil, false
+	}
+	var ph []dwPhase
+	for p := 0; p < min(s, in); p++ {
+		r := (p + pad) % s
+		c := (p + pad - r) / s
+		nt := 0
+		if r < k {
+			nt = (k - r + s - 1) / s
+		}
+		taps := make([]int, nt)
+		for t := range taps {
+			taps[t] = r + s*(nt-1-t)
+		}
+		ph = append(ph, dwPhase{p: p, n: (in - p + s - 1) / s, taps: taps, pad: nt - 1 - c, d: 1})
+	}
+	return ph, true
+}
+
+// dwBackwardInputScatter is DepthwiseConv2dBackwardInput for the
+// geometries without phases: every output's gradient is scattered back,
+// times its tap's weight, onto the input pixels it read, in the order of
+// the loop above.
+func dwBackwardInputScatter(g *ConvGeom, n, m int, w, dy, dx []float32) {
 	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
 	ParallelFor(n*g.C, dwGrain(m*ohw*kk), func(lo, hi int) {
 		cols := make([][2]int, g.KW)
@@ -355,25 +526,24 @@ func dwBackwardInputPlane(g *ConvGeom, cols [][2]int, w, dy, dx []float32) {
 //
 //	dw[co][ki][kj] += Σ_i Σ_oy Σ_ox dy[i][co][oy][ox] · x[i][co/m][iy][ix]
 //
-// over the taps inside the input. Each row's dot product is summed in
-// float32 (dwDot) and the rows, then the images, are added in increasing
-// order in float64; each output channel is reduced by one goroutine, so the
+// over the taps inside the input. Each plane's sums are formed in float32 by
+// dwWeightPlane (the pure-Go one per row with dwDot, the AVX-512 one per
+// kernel row in 16 lanes) and added, in a fixed order, to float64 sums over
+// the images; each output channel is reduced by one goroutine, so the
 // result does not depend on the number of threads.
 func DepthwiseConv2dBackwardWeight(g *ConvGeom, n, m int, x, dy, dw []float32) {
 	cout := g.C * m
 	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
 	ParallelFor(cout, dwGrain(n*ohw*kk), func(lo, hi int) {
+		scratch := dwScratch.Get().(*dwScratchBuf)
+		defer scratch.release()
 		acc := make([]float64, kk)
-		cols := make([][2]int, g.KW)
-		for kj := range cols {
-			cols[kj][0], cols[kj][1] = validRange(kj*g.DW-g.PadL, g.SW, g.W, g.OW)
-		}
 		for co := lo; co < hi; co++ {
 			clear(acc)
 			for i := 0; i < n; i++ {
 				xc := (i*g.C + co/m) * hw
 				yc := (i*cout + co) * ohw
-				dwBackwardWeightPlane(g, cols, x[xc:xc+hw], dy[yc:yc+ohw], acc)
+				dwWeightPlane(g, x[xc:xc+hw], dy[yc:yc+ohw], acc, scratch)
 			}
 			for t, v := range acc {
 				dw[co*kk+t] += float32(v)
@@ -382,9 +552,20 @@ func DepthwiseConv2dBackwardWeight(g *ConvGeom, n, m int, x, dy, dw []float32) {
 	})
 }
 
-// dwBackwardWeightPlane adds to acc [KH·KW] the products of one output
-// plane's gradient dy [OH, OW] with the taps of its input plane x [H, W].
-func dwBackwardWeightPlane(g *ConvGeom, cols [][2]int, x, dy []float32, acc []float64) {
+// dwWeightPlane is the weight-gradient plane kernel DepthwiseConv2dBackwardWeight
+// uses: dwWeightPlaneGo, or an assembly kernel chosen at start-up from the
+// CPU's features. Tests may swap it while no convolution runs.
+var dwWeightPlane dwWeightPlaneFunc = dwWeightPlaneGo
+
+// dwWeightPlaneFunc is the signature of the weight-gradient plane kernels:
+// see dwWeightPlaneGo.
+type dwWeightPlaneFunc func(g *ConvGeom, x, dy []float32, acc []float64, scratch *dwScratchBuf)
+
+// dwWeightPlaneGo adds to acc [KH·KW] the products of one output plane's
+// gradient dy [OH, OW] with the taps of its input plane x [H, W]: per
+// output row and tap, a float32 dot product (dwDot) added to acc in
+// float64.
+func dwWeightPlaneGo(g *ConvGeom, x, dy []float32, acc []float64, _ *dwScratchBuf) {
 	for oy := 0; oy < g.OH; oy++ {
 		y0 := oy*g.SH - g.PadT
 		kiLo, kiHi := validRange(y0, g.DH, g.H, g.KH)
@@ -392,7 +573,7 @@ func dwBackwardWeightPlane(g *ConvGeom, cols [][2]int, x, dy []float32, acc []fl
 		for ki := kiLo; ki < kiHi; ki++ {
 			xr := x[(y0+ki*g.DH)*g.W : (y0+ki*g.DH+1)*g.W]
 			for kj := 0; kj < g.KW; kj++ {
-				lo, hi := cols[kj][0], cols[kj][1]
+				lo, hi := validRange(kj*g.DW-g.PadL, g.SW, g.W, g.OW)
 				if lo == hi {
 					continue
 				}

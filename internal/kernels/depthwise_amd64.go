@@ -72,8 +72,8 @@ func dwRowsAVX512(a *dwRowsArgs) {
 		r := k.nrows
 		k.dst = unsafe.Pointer(&a.dst[r*a.dstStride])
 		k.src = unsafe.Pointer(&a.src[r*a.srcStride])
-		if a.res != nil {
-			k.res = unsafe.Pointer(&a.res[r*a.resStride])
+		if k.res != nil {
+			k.res = unsafe.Add(k.res, r*k.resStride)
 		}
 		k.nrows = a.nrows - r
 	}
@@ -101,7 +101,83 @@ func dwAsmArgsOf(a *dwRowsArgs) dwAsmArgs {
 		_ = a.res[(a.nrows-1)*a.resStride+a.n-1]
 		k.res, k.resStride = unsafe.Pointer(&a.res[0]), 4*a.resStride
 	}
+	if a.acc {
+		// The old output is the residual: each vector of a row reads it
+		// just before it stores the row's sums over it.
+		k.res, k.resStride = k.dst, k.dstStride
+	}
 	return k
+}
+
+// dwWeightAsmArgs is one call of the weight-gradient kernels
+// (dwWeightS1AVX512, dwWeightS2AVX512; offsets fixed in depthwise_amd64.s
+// and checked by TestDwAsmArgsLayout): the kw taps of one kernel row over
+// nrows rows of dy and of the input rows they read. For tap j, lane l of
+// out[j] [16] gets Σ_r Σ_{o ≡ l mod 16} dy[r][o] · x[r][c], c = o·s +
+// j·colStep − padL in [0, width), summed over the rows four at a time
+// into four partial vectors, added as (r0 + r1) + (r2 + r3) at the end.
+type dwWeightAsmArgs struct {
+	dy, x, mask, out  unsafe.Pointer // x is column 0 of the first input row; out [kw, 16]
+	nvec, kw, colStep int            // colStep in bytes
+	nrows             int
+	dyStride, xStride int // bytes
+	srcOff            int // −4·padL
+	vstride, srcVec   int // as in dwAsmArgs
+}
+
+//go:noescape
+func dwWeightS1AVX512(a *dwWeightAsmArgs)
+
+//go:noescape
+func dwWeightS2AVX512(a *dwWeightAsmArgs)
+
+// dwWeightPlaneAVX512 is dwWeightPlaneGo on the AVX-512 weight-gradient
+// kernels, for column strides 1 and 2 (others go to dwWeightPlaneGo): per
+// kernel row ki, the rows of dy whose tap row lies inside x go to one
+// kernel call, and the 16 lane sums of each tap are added to acc in
+// float64, in lane order.
+func dwWeightPlaneAVX512(g *ConvGeom, x, dy []float32, acc []float64, scratch *dwScratchBuf) {
+	if (g.SW != 1 && g.SW != 2) || g.OW <= 0 || g.W <= 0 {
+		dwWeightPlaneGo(g, x, dy, acc, scratch)
+		return
+	}
+	mask := dwMasks(scratch, g.OW, g.SW, g.KW, g.DW, g.PadL, g.W)
+	nvec := (g.OW + 15) / 16
+	_ = mask[nvec*4*(g.KW+1)-1]
+	if cap(scratch.wpart) < 16*g.KW {
+		scratch.wpart = make([]float32, 16*g.KW)
+	}
+	part := scratch.wpart[:16*g.KW]
+	k := dwWeightAsmArgs{
+		mask: unsafe.Pointer(&mask[0]), out: unsafe.Pointer(&part[0]),
+		nvec: nvec, kw: g.KW, colStep: 4 * g.DW, dyStride: 4 * g.OW, xStride: 4 * g.SH * g.W,
+		srcOff: -4 * g.PadL, vstride: 8 * (g.KW + 1), srcVec: 64 * g.SW,
+	}
+	for ki := 0; ki < g.KH; ki++ {
+		y0 := ki*g.DH - g.PadT
+		lo, hi := validRange(y0, g.SH, g.H, g.OH)
+		if lo == hi {
+			continue
+		}
+		// The first and last elements the call may touch.
+		_ = dy[hi*g.OW-1]
+		xr := (y0 + lo*g.SH) * g.W
+		_ = x[xr+(hi-1-lo)*g.SH*g.W+g.W-1]
+		k.dy, k.x, k.nrows = unsafe.Pointer(&dy[lo*g.OW]), unsafe.Pointer(&x[xr]), hi-lo
+		if g.SW == 1 {
+			dwWeightS1AVX512(&k)
+		} else {
+			dwWeightS2AVX512(&k)
+		}
+		for j := 0; j < g.KW; j++ {
+			s := acc[ki*g.KW+j]
+			for _, v := range part[16*j : 16*(j+1)] {
+				s += float64(v)
+			}
+			acc[ki*g.KW+j] = s
+		}
+	}
+	k = dwWeightAsmArgs{}
 }
 
 // dwRowKernels returns the assembly row kernels this CPU (and build)
@@ -114,8 +190,36 @@ func dwRowKernels() map[string]dwRowsFunc {
 	return ks
 }
 
+//go:noescape
+func dwInterleaveAddAVX512(d, a, b *float32, n int)
+
+// dwInterleaveAddAVX512Slices is dwInterleaveAddGo on
+// dwInterleaveAddAVX512.
+func dwInterleaveAddAVX512Slices(d, a, b []float32) {
+	n := len(a)
+	if n == 0 {
+		return
+	}
+	_, _ = d[2*n-1], b[n-1]
+	dwInterleaveAddAVX512(&d[0], &a[0], &b[0], n)
+}
+
+// dwWeightKernels returns the assembly weight-gradient plane kernels this
+// CPU (and build) supports, by name.
+func dwWeightKernels() map[string]dwWeightPlaneFunc {
+	ks := map[string]dwWeightPlaneFunc{}
+	if cpu.X86.HasAVX512F {
+		ks["avx512"] = dwWeightPlaneAVX512
+	}
+	return ks
+}
+
 func init() {
 	if k, ok := dwRowKernels()["avx512"]; ok {
 		dwRows = k
+	}
+	if k, ok := dwWeightKernels()["avx512"]; ok {
+		dwWeightPlane = k
+		dwInterleaveAdd = dwInterleaveAddAVX512Slices
 	}
 }

@@ -491,3 +491,295 @@ k3clamp:
 k3done:
 	VZEROUPPER
 	RET
+
+// Weight-gradient kernels (dwWeightS1AVX512, dwWeightS2AVX512): for every
+// tap j of one kernel row they sum dy[r][o] · x[r][o·s + j·colStep − padL]
+// over the rows r and outputs o into 16 lanes (lane o mod 16), four rows at
+// a time in Z1…Z4 (then one at a time in Z1), with one masked VFMADD231PS
+// per row and vector: the tap's lane mask K1 skips the lanes past the row's
+// end and those whose column is in the padding, and suppresses the loads
+// there. Last (Z1 + Z2) + (Z3 + Z4) is stored at out + 64·j.
+//
+// Registers: DX holds the *dwWeightAsmArgs, R8 = dyStride, R9 = xStride,
+// R10 = 3·dyStride, R11 = 3·xStride; BX counts the taps, SI and DI walk the
+// rows of dy and x (DI at the tap's first column), CX the rows left; per
+// vector R12 and R13 walk dy and x, R15 the tap's masks, AX the vectors.
+// Z28 holds the stride-2 gather indices.
+
+// Offsets of the fields of dwWeightAsmArgs.
+#define W_DY 0
+#define W_X 8
+#define W_MASK 16
+#define W_OUT 24
+#define W_NVEC 32
+#define W_KW 40
+#define W_COLSTEP 48
+#define W_NROWS 56
+#define W_DYSTRIDE 64
+#define W_XSTRIDE 72
+#define W_SRCOFF 80
+#define W_VSTRIDE 88
+#define W_SRCVEC 96
+
+// WPROLOGUE loads the strides and starts the walk over the taps.
+#define WPROLOGUE \
+	MOVQ a+0(FP), DX;         \
+	MOVQ W_DYSTRIDE(DX), R8;  \
+	MOVQ W_XSTRIDE(DX), R9;   \
+	LEAQ (R8)(R8*2), R10;     \
+	LEAQ (R9)(R9*2), R11;     \
+	XORL BX, BX
+
+// WTAPSTART clears the accumulators and points SI, DI, R15 and CX at tap
+// BX's first row.
+#define WTAPSTART \
+	VPXORD Z1, Z1, Z1;         \
+	VPXORD Z2, Z2, Z2;         \
+	VPXORD Z3, Z3, Z3;         \
+	VPXORD Z4, Z4, Z4;         \
+	MOVQ   W_DY(DX), SI;       \
+	MOVQ   W_COLSTEP(DX), DI;  \
+	IMULQ  BX, DI;             \
+	ADDQ   W_SRCOFF(DX), DI;   \
+	ADDQ   W_X(DX), DI;        \
+	MOVQ   W_MASK(DX), R15;    \
+	LEAQ   8(R15)(BX*8), R15;  \
+	MOVQ   R15, R14;           \
+	MOVQ   W_NROWS(DX), CX
+
+// WVECSTART starts the walk over the vectors of the current rows.
+#define WVECSTART \
+	MOVQ SI, R12;  \
+	MOVQ DI, R13;  \
+	MOVQ R14, R15; \
+	MOVQ W_NVEC(DX), AX
+
+// WNEXTVEC moves to the next vector; the flags say whether one is left.
+#define WNEXTVEC \
+	ADDQ $64, R12;           \
+	ADDQ W_SRCVEC(DX), R13;  \
+	ADDQ W_VSTRIDE(DX), R15; \
+	DECQ AX
+
+// WTAPEND stores the tap's sums and moves to the next tap; the flags say
+// whether one is left.
+#define WTAPEND \
+	VADDPS  Z2, Z1, Z1;          \
+	VADDPS  Z4, Z3, Z3;          \
+	VADDPS  Z3, Z1, Z1;          \
+	MOVQ    BX, AX;              \
+	SHLQ    $6, AX;              \
+	ADDQ    W_OUT(DX), AX;       \
+	VMOVUPS Z1, (AX);            \
+	INCQ    BX;                  \
+	CMPQ    BX, W_KW(DX)
+
+// WS1 adds row pair (dy at dy, x at x) into z through t.
+#define WS1(dy, x, t, z) \
+	VMOVUPS.Z   x, K1, t; \
+	VFMADD231PS dy, t, K1, z
+
+// func dwWeightS1AVX512(a *dwWeightAsmArgs)
+TEXT ·dwWeightS1AVX512(SB), NOSPLIT, $0-8
+	WPROLOGUE
+
+w1tap:
+	WTAPSTART
+
+w1group:
+	CMPQ CX, $4
+	JLT  w1single
+	WVECSTART
+
+w1gvec:
+	KMOVW (R15), K1
+	WS1((R12), (R13), Z5, Z1)
+	WS1((R12)(R8*1), (R13)(R9*1), Z6, Z2)
+	WS1((R12)(R8*2), (R13)(R9*2), Z7, Z3)
+	WS1((R12)(R10*1), (R13)(R11*1), Z8, Z4)
+	WNEXTVEC
+	JNZ   w1gvec
+	LEAQ  (SI)(R8*4), SI
+	LEAQ  (DI)(R9*4), DI
+	SUBQ  $4, CX
+	JMP   w1group
+
+w1single:
+	TESTQ CX, CX
+	JZ    w1tapend
+	WVECSTART
+
+w1svec:
+	KMOVW (R15), K1
+	WS1((R12), (R13), Z5, Z1)
+	WNEXTVEC
+	JNZ   w1svec
+	ADDQ  R8, SI
+	ADDQ  R9, DI
+	DECQ  CX
+	JMP   w1single
+
+w1tapend:
+	WTAPEND
+	JLT w1tap
+	VZEROUPPER
+	RET
+
+// WS2 adds row pair (dy at dy, x's 32 floats at lo and hi) into z through
+// t, u: the even floats, gathered as in dwRowsS2AVX512.
+#define WS2(dy, lo, hi, t, u, z) \
+	VMOVUPS.Z   lo, K2, t;  \
+	VMOVUPS.Z   hi, K3, u;  \
+	VPERMT2PS   u, Z28, t;  \
+	VFMADD231PS dy, t, K1, z
+
+// WS2MASKS loads the vector's lane and input-float masks.
+#define WS2MASKS \
+	KMOVW (R15), K1;  \
+	KMOVW 2(R15), K2; \
+	KMOVW 4(R15), K3
+
+// func dwWeightS2AVX512(a *dwWeightAsmArgs)
+TEXT ·dwWeightS2AVX512(SB), NOSPLIT, $0-8
+	WPROLOGUE
+	VMOVDQU32 dwEvenIdx<>(SB), Z28
+
+w2tap:
+	WTAPSTART
+
+w2group:
+	CMPQ CX, $4
+	JLT  w2single
+	WVECSTART
+
+w2gvec:
+	WS2MASKS
+	WS2((R12), (R13), 64(R13), Z5, Z9, Z1)
+	WS2((R12)(R8*1), (R13)(R9*1), 64(R13)(R9*1), Z6, Z10, Z2)
+	WS2((R12)(R8*2), (R13)(R9*2), 64(R13)(R9*2), Z7, Z11, Z3)
+	WS2((R12)(R10*1), (R13)(R11*1), 64(R13)(R11*1), Z8, Z12, Z4)
+	WNEXTVEC
+	JNZ  w2gvec
+	LEAQ (SI)(R8*4), SI
+	LEAQ (DI)(R9*4), DI
+	SUBQ $4, CX
+	JMP  w2group
+
+w2single:
+	TESTQ CX, CX
+	JZ    w2tapend
+	WVECSTART
+
+w2svec:
+	WS2MASKS
+	WS2((R12), (R13), 64(R13), Z5, Z9, Z1)
+	WNEXTVEC
+	JNZ  w2svec
+	ADDQ R8, SI
+	ADDQ R9, DI
+	DECQ CX
+	JMP  w2single
+
+w2tapend:
+	WTAPEND
+	JLT w2tap
+	VZEROUPPER
+	RET
+
+// Interleaving add (dwInterleaveAddAVX512): d[2i] += a[i], d[2i+1] +=
+// b[i], 16 pairs at a time: VPERMT2PS with the indices in Z28 (pairs 0…7)
+// and Z29 (pairs 8…15) interleaves a and b into the two vectors of d.
+
+DATA dwIlvLo<>+0(SB)/4, $0
+DATA dwIlvLo<>+4(SB)/4, $16
+DATA dwIlvLo<>+8(SB)/4, $1
+DATA dwIlvLo<>+12(SB)/4, $17
+DATA dwIlvLo<>+16(SB)/4, $2
+DATA dwIlvLo<>+20(SB)/4, $18
+DATA dwIlvLo<>+24(SB)/4, $3
+DATA dwIlvLo<>+28(SB)/4, $19
+DATA dwIlvLo<>+32(SB)/4, $4
+DATA dwIlvLo<>+36(SB)/4, $20
+DATA dwIlvLo<>+40(SB)/4, $5
+DATA dwIlvLo<>+44(SB)/4, $21
+DATA dwIlvLo<>+48(SB)/4, $6
+DATA dwIlvLo<>+52(SB)/4, $22
+DATA dwIlvLo<>+56(SB)/4, $7
+DATA dwIlvLo<>+60(SB)/4, $23
+GLOBL dwIlvLo<>(SB), RODATA|NOPTR, $64
+
+DATA dwIlvHi<>+0(SB)/4, $8
+DATA dwIlvHi<>+4(SB)/4, $24
+DATA dwIlvHi<>+8(SB)/4, $9
+DATA dwIlvHi<>+12(SB)/4, $25
+DATA dwIlvHi<>+16(SB)/4, $10
+DATA dwIlvHi<>+20(SB)/4, $26
+DATA dwIlvHi<>+24(SB)/4, $11
+DATA dwIlvHi<>+28(SB)/4, $27
+DATA dwIlvHi<>+32(SB)/4, $12
+DATA dwIlvHi<>+36(SB)/4, $28
+DATA dwIlvHi<>+40(SB)/4, $13
+DATA dwIlvHi<>+44(SB)/4, $29
+DATA dwIlvHi<>+48(SB)/4, $14
+DATA dwIlvHi<>+52(SB)/4, $30
+DATA dwIlvHi<>+56(SB)/4, $15
+DATA dwIlvHi<>+60(SB)/4, $31
+GLOBL dwIlvHi<>(SB), RODATA|NOPTR, $64
+
+// func dwInterleaveAddAVX512(d, a, b *float32, n int)
+TEXT ·dwInterleaveAddAVX512(SB), NOSPLIT, $0-32
+	MOVQ      d+0(FP), DI
+	MOVQ      a+8(FP), SI
+	MOVQ      b+16(FP), DX
+	MOVQ      n+24(FP), CX
+	VMOVDQU32 dwIlvLo<>(SB), Z28
+	VMOVDQU32 dwIlvHi<>(SB), Z29
+
+ilvloop:
+	CMPQ      CX, $16
+	JLT       ilvtail
+	VMOVUPS   (SI), Z0
+	VMOVUPS   (DX), Z1
+	VMOVAPS   Z0, Z2
+	VPERMT2PS Z1, Z28, Z2
+	VPERMT2PS Z1, Z29, Z0
+	VADDPS    (DI), Z2, Z2
+	VADDPS    64(DI), Z0, Z0
+	VMOVUPS   Z2, (DI)
+	VMOVUPS   Z0, 64(DI)
+	ADDQ      $64, SI
+	ADDQ      $64, DX
+	ADDQ      $128, DI
+	SUBQ      $16, CX
+	JMP       ilvloop
+
+ilvtail:
+	TESTQ     CX, CX
+	JZ        ilvdone
+	// K1: the n < 16 pairs left; K2, K3: their 2n floats of d.
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K1
+	MOVL      $1, AX
+	SHLL      CX, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K2
+	SHRL      $16, AX
+	KMOVW     AX, K3
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z (DX), K1, Z1
+	VMOVAPS   Z0, Z2
+	VPERMT2PS Z1, Z28, Z2
+	VPERMT2PS Z1, Z29, Z0
+	VMOVUPS.Z (DI), K2, Z3
+	VMOVUPS.Z 64(DI), K3, Z4
+	VADDPS    Z3, Z2, Z2
+	VADDPS    Z4, Z0, Z0
+	VMOVUPS   Z2, K2, (DI)
+	VMOVUPS   Z0, K3, 64(DI)
+
+ilvdone:
+	VZEROUPPER
+	RET

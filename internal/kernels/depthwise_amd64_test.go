@@ -48,6 +48,34 @@ func TestDwAsmArgsLayout(t *testing.T) {
 	}
 }
 
+// TestDwWeightAsmArgsLayout checks the field offsets of dwWeightAsmArgs
+// against the W_* constants of depthwise_amd64.s.
+func TestDwWeightAsmArgsLayout(t *testing.T) {
+	var a dwWeightAsmArgs
+	for _, f := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"dy", unsafe.Offsetof(a.dy), 0},
+		{"x", unsafe.Offsetof(a.x), 8},
+		{"mask", unsafe.Offsetof(a.mask), 16},
+		{"out", unsafe.Offsetof(a.out), 24},
+		{"nvec", unsafe.Offsetof(a.nvec), 32},
+		{"kw", unsafe.Offsetof(a.kw), 40},
+		{"colStep", unsafe.Offsetof(a.colStep), 48},
+		{"nrows", unsafe.Offsetof(a.nrows), 56},
+		{"dyStride", unsafe.Offsetof(a.dyStride), 64},
+		{"xStride", unsafe.Offsetof(a.xStride), 72},
+		{"srcOff", unsafe.Offsetof(a.srcOff), 80},
+		{"vstride", unsafe.Offsetof(a.vstride), 88},
+		{"srcVec", unsafe.Offsetof(a.srcVec), 96},
+	} {
+		if f.got != f.want {
+			t.Errorf("dwWeightAsmArgs.%s at offset %d, depthwise_amd64.s reads %d", f.name, f.got, f.want)
+		}
+	}
+}
+
 // TestDwRows3x3S1 checks the 3×3 stride-1 kernel (through dwRowsAVX512,
 // which gives it the groups of 8 rows) bit for bit against the generic
 // stride-1 kernel, for widths with full and partial vectors, paddings 0…2,
@@ -83,6 +111,27 @@ func TestDwRows3x3S1(t *testing.T) {
 				if math.Float32bits(a.dst[i]) != math.Float32bits(want[i]) {
 					t.Fatalf("n%d nrows%d pad%d width%d: dst[%d] = %g, want %g", n, nrows, padL, width, i, a.dst[i], want[i])
 				}
+			}
+		}
+	}
+}
+
+// TestDwInterleaveAdd checks the assembly interleaving add bit for bit
+// against dwInterleaveAddGo for lengths with full and partial vectors
+// (TestDwInterleaveAddGuardPage checks its memory accesses).
+func TestDwInterleaveAdd(t *testing.T) {
+	if dwWeightKernels()["avx512"] == nil {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(19, 20))
+	for n := 0; n <= 70; n++ {
+		a, b, d := randSlice(rng, n), randSlice(rng, n), randSlice(rng, 2*n)
+		want := append([]float32(nil), d...)
+		dwInterleaveAddGo(want, a, b)
+		dwInterleaveAddAVX512Slices(d, a, b)
+		for i := range want {
+			if math.Float32bits(d[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("n%d: d[%d] = %g, want %g", n, i, d[i], want[i])
 			}
 		}
 	}

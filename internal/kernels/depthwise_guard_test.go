@@ -71,3 +71,64 @@ func TestDwRowKernelsGuardPage(t *testing.T) {
 		}
 	}
 }
+
+// TestDwWeightKernelsGuardPage runs every assembly weight-gradient plane
+// kernel on planes x and dy placed against inaccessible pages: its masked
+// loads past the rows' ends and in the padding must not touch them.
+func TestDwWeightKernelsGuardPage(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	scratch := new(dwScratchBuf)
+	for name, k := range dwWeightKernels() {
+		for _, s := range []int{1, 2} {
+			for w := 1; w <= 70; w++ {
+				for _, atStart := range []bool{false, true} {
+					kw := 3 + 2*(w%2)
+					pad := w % 3
+					g := ConvGeom{C: 1, H: 5, W: w, KH: kw, KW: kw, SH: s, SW: s, PadT: pad, PadL: pad, DH: 1, DW: 1}
+					g.OH, g.OW = (g.H+2*pad-kw)/s+1, (g.W+2*pad-kw)/s+1
+					if g.OH <= 0 || g.OW <= 0 {
+						continue
+					}
+					x, freeX := guardedFloats(t, g.H*g.W, atStart)
+					y, freeY := guardedFloats(t, g.OH*g.OW, atStart)
+					copy(x, randSlice(rng, len(x)))
+					copy(y, randSlice(rng, len(y)))
+					want := make([]float64, kw*kw)
+					got := make([]float64, kw*kw)
+					dwWeightPlaneGo(&g, x, y, want, scratch)
+					k(&g, x, y, got, scratch)
+					for i := range want {
+						if d := got[i] - want[i]; d > 1e-4 || d < -1e-4 {
+							t.Fatalf("%s %s: acc[%d] = %g, want %g", name, geomName(g), i, got[i], want[i])
+						}
+					}
+					freeX()
+					freeY()
+				}
+			}
+		}
+	}
+}
+
+// TestDwInterleaveAddGuardPage runs the interleaving add this build and CPU
+// use on outputs placed against inaccessible pages: its masked tail loads
+// and stores must not touch them.
+func TestDwInterleaveAddGuardPage(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for n := 1; n <= 70; n++ {
+		for _, atStart := range []bool{false, true} {
+			a, b, d := randSlice(rng, n), randSlice(rng, n), randSlice(rng, 2*n)
+			want := append([]float32(nil), d...)
+			dwInterleaveAddGo(want, a, b)
+			gd, free := guardedFloats(t, 2*n, atStart)
+			copy(gd, d)
+			dwInterleaveAdd(gd, a, b)
+			for i := range want {
+				if gd[i] != want[i] {
+					t.Fatalf("n%d: d[%d] = %g, want %g", n, i, gd[i], want[i])
+				}
+			}
+			free()
+		}
+	}
+}

@@ -6,3 +6,8 @@ package kernels
 func dwRowKernels() map[string]dwRowsFunc {
 	return nil
 }
+
+// dwWeightKernels returns no kernels: this build has only dwWeightPlaneGo.
+func dwWeightKernels() map[string]dwWeightPlaneFunc {
+	return nil
+}

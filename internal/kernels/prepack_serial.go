@@ -130,7 +130,7 @@ func DepthwiseConvPlanes(g *ConvGeom, x, w, y []float32, ep *Epilogue, lo, hi in
 		if ep != nil && ep.Residual != nil {
 			res = ep.Residual[c*ohw : (c+1)*ohw]
 		}
-		dwForwardPlane(g, x[c*hw:(c+1)*hw], w[c*kk:(c+1)*kk], b, res, clo, chi, dst, scratch)
+		dwForwardPlane(g, x[c*hw:(c+1)*hw], w[c*kk:(c+1)*kk], b, res, clo, chi, dst, false, scratch)
 		if !fused {
 			ApplyAct(act, dst)
 		}
