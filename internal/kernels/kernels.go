@@ -1,11 +1,37 @@
-// Package kernels holds convnet's hot loops: matrix multiply, im2col/col2im
-// and the worker pool that spreads them over threads. Everything above this
-// package (ops, nn, models) calls these functions and never loops over
-// pixels itself, so faster kernels can be swapped in here alone.
+// Package kernels holds convnet's hot loops and the worker pool that spreads
+// them over threads. Everything above this package (ops, nn, models, infer)
+// calls these functions and never loops over pixels itself, so faster
+// kernels can be swapped in here alone.
 //
 // Every kernel is deterministic: its result does not depend on the number of
 // threads, because work is split only over disjoint outputs and every
-// reduction runs in a fixed order.
+// reduction runs in a fixed order. Every assembly kernel (files *_amd64.s,
+// chosen at start-up with golang.org/x/sys/cpu) has a pure-Go reference
+// that the `noasm` build tag forces and that its tests compare against.
+//
+// Map of the package:
+//
+//   - SGEMM (gemm.go, pack.go, kernel*.go): BLIS-style packing and cache
+//     blocking around register-tile micro-kernels, 12×32 and 8×32 for
+//     AVX-512 (gemmKernelFor picks the one that pads the rows less), 6×16
+//     for AVX2+FMA, 2×4 in Go. Panels are packed with AVX-512 block
+//     transposes (transpose_amd64.s). SgemmNT (dot.go), C += A·Bᵀ for
+//     weight gradients, uses dot-product kernels below 24 rows of A and the
+//     packed SGEMM above.
+//   - Pre-packed products for the inference engine (prepack.go,
+//     epilogue*.go): weights packed once, and bias, residual and
+//     ReLU/ReLU6 applied in registers before a tile is stored.
+//   - Convolution building blocks: Im2col/Col2im (im2col*.go, masked
+//     AVX-512 tap kernels for column strides 1 and 2), Winograd F(4×4, 3×3)
+//     transforms (winograd*.go), direct depthwise forward and backward
+//     (depthwise*.go). Which algorithm a layer uses is decided above this
+//     package (ops for training, infer's measured rules for inference).
+//   - Element-wise and reductions: ReLU (relu*.go), batch normalisation
+//     (bn*.go), pooling (pool*.go, eng_pool*.go), the engine's float32
+//     SiLU/sigmoid (eng_act*.go), plane means and scales (eng_elem*.go),
+//     small-batch fully connected layers (eng_linear.go).
+//   - MeasurePeak (peak*.go): the FMA throughput of this CPU, measured by an
+//     assembly loop, against which benchmarks report their efficiency.
 package kernels
 
 import (
