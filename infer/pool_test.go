@@ -1,0 +1,50 @@
+package infer
+
+import (
+	"testing"
+	"time"
+)
+
+// TestPoolHandOff runs thousands of loops through pools of 2 and 3
+// goroutines with pauses long enough for the workers (and the caller) to
+// park between some of them and short enough for others to be caught
+// spinning, and checks that every iteration ran exactly once per loop and
+// that closing stops the workers. (Run with -race too.)
+func TestPoolHandOff(t *testing.T) {
+	for _, threads := range []int{2, 3} {
+		p := newPool(threads)
+		counts := make([]int, 7)
+		f := func(w, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				counts[i]++
+			}
+			if lo == 0 && hi > 1 { // keep the caller's range slow now and then
+				time.Sleep(0)
+			}
+		}
+		const loops = 3000
+		for l := 0; l < loops; l++ {
+			n := 1 + l%7
+			p.parallel(n, 1, f)
+			switch {
+			case l%500 == 499:
+				time.Sleep(2 * time.Millisecond) // workers park
+			case l%50 == 49:
+				time.Sleep(50 * time.Microsecond)
+			}
+		}
+		p.close()
+		for i, c := range counts {
+			// Iteration i runs in every loop with n > i.
+			want := 0
+			for l := 0; l < loops; l++ {
+				if 1+l%7 > i {
+					want++
+				}
+			}
+			if c != want {
+				t.Fatalf("%d threads: iteration %d ran %d times, want %d", threads, i, c, want)
+			}
+		}
+	}
+}
