@@ -1,6 +1,10 @@
 package ops
 
-import "sync"
+import (
+	"sync"
+
+	"convnet/tensor"
+)
 
 // Gradient buffers of intermediate results live for one backward pass:
 // BackwardWith drops an intermediate's Grad as soon as its backward closure
@@ -70,4 +74,20 @@ func (p *bufPool) put(b []float32) {
 	}
 	p.free[n] = append(p.free[n], b)
 	p.bytes += 4 * n
+}
+
+// gradDst returns v's gradient buffer for a backward closure that writes
+// every element of it, and whether the closure must set the buffer rather
+// than accumulate into it. When v has no gradient yet and is not a leaf,
+// the buffer comes from gradPool without being zeroed (set is true) and the
+// closure must write 0 + its contribution to every element, what
+// accumulating into a zeroed buffer would give; otherwise it is gradBuf's
+// buffer and set is false.
+func (v *Var) gradDst() (t *tensor.Tensor, set bool) {
+	if v.Grad != nil || v.leaf {
+		return v.gradBuf(), false
+	}
+	b, _ := gradPool.getDirty(v.Value.Len())
+	v.Grad = tensor.FromSlice(b, v.Value.Shape()...)
+	return v.Grad, true
 }
