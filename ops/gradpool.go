@@ -3,6 +3,8 @@ package ops
 import (
 	"sync"
 
+	"convnet/internal/kernels"
+
 	"convnet/tensor"
 )
 
@@ -66,10 +68,16 @@ var gradPool = bufPool{free: map[int][][]float32{}}
 func (p *bufPool) get(n int) []float32 {
 	b, recycled := p.getDirty(n)
 	if recycled {
-		clear(b)
+		// Clearing is bound by memory bandwidth, which one core does not
+		// saturate: split big buffers between the threads.
+		kernels.ParallelFor(n, gradPoolClearGrain, func(lo, hi int) { clear(b[lo:hi]) })
 	}
 	return b
 }
+
+// gradPoolClearGrain is the smallest part of a buffer (in elements) that
+// get clears on a goroutine of its own.
+const gradPoolClearGrain = 1 << 18
 
 // getDirty returns a buffer of length n whose contents are undefined (for a
 // caller that overwrites all of it), and whether it was recycled.
