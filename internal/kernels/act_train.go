@@ -106,3 +106,12 @@ func maskedGradGo(m GradMask, lo, hi float32, s, g, dx []float32, set bool) {
 		}
 	}
 }
+
+// SetGrad sets dx[i] = 0 + g[i] for i < len(g): g's values with −0 turned
+// into +0, what accumulating g into a zeroed buffer gives. It is
+// MaskedGrad with a mask that passes everywhere (MaskOpen between NaN
+// bounds: no comparison with NaN holds).
+func SetGrad(dx, g []float32) {
+	nan := float32(math.NaN())
+	MaskedGrad(MaskOpen, nan, nan, g, g, dx, true)
+}

@@ -133,3 +133,21 @@ func BenchmarkClamp(b *testing.B) {
 		}
 	})
 }
+
+// TestSetGrad checks that SetGrad writes 0 + g: every value kept, −0
+// turned into +0, NaN kept NaN.
+func TestSetGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(53, 54))
+	for n := 0; n <= 40; n++ {
+		g := actTrainData(rng, n, 0, 6)
+		dx := actTrainData(rng, n, 0, 6)
+		SetGrad(dx, g)
+		for i, v := range g {
+			var want float32
+			want += v
+			if math.Float32bits(dx[i]) != math.Float32bits(want) {
+				t.Fatalf("n=%d: SetGrad of %v (bits %#x) = %v (bits %#x)", n, v, math.Float32bits(v), dx[i], math.Float32bits(dx[i]))
+			}
+		}
+	}
+}
