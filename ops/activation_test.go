@@ -206,3 +206,32 @@ func TestClampActsSetThenAccumulate(t *testing.T) {
 		}
 	}
 }
+
+// TestAddSameSetThenAccumulate checks Add of equal shapes into an
+// intermediate read three times (twice by one Add): the first gradient
+// contribution sets the fresh, dirty pooled buffer and the others
+// accumulate, giving 3 + relu'(x).
+func TestAddSameSetThenAccumulate(t *testing.T) {
+	n := 8192
+	junk := make([]float32, n)
+	for i := range junk {
+		junk[i] = -7e8
+	}
+	gradPool.put(junk)
+	xd := tensor.New(n)
+	for i := range xd.Data() {
+		xd.Data()[i] = float32(i%9) - 4
+	}
+	x := Param(xd)
+	h := Scale(x, 1)
+	Add(Sum(Add(h, h)), Sum(Add(h, ReLU(h)))).Backward()
+	for i, v := range x.Grad.Data() {
+		want := float32(3)
+		if xd.Data()[i] > 0 {
+			want++
+		}
+		if v != want {
+			t.Fatalf("x = %v: gradient %v, want %v", xd.Data()[i], v, want)
+		}
+	}
+}
