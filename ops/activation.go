@@ -36,35 +36,50 @@ func actBack(x, o *Var, s *tensor.Tensor, f func(s, g, dx []float32)) {
 	kernels.ParallelFor(len(sd), actGrain, func(lo, hi int) { f(sd[lo:hi], gd[lo:hi], dd[lo:hi]) })
 }
 
+// actBackSet is actBack for a backward loop f that writes every element
+// of dx: f sets dx (to 0 + its contribution) when set is true, which is
+// when x had no gradient yet and its buffer was not zeroed (see gradDst),
+// and accumulates into it otherwise.
+func actBackSet(x, o *Var, s *tensor.Tensor, f func(s, g, dx []float32, set bool)) {
+	if !needs(x) {
+		return
+	}
+	dst, set := x.gradDst()
+	sd, gd, dd := s.Data(), o.Grad.Data(), dst.Data()
+	kernels.ParallelFor(len(sd), actGrain, func(lo, hi int) { f(sd[lo:hi], gd[lo:hi], dd[lo:hi], set) })
+}
+
 // ReLU returns max(x, 0) element-wise (NaN stays NaN). Its gradient passes
 // where the output is positive (or NaN) and is 0 elsewhere, so relu'(0) = 0.
 //
-// Both directions run on kernels.ReLU and kernels.ReLUBackward; the
-// backward pass reads the output (it is ±0 exactly where the gradient is
-// blocked).
+// Both directions run on kernels.ReLU and kernels.ReLUBackward (or
+// kernels.MaskedGrad with the same mask when x's gradient buffer is
+// fresh); the backward pass reads the output (it is ±0 exactly where the
+// gradient is blocked).
 func ReLU(x *Var) *Var {
 	out := actMap(x, func(src, dst []float32) { kernels.ReLU(dst, src) })
 	return result("relu", out, func(o *Var) {
-		actBack(x, o, out, func(y, g, dx []float32) { kernels.ReLUBackward(y, g, dx) })
+		actBackSet(x, o, out, func(y, g, dx []float32, set bool) {
+			if set {
+				kernels.MaskedGrad(kernels.MaskNonZero, 0, 0, y, g, dx, true)
+			} else {
+				kernels.ReLUBackward(y, g, dx)
+			}
+		})
 	}, x)
 }
 
 // ReLU6 returns min(max(x, 0), 6) element-wise (hardtanh(x, 0, 6); NaN
 // stays NaN). Its gradient passes strictly inside (0, 6) and for NaN, and
 // is 0 at and beyond both ends.
+//
+// Both directions run on kernels.Clamp and kernels.MaskedGrad (MaskOpen on
+// the input), whose reference loops are clampGo and maskedGradGo.
 func ReLU6(x *Var) *Var {
-	out := actMap(x, func(src, dst []float32) {
-		for i, v := range src {
-			dst[i] = actClamp06(v)
-		}
-	})
+	out := actMap(x, func(src, dst []float32) { kernels.Clamp(dst, src, 0, 6) })
 	return result("relu6", out, func(o *Var) {
-		actBack(x, o, x.Value, func(xs, g, dx []float32) {
-			for i, v := range xs {
-				if !(v <= 0 || v >= 6) {
-					dx[i] += g[i]
-				}
-			}
+		actBackSet(x, o, x.Value, func(xs, g, dx []float32, set bool) {
+			kernels.MaskedGrad(kernels.MaskOpen, 0, 6, xs, g, dx, set)
 		})
 	}, x)
 }

@@ -165,3 +165,73 @@ func TestActivationThreadIndependent(t *testing.T) {
 		}
 	}
 }
+
+// TestClampActsSetThenAccumulate checks ReLU6, Clip and ReLU's gradients
+// into an intermediate that two of them read: the first backward sets
+// the fresh (unzeroed) buffer, the second accumulates into it; the sum
+// must be that of the masks computed by hand.
+func TestClampActsSetThenAccumulate(t *testing.T) {
+	n := 64
+	xt := tensor.New(n)
+	for i := range xt.Data() {
+		xt.Data()[i] = float32(i)/4 - 4 // −4 … 11.75, crossing 0, 6 and the clip's bounds
+	}
+	// Dirty the pool with a buffer of the right length, so that a buffer
+	// that is not fully written shows.
+	junk := make([]float32, n*128)
+	for i := range junk {
+		junk[i] = 1e9
+	}
+	gradPool.put(junk)
+	xd := tensor.New(n * 128)
+	copy(xd.Data(), xt.Data())
+	x := Param(xd)
+	h := Scale(x, 1)
+	y := Add(Add(Sum(ReLU6(h)), Sum(Clip(h, -1, 2))), Sum(ReLU(h)))
+	y.Backward()
+	for i, v := range x.Grad.Data() {
+		xv := xd.Data()[i]
+		var want float32
+		if xv > 0 && xv < 6 {
+			want++
+		}
+		if xv >= -1 && xv <= 2 {
+			want++
+		}
+		if xv > 0 {
+			want++
+		}
+		if v != want {
+			t.Fatalf("x = %v: gradient %v, want %v", xv, v, want)
+		}
+	}
+}
+
+// TestAddSameSetThenAccumulate checks Add of equal shapes into an
+// intermediate read three times (twice by one Add): the first gradient
+// contribution sets the fresh, dirty pooled buffer and the others
+// accumulate, giving 3 + relu'(x).
+func TestAddSameSetThenAccumulate(t *testing.T) {
+	n := 8192
+	junk := make([]float32, n)
+	for i := range junk {
+		junk[i] = -7e8
+	}
+	gradPool.put(junk)
+	xd := tensor.New(n)
+	for i := range xd.Data() {
+		xd.Data()[i] = float32(i%9) - 4
+	}
+	x := Param(xd)
+	h := Scale(x, 1)
+	Add(Sum(Add(h, h)), Sum(Add(h, ReLU(h)))).Backward()
+	for i, v := range x.Grad.Data() {
+		want := float32(3)
+		if xd.Data()[i] > 0 {
+			want++
+		}
+		if v != want {
+			t.Fatalf("x = %v: gradient %v, want %v", xd.Data()[i], v, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package ops
 import (
 	"fmt"
 
+	"convnet/internal/kernels"
 	"convnet/tensor"
 )
 
@@ -152,21 +153,27 @@ func Add(a, b *Var) *Var {
 }
 
 // addSame is Add for operands of equal shape (the residual F(x)+x), without
-// the broadcasting walk.
+// the broadcasting walk. Both directions run on vector kernels in parallel
+// chunks (kernels.EngAdd; kernels.SetGrad for an input whose gradient
+// buffer is fresh); every element is independent, so the result does not
+// depend on the thread count.
 func addSame(a, b *Var) *Var {
 	out := tensor.New(a.Value.Shape()...)
 	ad, bd, od := a.Value.Data(), b.Value.Data(), out.Data()
-	for i := range od {
-		od[i] = ad[i] + bd[i]
-	}
+	kernels.ParallelFor(len(od), actGrain, func(lo, hi int) { kernels.EngAdd(ad[lo:hi], bd[lo:hi], od[lo:hi]) })
 	return result("add", out, func(res *Var) {
 		g := res.Grad.Data()
 		for _, in := range []*Var{a, b} {
 			if needs(in) {
-				gd := in.gradBuf().Data()
-				for i, v := range g {
-					gd[i] += v
-				}
+				dst, set := in.gradDst()
+				gd := dst.Data()
+				kernels.ParallelFor(len(g), actGrain, func(lo, hi int) {
+					if set {
+						kernels.SetGrad(gd[lo:hi], g[lo:hi])
+					} else {
+						kernels.EngAdd(gd[lo:hi], g[lo:hi], gd[lo:hi])
+					}
+				})
 			}
 		}
 	}, a, b)

@@ -187,25 +187,14 @@ func Erf(x *Var) *Var {
 // is hi, as both specify. NaN stays NaN. The gradient passes where
 // lo ≤ x ≤ hi (bounds included, as in PyTorch) and is 0 elsewhere and for
 // NaN.
+//
+// Both directions run on kernels.Clamp and kernels.MaskedGrad (MaskClosed
+// on the input).
 func Clip(x *Var, lo, hi float32) *Var {
-	out := actMap(x, func(src, dst []float32) {
-		for i, v := range src {
-			if v < lo {
-				v = lo
-			}
-			if v > hi {
-				v = hi
-			}
-			dst[i] = v
-		}
-	})
+	out := actMap(x, func(src, dst []float32) { kernels.Clamp(dst, src, lo, hi) })
 	return resultAttrs("clip", [2]float32{lo, hi}, out, func(o *Var) {
-		actBack(x, o, x.Value, func(xs, g, dx []float32) {
-			for i, v := range xs {
-				if v >= lo && v <= hi {
-					dx[i] += g[i]
-				}
-			}
+		actBackSet(x, o, x.Value, func(xs, g, dx []float32, set bool) {
+			kernels.MaskedGrad(kernels.MaskClosed, lo, hi, xs, g, dx, set)
 		})
 	}, x)
 }

@@ -35,3 +35,41 @@ func TestGradPoolReuse(t *testing.T) {
 		}
 	}
 }
+
+// TestGradPoolBudget checks that the pool's budget follows the high-water
+// mark of live buffers within its bounds, and that put keeps a buffer only
+// within the budget.
+func TestGradPoolBudget(t *testing.T) {
+	p := bufPool{free: map[int][][]float32{}}
+	if got := p.budget(); got != gradPoolMinBytes {
+		t.Fatalf("empty pool: budget %d, want the minimum %d", got, gradPoolMinBytes)
+	}
+	a, _ := p.getDirty(gradPoolMin)
+	b, _ := p.getDirty(2 * gradPoolMin)
+	if p.live != 12*gradPoolMin || p.highWater != p.live {
+		t.Fatalf("after two gets: live %d, high water %d, want %d", p.live, p.highWater, 12*gradPoolMin)
+	}
+	p.put(a)
+	p.put(b)
+	if p.live != 0 || p.bytes != 12*gradPoolMin || len(p.free[gradPoolMin]) != 1 {
+		t.Fatalf("after two puts: live %d, held %d bytes", p.live, p.bytes)
+	}
+	if r, recycled := p.getDirty(gradPoolMin); !recycled || &r[0] != &a[0] {
+		t.Fatal("getDirty did not recycle the buffer put back")
+	}
+	p.highWater = 300 << 20
+	if got, want := p.budget(), gradPoolBudgetFactor*(300<<20); got != want {
+		t.Fatalf("high water 300 MiB: budget %d, want %d", got, want)
+	}
+	p.highWater = 10 << 30
+	if got := p.budget(); got != gradPoolMaxBytes {
+		t.Fatalf("high water 10 GiB: budget %d, want the maximum %d", got, gradPoolMaxBytes)
+	}
+	// A buffer that would take the pool past its budget is dropped.
+	p.bytes = p.budget() - 4*gradPoolMin + 1
+	held := p.bytes
+	p.put(make([]float32, gradPoolMin))
+	if p.bytes != held || len(p.free[gradPoolMin]) != 0 {
+		t.Fatalf("put past the budget was kept (held %d bytes, want %d)", p.bytes, held)
+	}
+}
