@@ -256,14 +256,8 @@ func (s *convStep) dwBody(_, lo, hi int) {
 		if s.res != nil {
 			ep.Residual, ep.ResLd = s.res[i*c*s.ohw:(i+1)*c*s.ohw], s.ohw
 		}
-		if s.post.Kind == kernels.ActNone {
-			kernels.DepthwiseConvPlanes(&s.geom, x, s.dwW, y, &ep, lo-i*c, end-i*c)
-		} else {
-			for pl := lo - i*c; pl < end-i*c; pl++ {
-				kernels.DepthwiseConvPlanes(&s.geom, x, s.dwW, y, &ep, pl, pl+1)
-				kernels.EngApplyAct(s.post, y[pl*s.ohw:(pl+1)*s.ohw])
-			}
-		}
+		// A SiLU post runs fused in the row kernels, with EngApplyAct's bits.
+		kernels.DepthwiseConvPlanesPost(&s.geom, x, s.dwW, y, &ep, s.post, lo-i*c, end-i*c)
 		lo = end
 	}
 }

@@ -55,6 +55,10 @@ type dwRowsArgs struct {
 	// and res nil): dwRowsGo adds the taps onto it, the assembly kernels
 	// add it last, as a residual read from dst.
 	acc bool
+
+	// silu applies the engine's SiLU (EngApplyAct's, bit for bit) to every
+	// clamped sum before it is stored; acc must be false.
+	silu bool
 }
 
 // dwScratch holds *dwScratchBuf buffers, one per goroutine of a call, kept
@@ -70,6 +74,8 @@ type dwScratchBuf struct {
 	mask  []uint16
 	args  dwRowsArgs
 	wpart []float32 // [KW, 16] lane sums of the weight-gradient kernels
+
+	arch dwArchScratch
 }
 
 // release returns s to dwScratch, dropping its references to the last
@@ -77,6 +83,122 @@ type dwScratchBuf struct {
 func (s *dwScratchBuf) release() {
 	s.args = dwRowsArgs{}
 	dwScratch.Put(s)
+}
+
+// dwPlanes is the whole-plane kernel DepthwiseConvPlanesPost tries first:
+// nil, or an assembly kernel chosen at start-up from the CPU's features. It
+// computes planes [lo, hi) of x [C, H, W] into y [C, OH, OW], each output
+// exactly as dwForwardPlane with the row kernels computes it (bias or 0,
+// taps, residual or none, clamp [clo, chi], SiLU when silu is set), and
+// reports false, doing nothing, for geometries it does not take.
+var dwPlanes func(g *ConvGeom, x, w, bias, res []float32, clo, chi float32, silu bool, y []float32, lo, hi int, scratch *dwScratchBuf) bool
+
+// dwPlaneMax is the most outputs per plane the whole-plane kernel takes;
+// larger planes go to the row kernels, whose 3×3 kernel reuses input rows.
+const dwPlaneMax = 400
+
+// dwPlaneTab is a table of dwPlaneTable with its numbers of groups of four
+// vectors and of single vectors.
+type dwPlaneTab struct {
+	t      []int64
+	ng, ns int
+}
+
+// dwPlaneTabs caches the tables of dwPlaneTable by geometry (C = 0): a
+// network has a few dozen, built on first use and never changed, so that
+// steady-state calls neither build nor allocate them.
+var dwPlaneTabs struct {
+	sync.RWMutex
+	m map[ConvGeom]*dwPlaneTab
+}
+
+// dwPlaneTable returns the table of the whole-plane kernel for the
+// stride-1 geometry g (cached in dwPlaneTabs) and its numbers
+// of groups of four vectors and of single vectors. The plane's outputs are
+// cut into vectors of 16: when OW = W, the plane read as one flat row (the
+// input of output p then lies at p + (i·DH − PadT)·W + j·DW − PadL for
+// every p), else each output row on its own. The table holds, as int64
+// words, for each group of four vectors
+//
+//	src[4]  bytes from the plane's input to each vector's tap (0, 0)
+//	dst[4]  bytes from the plane's output to each vector's outputs
+//	out[4]  output masks (bit l: lane l is an output)
+//	then per tap t = i·KW + j: its byte offset (i·DH·W + j·DW)·4 and
+//	the four vectors' lane masks (bit l: lane l is an output whose tap t
+//	lies inside the input)
+//
+// and then for each single vector the same with one vector per field.
+func dwPlaneTable(g *ConvGeom) ([]int64, int, int) {
+	key := *g
+	key.C = 0
+	dwPlaneTabs.RLock()
+	pt := dwPlaneTabs.m[key]
+	dwPlaneTabs.RUnlock()
+	if pt != nil {
+		return pt.t, pt.ng, pt.ns
+	}
+	type vec struct {
+		oy, ox, n int // first output's row and column, outputs
+		flat      bool
+	}
+	var vs []vec
+	if g.OW == g.W {
+		for p := 0; p < g.OH*g.OW; p += 16 {
+			vs = append(vs, vec{p / g.OW, p % g.OW, min(16, g.OH*g.OW-p), true})
+		}
+	} else {
+		for oy := 0; oy < g.OH; oy++ {
+			for ox := 0; ox < g.OW; ox += 16 {
+				vs = append(vs, vec{oy, ox, min(16, g.OW-ox), false})
+			}
+		}
+	}
+	ng, ns := len(vs)/4, len(vs)%4
+	var t []int64
+	emit := func(vs []vec) {
+		for _, v := range vs { // src
+			t = append(t, int64(4*((v.oy-g.PadT)*g.W+v.ox-g.PadL)))
+		}
+		for _, v := range vs { // dst
+			t = append(t, int64(4*(v.oy*g.OW+v.ox)))
+		}
+		for _, v := range vs { // out
+			t = append(t, int64(1)<<v.n-1)
+		}
+		for i := 0; i < g.KH; i++ {
+			for j := 0; j < g.KW; j++ {
+				t = append(t, int64(4*(i*g.DH*g.W+j*g.DW)))
+				for _, v := range vs {
+					var m int64
+					for l := 0; l < v.n; l++ {
+						oy, ox := v.oy, v.ox+l
+						if v.flat {
+							p := v.oy*g.OW + v.ox + l
+							oy, ox = p/g.OW, p%g.OW
+						}
+						r, c := oy-g.PadT+i*g.DH, ox-g.PadL+j*g.DW
+						if r >= 0 && r < g.H && c >= 0 && c < g.W {
+							m |= 1 << l
+						}
+					}
+					t = append(t, m)
+				}
+			}
+		}
+	}
+	for q := 0; q < ng; q++ {
+		emit(vs[4*q : 4*q+4])
+	}
+	for _, v := range vs[4*ng:] {
+		emit([]vec{v})
+	}
+	dwPlaneTabs.Lock()
+	if dwPlaneTabs.m == nil {
+		dwPlaneTabs.m = map[ConvGeom]*dwPlaneTab{}
+	}
+	dwPlaneTabs.m[key] = &dwPlaneTab{t, ng, ns}
+	dwPlaneTabs.Unlock()
+	return t, ng, ns
 }
 
 // dwGrain returns a ParallelFor grain (in planes) so that each goroutine gets
@@ -129,7 +251,7 @@ func DepthwiseConv2d(g *ConvGeom, n, m int, x, w, b, y []float32) {
 				bias = b[co]
 			}
 			xc := (i*g.C + co/m) * hw
-			dwForwardPlane(g, x[xc:xc+hw], w[co*kk:(co+1)*kk], bias, nil, lo, hi, y[p*ohw:(p+1)*ohw], false, scratch)
+			dwForwardPlane(g, x[xc:xc+hw], w[co*kk:(co+1)*kk], bias, nil, lo, hi, y[p*ohw:(p+1)*ohw], false, false, scratch)
 		}
 	})
 }
@@ -149,12 +271,13 @@ func dwInterior(in, k, s, pad, d, out int) (lo, hi int) {
 // one call; each other row is cut by the top or bottom padding to one call
 // with only its valid kernel rows. Taps in the left or right padding are
 // skipped by the row kernels. With acc the plane x ⋆ w is added to y
-// instead (bias must be 0, res nil and the clamp the identity).
-func dwForwardPlane(g *ConvGeom, x, w []float32, bias float32, res []float32, lo, hi float32, y []float32, acc bool, scratch *dwScratchBuf) {
+// instead (bias must be 0, res nil and the clamp the identity); with silu
+// the engine's SiLU (EngApplyAct's bits) follows the clamp.
+func dwForwardPlane(g *ConvGeom, x, w []float32, bias float32, res []float32, lo, hi float32, y []float32, acc, silu bool, scratch *dwScratchBuf) {
 	a := &scratch.args
 	*a = dwRowsArgs{
 		kw: g.KW, colStep: g.DW, s: g.SW, padL: g.PadL, width: g.W, n: g.OW,
-		rowStride: g.DH * g.W, nrows: 1, bias: bias, lo: lo, hi: hi, acc: acc,
+		rowStride: g.DH * g.W, nrows: 1, bias: bias, lo: lo, hi: hi, acc: acc, silu: silu,
 	}
 	a.mask = dwMasks(scratch, g.OW, g.SW, g.KW, g.DW, g.PadL, g.W)
 	oyLo, oyHi := dwInterior(g.H, g.KH, g.SH, g.PadT, g.DH, g.OH)
@@ -248,6 +371,7 @@ func dwMasks(scratch *dwScratchBuf, n, s, kw, colStep, padL, width int) []uint16
 //	if res != nil: s += res[r·resStride + o]
 //	if lo > s: s = lo
 //	if hi < s: s = hi
+//	if silu: s = SiLU(s) as EngApplyAct computes it
 //	dst[r·dstStride + o] = s
 //
 // summing the taps in increasing i, then j, after the bias (a tap outside
@@ -294,6 +418,9 @@ func dwRowsGo(a *dwRowsArgs) {
 				v = a.hi
 			}
 			d[o] = v
+		}
+		if a.silu {
+			engSiLU(d)
 		}
 	}
 }
@@ -371,11 +498,11 @@ func DepthwiseConv2dBackwardInput(g *ConvGeom, n, m int, w, dy, dx []float32) {
 							PadT: r.pad, PadL: q.pad, DH: r.d, DW: q.d, OH: r.n, OW: q.n}
 						sc := scratch[pr*len(cols)+pc]
 						if direct {
-							dwForwardPlane(&fg, dyp, f, 0, nil, -inf, inf, dxp, true, sc)
+							dwForwardPlane(&fg, dyp, f, 0, nil, -inf, inf, dxp, true, false, sc)
 							continue
 						}
 						ph := planes[pc][:r.n*q.n]
-						dwForwardPlane(&fg, dyp, f, 0, nil, -inf, inf, ph, false, sc)
+						dwForwardPlane(&fg, dyp, f, 0, nil, -inf, inf, ph, false, false, sc)
 						if ilv {
 							continue
 						}

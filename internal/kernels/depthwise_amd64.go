@@ -30,7 +30,8 @@ type dwAsmArgs struct {
 	srcOff                 int // bytes from src to the first tap of output 0: −4·padL
 	vstride                int // bytes of mask table per vector, 8·(kw+1)
 	srcVec                 int // bytes the taps move per vector, 64·s
-	bias, lo, hi, _        float32
+	bias, lo, hi           float32
+	silu                   uint32  // 1: SiLU after the clamp, as engActAVX512 computes it
 	v                      int     // vectors left in the current row group
 	grpDst, grpSrc, grpRes uintptr // the current row group's dst, first tap, residual
 }
@@ -83,7 +84,7 @@ func dwRowsAVX512(a *dwRowsArgs) {
 // dwAsmArgsOf checks that the first and last element each of dst, src, w
 // and res the kernels may touch lie inside the slices and returns a's
 // arguments for the assembly kernels (a.mask must hold a table for a.n
-// outputs and a.kw taps).
+// outputs and a.kw taps; a.acc and a.silu must not both be set).
 func dwAsmArgsOf(a *dwRowsArgs) dwAsmArgs {
 	nvec := (a.n + 15) / 16
 	_ = a.mask[nvec*4*(a.kw+1)-1]
@@ -96,6 +97,9 @@ func dwAsmArgsOf(a *dwRowsArgs) dwAsmArgs {
 		rowStride: 4 * a.rowStride, colStep: 4 * a.colStep, nrows: a.nrows,
 		dstStride: 4 * a.dstStride, srcStride: 4 * a.srcStride, srcOff: -4 * a.padL,
 		vstride: 8 * (a.kw + 1), srcVec: 64 * a.s, bias: a.bias, lo: a.lo, hi: a.hi,
+	}
+	if a.silu {
+		k.silu = 1
 	}
 	if a.res != nil {
 		_ = a.res[(a.nrows-1)*a.resStride+a.n-1]
@@ -217,9 +221,75 @@ func dwWeightKernels() map[string]dwWeightPlaneFunc {
 func init() {
 	if k, ok := dwRowKernels()["avx512"]; ok {
 		dwRows = k
+		dwPlanes = dwPlanesAVX512
 	}
 	if k, ok := dwWeightKernels()["avx512"]; ok {
 		dwWeightPlane = k
 		dwInterleaveAdd = dwInterleaveAddAVX512Slices
 	}
+}
+
+// dwPlanesAsmArgs is one call of dwPlanesS1AVX512 (offsets fixed in
+// depthwise_amd64.s and checked by TestDwAsmArgsLayout): nplanes planes,
+// each through the whole table tab of dwPlaneTable. Strides are in bytes;
+// the last six fields are the kernel's walk over the planes.
+type dwPlanesAsmArgs struct {
+	dst, src, w, res, bias, tab    unsafe.Pointer // first plane's; res may be nil
+	nplanes, ngroups, nsingles, kk int
+	dstPlane, srcPlane, resPlane   int // resPlane 0 when res is nil
+	wPlane, biasStep               int // biasStep 0 when bias points at zero
+	lo, hi                         float32
+	silu                           uint32 // 1: SiLU after the clamp, as engActAVX512 computes it
+	zero                           float32
+	cDst, cSrc, cW, cRes, cBias    uintptr
+	g                              int
+}
+
+// dwPlanesS1AVX512 computes a.nplanes planes of a stride-1 depthwise
+// convolution from the table of dwPlaneTable (depthwise_amd64.s).
+//
+//go:noescape
+func dwPlanesS1AVX512(a *dwPlanesAsmArgs)
+
+// dwPlanesAVX512 is dwPlanes on dwPlanesS1AVX512: planes [lo, hi) of x
+// [C, H, W] into y [C, OH, OW], each the bias (or 0), its taps, the
+// residual (or none), the clamp [clo, chi] and SiLU when silu is set. It
+// reports false, doing nothing, for the geometries it does not take:
+// strides other than 1, and planes of more than dwPlaneMax outputs.
+func dwPlanesAVX512(g *ConvGeom, x, w, bias, res []float32, clo, chi float32, silu bool, y []float32, lo, hi int, scratch *dwScratchBuf) bool {
+	if g.SH != 1 || g.SW != 1 || g.OH*g.OW > dwPlaneMax || g.OH <= 0 || g.OW <= 0 || g.H <= 0 || g.W <= 0 || lo >= hi {
+		return false
+	}
+	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
+	tab, ngroups, nsingles := dwPlaneTable(g)
+	_, _, _ = x[hi*hw-1], y[hi*ohw-1], w[hi*kk-1]
+	k := &scratch.arch.pargs
+	*k = dwPlanesAsmArgs{
+		dst: unsafe.Pointer(&y[lo*ohw]), src: unsafe.Pointer(&x[lo*hw]), w: unsafe.Pointer(&w[lo*kk]),
+		tab: unsafe.Pointer(&tab[0]), nplanes: hi - lo, ngroups: ngroups, nsingles: nsingles, kk: kk,
+		dstPlane: 4 * ohw, srcPlane: 4 * hw, wPlane: 4 * kk, lo: clo, hi: chi,
+	}
+	k.bias = unsafe.Pointer(&k.zero)
+	if bias != nil {
+		_ = bias[hi-1]
+		k.bias, k.biasStep = unsafe.Pointer(&bias[lo]), 4
+	}
+	if res != nil {
+		_ = res[hi*ohw-1]
+		k.res, k.resPlane = unsafe.Pointer(&res[lo*ohw]), 4*ohw
+	}
+	if silu {
+		k.silu = 1
+	}
+	k.cDst, k.cSrc, k.cW, k.cRes, k.cBias = uintptr(k.dst), uintptr(k.src), uintptr(k.w), uintptr(k.res), uintptr(k.bias)
+	dwPlanesS1AVX512(k)
+	*k = dwPlanesAsmArgs{}
+	return true
+}
+
+// dwArchScratch is the part of dwScratchBuf that only the assembly kernels
+// use: the whole-plane kernel's arguments (kept here as they would escape
+// from a local variable).
+type dwArchScratch struct {
+	pargs dwPlanesAsmArgs
 }

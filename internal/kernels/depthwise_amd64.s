@@ -44,6 +44,7 @@
 #define A_BIAS 136
 #define A_LO 140
 #define A_HI 144
+#define A_SILU 148
 #define A_V 152
 #define A_GDST 160
 #define A_GSRC 168
@@ -104,6 +105,59 @@
 #define STORE(z) \
 	VMAXPS  z, Z29, z;    \
 	VMINPS  z, Z30, z;    \
+	VMOVUPS z, K7, (BX);  \
+	ADDQ    A_DSTSTRIDE(DX), BX
+
+// The constants of engActAVX512 (eng_act_amd64.s), broadcast from here.
+DATA dwSiLU<>+0(SB)/4, $0xc2aeac4f  // lo
+DATA dwSiLU<>+4(SB)/4, $0x42b00000  // hi
+DATA dwSiLU<>+8(SB)/4, $0x3fb8aa3b  // log2 e
+DATA dwSiLU<>+12(SB)/4, $0x3f318000 // C1
+DATA dwSiLU<>+16(SB)/4, $0xb95e8083 // C2
+DATA dwSiLU<>+20(SB)/4, $0x39506967 // P0
+DATA dwSiLU<>+24(SB)/4, $0x3ab743ce // P1
+DATA dwSiLU<>+28(SB)/4, $0x3c088908 // P2
+DATA dwSiLU<>+32(SB)/4, $0x3d2aa9c1 // P3
+DATA dwSiLU<>+36(SB)/4, $0x3e2aaaaa // P4
+DATA dwSiLU<>+40(SB)/4, $0x3f000000 // P5
+DATA dwSiLU<>+44(SB)/4, $0x3f800000 // 1
+GLOBL dwSiLU<>(SB), RODATA|NOPTR, $48
+
+// SILU sets z = z/(1 + e^−z) with engActAVX512's instructions, in its
+// order and with its operands (a constant it keeps in a register comes
+// here from memory by broadcast: the same value in every lane), so every
+// lane gets EngApplyAct's bits: a = 0 − z clamped to [lo, hi] (NaN
+// kept), n = round(a·log2 e), r = a − n·C1 − n·C2, p the polynomial,
+// e^a = (p·r² + r + 1)·2ⁿ, z = z/(1 + e^a). It uses Z12…Z16.
+#define SILU(z) \
+	VPXORD            Z12, Z12, Z12;          \
+	VSUBPS            z, Z12, Z13;            \
+	VBROADCASTSS      dwSiLU<>+0(SB), Z12;    \
+	VMAXPS            Z13, Z12, Z13;          \
+	VBROADCASTSS      dwSiLU<>+4(SB), Z12;    \
+	VMINPS            Z13, Z12, Z13;          \
+	VMULPS.BCST       dwSiLU<>+8(SB), Z13, Z14; \
+	VRNDSCALEPS       $0, Z14, Z14;           \
+	VFNMADD231PS.BCST dwSiLU<>+12(SB), Z14, Z13; \
+	VFNMADD231PS.BCST dwSiLU<>+16(SB), Z14, Z13; \
+	VBROADCASTSS      dwSiLU<>+20(SB), Z15;   \
+	VFMADD213PS.BCST  dwSiLU<>+24(SB), Z13, Z15; \
+	VFMADD213PS.BCST  dwSiLU<>+28(SB), Z13, Z15; \
+	VFMADD213PS.BCST  dwSiLU<>+32(SB), Z13, Z15; \
+	VFMADD213PS.BCST  dwSiLU<>+36(SB), Z13, Z15; \
+	VFMADD213PS.BCST  dwSiLU<>+40(SB), Z13, Z15; \
+	VMULPS            Z13, Z13, Z16;          \
+	VFMADD213PS       Z13, Z16, Z15;          \
+	VADDPS.BCST       dwSiLU<>+44(SB), Z15, Z15; \
+	VSCALEFPS         Z14, Z15, Z15;          \
+	VADDPS.BCST       dwSiLU<>+44(SB), Z15, Z15; \
+	VDIVPS            Z15, z, z
+
+// STORESILU is STORE with SILU between the clamp and the store.
+#define STORESILU(z) \
+	VMAXPS  z, Z29, z;    \
+	VMINPS  z, Z30, z;    \
+	SILU(z);              \
 	VMOVUPS z, K7, (BX);  \
 	ADDQ    A_DSTSTRIDE(DX), BX
 
@@ -173,10 +227,14 @@ s1gtap:
 
 s1gclamp:
 	MOVQ DI, BX
+	CMPL A_SILU(DX), $0
+	JNE  s1gsilu
 	STORE(Z1)
 	STORE(Z2)
 	STORE(Z3)
 	STORE(Z4)
+
+s1gnext:
 	NEXTVEC
 	JNZ  s1gvec
 	LEAQ (R9)(R8*1), BX
@@ -210,7 +268,11 @@ s1stap:
 
 s1sclamp:
 	MOVQ DI, BX
+	CMPL A_SILU(DX), $0
+	JNE  s1ssilu
 	STORE(Z1)
+
+s1snext:
 	NEXTVEC
 	JNZ  s1svec
 	NEXTGROUP(1, R8)
@@ -219,6 +281,17 @@ s1sclamp:
 s1done:
 	VZEROUPPER
 	RET
+
+s1gsilu:
+	STORESILU(Z1)
+	STORESILU(Z2)
+	STORESILU(Z3)
+	STORESILU(Z4)
+	JMP s1gnext
+
+s1ssilu:
+	STORESILU(Z1)
+	JMP s1snext
 
 // Stride 2: output lane l reads input float 2l of the 32 from its tap; two
 // loads (zero-masked by K2, K3 to the floats that lanes read) and
@@ -297,10 +370,14 @@ s2gtap:
 
 s2gclamp:
 	MOVQ DI, BX
+	CMPL A_SILU(DX), $0
+	JNE  s2gsilu
 	STORE(Z1)
 	STORE(Z2)
 	STORE(Z3)
 	STORE(Z4)
+
+s2gnext:
 	NEXTVEC
 	JNZ  s2gvec
 	LEAQ (R9)(R8*1), BX
@@ -333,7 +410,11 @@ s2stap:
 
 s2sclamp:
 	MOVQ DI, BX
+	CMPL A_SILU(DX), $0
+	JNE  s2ssilu
 	STORE(Z1)
+
+s2snext:
 	NEXTVEC
 	JNZ  s2svec
 	NEXTGROUP(1, R8)
@@ -342,6 +423,17 @@ s2sclamp:
 s2done:
 	VZEROUPPER
 	RET
+
+s2gsilu:
+	STORESILU(Z1)
+	STORESILU(Z2)
+	STORESILU(Z3)
+	STORESILU(Z4)
+	JMP s2gnext
+
+s2ssilu:
+	STORESILU(Z1)
+	JMP s2snext
 
 // The 3×3, stride-1, dilation-1 kernel, for groups of 8 output rows whose
 // input rows are consecutive (srcStride = rowStride): output row r reads
@@ -475,6 +567,8 @@ k3vec:
 
 k3clamp:
 	MOVQ DI, BX
+	CMPL A_SILU(DX), $0
+	JNE  k3silu
 	STORE(Z1)
 	STORE(Z2)
 	STORE(Z3)
@@ -483,6 +577,8 @@ k3clamp:
 	STORE(Z6)
 	STORE(Z7)
 	STORE(Z8)
+
+k3next:
 	NEXTVEC
 	JNZ  k3vec
 	NEXTGROUP(8, R10)
@@ -491,6 +587,17 @@ k3clamp:
 k3done:
 	VZEROUPPER
 	RET
+
+k3silu:
+	STORESILU(Z1)
+	STORESILU(Z2)
+	STORESILU(Z3)
+	STORESILU(Z4)
+	STORESILU(Z5)
+	STORESILU(Z6)
+	STORESILU(Z7)
+	STORESILU(Z8)
+	JMP k3next
 
 // Weight-gradient kernels (dwWeightS1AVX512, dwWeightS2AVX512): for every
 // tap j of one kernel row they sum dy[r][o] · x[r][o·s + j·colStep − padL]
@@ -783,3 +890,203 @@ ilvtail:
 ilvdone:
 	VZEROUPPER
 	RET
+
+// Whole-plane kernel (dwPlanesS1AVX512) for small planes of column and row
+// stride 1: a table (dwPlaneTable) lists the plane's vectors of 16
+// outputs, in groups of four and then one at a time, each with the byte
+// offsets of its first tap's input and of its outputs and its output mask,
+// and per tap the tap's byte offset and every vector's lane mask (a lane
+// is set when its tap lies inside the input, so the padding on all four
+// sides is skipped by masks alone). The table is walked once per plane,
+// for planes one after another, so one call computes any number of planes.
+// Every accumulator starts at the bias and adds its taps with one masked
+// VFMADD231PS each in increasing i, then j, as the row kernels do; then
+// the residual, the clamp, SiLU when asked, and the masked store.
+//
+// Registers: DX holds the *dwPlanesAsmArgs, CX the planes left, SI and DI
+// the plane's input and output, R15 the current table record, R8…R11 the
+// first tap input of the group's vectors, R12 walks the taps' records, R13
+// holds a tap's offset, R14 walks the weights and AX counts taps. Z31 is
+// the bias, Z29 lo and Z30 hi, Z0 a tap's weight, Z1…Z4 the accumulators.
+
+// Offsets of the fields of dwPlanesAsmArgs.
+#define P_RES 24
+#define P_TAB 40
+#define P_NPLANES 48
+#define P_NGROUPS 56
+#define P_NSINGLES 64
+#define P_KK 72
+#define P_DSTPLANE 80
+#define P_SRCPLANE 88
+#define P_RESPLANE 96
+#define P_WPLANE 104
+#define P_BIASSTEP 112
+#define P_LO 120
+#define P_HI 124
+#define P_SILU 128
+#define P_CDST 136
+#define P_CSRC 144
+#define P_CW 152
+#define P_CRES 160
+#define P_CBIAS 168
+#define P_G 176
+
+// PRES adds the residual of the group's vector k (record words 4+k, 8+k
+// for a group, 1, 2 for a single: dst at dw, mask at mw) to z.
+#define PRES(z, dw, mw) \
+	KMOVW  mw(R15), K7;    \
+	MOVQ   dw(R15), BX;    \
+	VADDPS (AX)(BX*1), z, K7, z
+
+// PSTORE clamps z and stores it under its output mask at DI + dst offset.
+#define PSTORE(z, dw, mw) \
+	VMAXPS  z, Z29, z;   \
+	VMINPS  z, Z30, z;   \
+	KMOVW   mw(R15), K7; \
+	MOVQ    dw(R15), BX; \
+	VMOVUPS z, K7, (DI)(BX*1)
+
+// PSTORESILU is PSTORE with SILU between the clamp and the store.
+#define PSTORESILU(z, dw, mw) \
+	VMAXPS  z, Z29, z;   \
+	VMINPS  z, Z30, z;   \
+	SILU(z);             \
+	KMOVW   mw(R15), K7; \
+	MOVQ    dw(R15), BX; \
+	VMOVUPS z, K7, (DI)(BX*1)
+
+// func dwPlanesS1AVX512(a *dwPlanesAsmArgs)
+TEXT ·dwPlanesS1AVX512(SB), NOSPLIT, $0-8
+	MOVQ         a+0(FP), DX
+	VBROADCASTSS P_LO(DX), Z29
+	VBROADCASTSS P_HI(DX), Z30
+	MOVQ         P_NPLANES(DX), CX
+
+p1plane:
+	MOVQ         P_CBIAS(DX), AX
+	VBROADCASTSS (AX), Z31
+	MOVQ         P_CSRC(DX), SI
+	MOVQ         P_CDST(DX), DI
+	MOVQ         P_TAB(DX), R15
+	MOVQ         P_NGROUPS(DX), AX
+	MOVQ         AX, P_G(DX)
+	TESTQ        AX, AX
+	JZ           p1singles
+
+p1group:
+	MOVQ    (R15), R8
+	ADDQ    SI, R8
+	MOVQ    8(R15), R9
+	ADDQ    SI, R9
+	MOVQ    16(R15), R10
+	ADDQ    SI, R10
+	MOVQ    24(R15), R11
+	ADDQ    SI, R11
+	LEAQ    96(R15), R12
+	MOVQ    P_CW(DX), R14
+	MOVQ    P_KK(DX), AX
+	VMOVAPS Z31, Z1
+	VMOVAPS Z31, Z2
+	VMOVAPS Z31, Z3
+	VMOVAPS Z31, Z4
+
+p1gtap:
+	MOVQ         (R12), R13
+	VBROADCASTSS (R14), Z0
+	KMOVW        8(R12), K1
+	KMOVW        16(R12), K2
+	KMOVW        24(R12), K3
+	KMOVW        32(R12), K4
+	VFMADD231PS  (R8)(R13*1), Z0, K1, Z1
+	VFMADD231PS  (R9)(R13*1), Z0, K2, Z2
+	VFMADD231PS  (R10)(R13*1), Z0, K3, Z3
+	VFMADD231PS  (R11)(R13*1), Z0, K4, Z4
+	ADDQ         $4, R14
+	ADDQ         $40, R12
+	DECQ         AX
+	JNZ          p1gtap
+	MOVQ         P_CRES(DX), AX
+	TESTQ        AX, AX
+	JZ           p1gclamp
+	PRES(Z1, 32, 64)
+	PRES(Z2, 40, 72)
+	PRES(Z3, 48, 80)
+	PRES(Z4, 56, 88)
+
+p1gclamp:
+	CMPL P_SILU(DX), $0
+	JNE  p1gsilu
+	PSTORE(Z1, 32, 64)
+	PSTORE(Z2, 40, 72)
+	PSTORE(Z3, 48, 80)
+	PSTORE(Z4, 56, 88)
+
+p1gnext:
+	MOVQ R12, R15
+	DECQ P_G(DX)
+	JNZ  p1group
+
+p1singles:
+	MOVQ  P_NSINGLES(DX), AX
+	MOVQ  AX, P_G(DX)
+	TESTQ AX, AX
+	JZ    p1planeend
+
+p1single:
+	MOVQ    (R15), R8
+	ADDQ    SI, R8
+	LEAQ    24(R15), R12
+	MOVQ    P_CW(DX), R14
+	MOVQ    P_KK(DX), AX
+	VMOVAPS Z31, Z1
+
+p1stap:
+	MOVQ         (R12), R13
+	VBROADCASTSS (R14), Z0
+	KMOVW        8(R12), K1
+	VFMADD231PS  (R8)(R13*1), Z0, K1, Z1
+	ADDQ         $4, R14
+	ADDQ         $16, R12
+	DECQ         AX
+	JNZ          p1stap
+	MOVQ         P_CRES(DX), AX
+	TESTQ        AX, AX
+	JZ           p1sclamp
+	PRES(Z1, 8, 16)
+
+p1sclamp:
+	CMPL P_SILU(DX), $0
+	JNE  p1ssilu
+	PSTORE(Z1, 8, 16)
+
+p1snext:
+	MOVQ R12, R15
+	DECQ P_G(DX)
+	JNZ  p1single
+
+p1planeend:
+	MOVQ P_DSTPLANE(DX), AX
+	ADDQ AX, P_CDST(DX)
+	MOVQ P_SRCPLANE(DX), AX
+	ADDQ AX, P_CSRC(DX)
+	MOVQ P_RESPLANE(DX), AX
+	ADDQ AX, P_CRES(DX)
+	MOVQ P_WPLANE(DX), AX
+	ADDQ AX, P_CW(DX)
+	MOVQ P_BIASSTEP(DX), AX
+	ADDQ AX, P_CBIAS(DX)
+	DECQ CX
+	JNZ  p1plane
+	VZEROUPPER
+	RET
+
+p1gsilu:
+	PSTORESILU(Z1, 32, 64)
+	PSTORESILU(Z2, 40, 72)
+	PSTORESILU(Z3, 48, 80)
+	PSTORESILU(Z4, 56, 88)
+	JMP p1gnext
+
+p1ssilu:
+	PSTORESILU(Z1, 8, 16)
+	JMP p1snext

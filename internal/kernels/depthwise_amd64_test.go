@@ -37,6 +37,7 @@ func TestDwAsmArgsLayout(t *testing.T) {
 		{"bias", unsafe.Offsetof(a.bias), 136},
 		{"lo", unsafe.Offsetof(a.lo), 140},
 		{"hi", unsafe.Offsetof(a.hi), 144},
+		{"silu", unsafe.Offsetof(a.silu), 148},
 		{"v", unsafe.Offsetof(a.v), 152},
 		{"grpDst", unsafe.Offsetof(a.grpDst), 160},
 		{"grpSrc", unsafe.Offsetof(a.grpSrc), 168},
@@ -134,5 +135,104 @@ func TestDwInterleaveAdd(t *testing.T) {
 				t.Fatalf("n%d: d[%d] = %g, want %g", n, i, d[i], want[i])
 			}
 		}
+	}
+}
+
+// TestDwPlanesAsmArgsLayout checks the field offsets of dwPlanesAsmArgs
+// against the P_* constants of depthwise_amd64.s.
+func TestDwPlanesAsmArgsLayout(t *testing.T) {
+	var a dwPlanesAsmArgs
+	for _, f := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"res", unsafe.Offsetof(a.res), 24},
+		{"tab", unsafe.Offsetof(a.tab), 40},
+		{"nplanes", unsafe.Offsetof(a.nplanes), 48},
+		{"ngroups", unsafe.Offsetof(a.ngroups), 56},
+		{"nsingles", unsafe.Offsetof(a.nsingles), 64},
+		{"kk", unsafe.Offsetof(a.kk), 72},
+		{"dstPlane", unsafe.Offsetof(a.dstPlane), 80},
+		{"srcPlane", unsafe.Offsetof(a.srcPlane), 88},
+		{"resPlane", unsafe.Offsetof(a.resPlane), 96},
+		{"wPlane", unsafe.Offsetof(a.wPlane), 104},
+		{"biasStep", unsafe.Offsetof(a.biasStep), 112},
+		{"lo", unsafe.Offsetof(a.lo), 120},
+		{"hi", unsafe.Offsetof(a.hi), 124},
+		{"silu", unsafe.Offsetof(a.silu), 128},
+		{"cDst", unsafe.Offsetof(a.cDst), 136},
+		{"cSrc", unsafe.Offsetof(a.cSrc), 144},
+		{"cW", unsafe.Offsetof(a.cW), 152},
+		{"cRes", unsafe.Offsetof(a.cRes), 160},
+		{"cBias", unsafe.Offsetof(a.cBias), 168},
+		{"g", unsafe.Offsetof(a.g), 176},
+	} {
+		if f.got != f.want {
+			t.Errorf("dwPlanesAsmArgs.%s at offset %d, depthwise_amd64.s reads %d", f.name, f.got, f.want)
+		}
+	}
+}
+
+// TestDwPlanesAVX512 checks the whole-plane kernel bit for bit against
+// dwForwardPlane on the AVX-512 row kernels, plane by plane, for every
+// geometry it takes (flat planes and planes cut into rows, paddings and
+// dilations), with and without bias and residual, with clamps and SiLU,
+// and that it leaves the planes outside [lo, hi) alone.
+func TestDwPlanesAVX512(t *testing.T) {
+	if dwRowKernels()["avx512"] == nil {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(23, 24))
+	scratch := new(dwScratchBuf)
+	ref := new(dwScratchBuf)
+	gs := dwPlaneGeoms()
+	gs = append(gs,
+		ConvGeom{H: 9, W: 9, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 2, PadL: 2, DH: 2, DW: 2, OH: 9, OW: 9},
+		ConvGeom{H: 5, W: 11, KH: 3, KW: 5, SH: 1, SW: 1, PadT: 0, PadL: 3, DH: 1, DW: 1, OH: 3, OW: 13},
+		ConvGeom{H: 12, W: 30, KH: 5, KW: 3, SH: 1, SW: 1, PadT: 2, PadL: 1, DH: 1, DW: 1, OH: 12, OW: 30})
+	taken := 0
+	for _, g := range gs {
+		const c = 5
+		hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
+		x := randSlice(rng, c*hw)
+		for i := range x {
+			x[i] *= 20
+		}
+		w, b, res := randSlice(rng, c*kk), randSlice(rng, c), randSlice(rng, c*ohw)
+		for n, act := range []Activation{{}, {Kind: ActReLU6}, {Kind: ActClip, Lo: -3, Hi: 3}, {}} {
+			clo, chi, _ := dwClamp(act)
+			silu := n == 3 || n == 1
+			bias, r := b, res
+			if n%2 == 1 {
+				bias, r = nil, nil
+			}
+			got := randSlice(rng, c*ohw)
+			want := append([]float32(nil), got...)
+			if !dwPlanesAVX512(&g, x, w, bias, r, clo, chi, silu, got, 1, c-1, scratch) {
+				continue
+			}
+			taken++
+			for p := 1; p < c-1; p++ {
+				var bp float32
+				if bias != nil {
+					bp = bias[p]
+				}
+				var rp []float32
+				if r != nil {
+					rp = r[p*ohw : (p+1)*ohw]
+				}
+				withDwRows(dwRowsAVX512, func() {
+					dwForwardPlane(&g, x[p*hw:(p+1)*hw], w[p*kk:(p+1)*kk], bp, rp, clo, chi, want[p*ohw:(p+1)*ohw], false, silu, ref)
+				})
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s act %v silu %v: y[%d] = %g, want %g", geomName(g), act, silu, i, got[i], want[i])
+				}
+			}
+		}
+	}
+	if taken == 0 {
+		t.Fatal("no geometry taken")
 	}
 }

@@ -11,3 +11,6 @@ func dwRowKernels() map[string]dwRowsFunc {
 func dwWeightKernels() map[string]dwWeightPlaneFunc {
 	return nil
 }
+
+// dwArchScratch is empty: this build has no whole-plane kernel.
+type dwArchScratch struct{}

@@ -440,3 +440,63 @@ func BenchmarkDepthwiseBackward(b *testing.B) {
 		})
 	}
 }
+
+// dwPlaneGeoms returns the geometries of the inference tests: dwGeoms and
+// square planes of EfficientNet's and MobileNet's sizes with 3×3 and 5×5
+// kernels, strides 1 and 2, "same" and no padding.
+func dwPlaneGeoms() []ConvGeom {
+	gs := dwGeoms()
+	for _, hw := range []int{1, 3, 7, 14, 17, 20, 28} {
+		for _, k := range []int{3, 5} {
+			for _, s := range []int{1, 2} {
+				for _, pad := range []int{0, k / 2} {
+					if hw+2*pad < k {
+						continue
+					}
+					g := ConvGeom{C: 3, H: hw, W: hw, KH: k, KW: k, SH: s, SW: s, PadT: pad, PadL: pad, DH: 1, DW: 1}
+					g.OH = (hw+2*pad-k)/s + 1
+					g.OW = g.OH
+					gs = append(gs, g)
+				}
+			}
+		}
+	}
+	return gs
+}
+
+// TestDepthwiseConvPlanesSiLU checks that DepthwiseConvPlanesPost with a
+// SiLU post (fused into the row kernels) gives bit for bit the plane
+// without it, then EngApplyAct, with and without a residual and a clamp,
+// for inputs that reach both ends of the exponential's range and NaN.
+func TestDepthwiseConvPlanesSiLU(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	silu := Activation{Kind: ActSiLU}
+	for _, g := range dwPlaneGeoms() {
+		ohw := g.OH * g.OW
+		x := randSlice(rng, g.C*g.H*g.W)
+		for i := range x {
+			x[i] *= float32(1 + i%4*40) // up to ±120: e^−v clamped at both ends
+		}
+		x[len(x)/2] = float32(math.NaN())
+		w := randSlice(rng, g.C*g.KH*g.KW)
+		b := randSlice(rng, g.C)
+		res := randSlice(rng, g.C*ohw)
+		for _, ep := range []*Epilogue{
+			{Bias: b},
+			{Bias: b, Residual: res, ResLd: ohw},
+			{Residual: res, ResLd: ohw, Act: Activation{Kind: ActClip, Lo: -30, Hi: 30}},
+		} {
+			want := make([]float32, g.C*ohw)
+			DepthwiseConvPlanes(&g, x, w, want, ep, 0, g.C)
+			EngApplyAct(silu, want)
+			got := randSlice(rng, g.C*ohw)
+			DepthwiseConvPlanesPost(&g, x, w, got, ep, silu, 0, 1)
+			DepthwiseConvPlanesPost(&g, x, w, got, ep, silu, 1, g.C)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("%s res=%v %v: y[%d] = %g, want %g", geomName(g), ep.Residual != nil, ep.Act, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}

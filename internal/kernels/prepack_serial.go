@@ -87,17 +87,27 @@ func GlobalAvgPool2dPlanes(hw int, x, y []float32, lo, hi int) {
 }
 
 // DepthwiseConvPlanes computes planes [lo, hi) of a depthwise convolution
-// with channel multiplier 1: plane c of y [C, OH, OW] is plane c of x
-// [C, H, W] cross-correlated with w [C, KH, KW] (zero padding as in g), then
-// finished by ep (Bias [C]; Residual [C, OH·OW] with ResLd = OH·OW). g.C is
-// ignored. Each output starts from the bias and adds its taps in row-major
-// kernel order, with the row kernels of DepthwiseConv2d (AVX-512 fused
-// multiply-adds where available), so the result does not depend on how
-// planes are split. ReLU, ReLU6 and Clip are applied by the row kernels,
-// with the residual, as each vector of outputs is stored; other
-// activations by ApplyAct after each plane. It runs on the calling
-// goroutine and, once its pooled mask table has grown to the widest row,
-// does not allocate.
+// with channel multiplier 1; it is DepthwiseConvPlanesPost with no post
+// activation.
+func DepthwiseConvPlanes(g *ConvGeom, x, w, y []float32, ep *Epilogue, lo, hi int) {
+	DepthwiseConvPlanesPost(g, x, w, y, ep, Activation{}, lo, hi)
+}
+
+// DepthwiseConvPlanesPost computes planes [lo, hi) of a depthwise
+// convolution with channel multiplier 1: plane c of y [C, OH, OW] is plane
+// c of x [C, H, W] cross-correlated with w [C, KH, KW] (zero padding as in
+// g), then finished by ep (Bias [C]; Residual [C, OH·OW] with ResLd =
+// OH·OW) and last by post, which is applied as EngApplyAct applies it (SiLU and
+// sigmoid in the engine's float32 forms). g.C is ignored. Each output
+// starts from the bias and adds its taps in row-major kernel order, with
+// the row kernels of DepthwiseConv2d (AVX-512 fused multiply-adds where
+// available), so the result does not depend on how planes are split.
+// ReLU, ReLU6 and Clip are applied by the row kernels, with the residual,
+// as each vector of outputs is stored, and so is a post SiLU (with
+// EngApplyAct's instructions, so with its bits); other activations of ep
+// by ApplyAct and of post by EngApplyAct after each plane. It runs on the
+// calling goroutine and, once its pooled mask table has grown to the
+// widest row, does not allocate.
 //
 // The reference loop, per plane c and output (oy, ox), is:
 //
@@ -105,8 +115,8 @@ func GlobalAvgPool2dPlanes(hw int, x, y []float32, lo, hi int) {
 //	for i, j over the kernel, row-major:
 //		if (y, x) = (oy·SH − PadT + i·DH, ox·SW − PadL + j·DW) is inside:
 //			s += w[c][i][j]·x[c][y][x]
-//	y[c][oy][ox] = act(s + residual[c][oy][ox])
-func DepthwiseConvPlanes(g *ConvGeom, x, w, y []float32, ep *Epilogue, lo, hi int) {
+//	y[c][oy][ox] = post(act(s + residual[c][oy][ox]))
+func DepthwiseConvPlanesPost(g *ConvGeom, x, w, y []float32, ep *Epilogue, post Activation, lo, hi int) {
 	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
 	if len(w) < hi*kk || len(x) < hi*hw || len(y) < hi*ohw {
 		panic(fmt.Sprintf("kernels: DepthwiseConvPlanes planes [%d, %d): x %d, w %d, y %d elements are too few", lo, hi, len(x), len(w), len(y)))
@@ -120,6 +130,17 @@ func DepthwiseConvPlanes(g *ConvGeom, x, w, y []float32, ep *Epilogue, lo, hi in
 	// ReLU, ReLU6, Clip (or none) are the row kernels' clamp; other
 	// activations follow each plane.
 	clo, chi, fused := dwClamp(act)
+	silu := fused && post.Kind == ActSiLU
+	if fused && (silu || post.Kind == ActNone) && dwPlanes != nil {
+		var bias, res []float32
+		if ep != nil {
+			bias, res = ep.Bias, ep.Residual
+		}
+		// Small planes, all in one call, when the geometry allows.
+		if dwPlanes(g, x, w, bias, res, clo, chi, silu, y, lo, hi, scratch) {
+			return
+		}
+	}
 	for c := lo; c < hi; c++ {
 		dst := y[c*ohw : (c+1)*ohw]
 		var b float32
@@ -130,9 +151,12 @@ func DepthwiseConvPlanes(g *ConvGeom, x, w, y []float32, ep *Epilogue, lo, hi in
 		if ep != nil && ep.Residual != nil {
 			res = ep.Residual[c*ohw : (c+1)*ohw]
 		}
-		dwForwardPlane(g, x[c*hw:(c+1)*hw], w[c*kk:(c+1)*kk], b, res, clo, chi, dst, false, scratch)
+		dwForwardPlane(g, x[c*hw:(c+1)*hw], w[c*kk:(c+1)*kk], b, res, clo, chi, dst, false, silu, scratch)
 		if !fused {
 			ApplyAct(act, dst)
+		}
+		if !silu && post.Kind != ActNone {
+			EngApplyAct(post, dst)
 		}
 	}
 }
