@@ -16,10 +16,13 @@ import "fmt"
 // order, the one the AVX-512 kernel follows: element i goes to lane i mod 32
 // of 32 running sums, the lanes are combined as four vectors of eight,
 // ((l₀ + l₁) + (l₂ + l₃)), then halved three times (eight sums to four, to
-// two, to one), and the sum is divided by HW and rounded to float32. The
-// float64 sum of float32 values is exact to far below float32 precision, so
-// the result equals GlobalAvgPool2d's sequential float64 sum except where a
-// rounding to float32 lands exactly on a tie.
+// two, to one), and the sum is divided by HW and rounded to float32. A
+// float64 sum of float32 values of similar magnitude carries ~29 bits more
+// than float32 needs, so the result usually equals GlobalAvgPool2d's
+// sequential float64 sum; it can differ where values of very different
+// magnitude cancel (e.g. 1e20, 1, −1e20: the order decides whether the 1
+// survives), which is why the engine's tests compare pooled values with a
+// tolerance, not bit for bit.
 func planeMeanGo(x []float32) float32 {
 	var acc [32]float64
 	i := 0

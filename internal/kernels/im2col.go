@@ -32,7 +32,7 @@ func validRange(x0, s, w, ow int) (lo, hi int) {
 // of channel c, or 0 where the tap falls in the padding.
 func Im2col(g *ConvGeom, img, col []float32) {
 	ohw := g.OH * g.OW
-	if (g.SW == 1 || g.SW == 2) && im2colAsm && ohw > 0 {
+	if (g.SW == 1 || g.SW == 2) && im2colAsm && ohw > 0 && g.C*g.H*g.W > 0 {
 		// Every address the tap kernels read lies in the plane of channel
 		// c (rows y in [0, H), columns in [0, W): the loads are masked to
 		// them) and every one they write in the tap's row of col: check
@@ -96,7 +96,7 @@ func Im2col(g *ConvGeom, img, col []float32) {
 // overwritten.
 func Col2im(g *ConvGeom, col, img []float32) {
 	ohw := g.OH * g.OW
-	if g.SW == 1 && im2colAsm && ohw > 0 {
+	if g.SW == 1 && im2colAsm && ohw > 0 && g.C*g.H*g.W > 0 {
 		_ = img[g.C*g.H*g.W-1]
 		_ = col[g.C*g.KH*g.KW*ohw-1]
 		for c := 0; c < g.C; c++ {

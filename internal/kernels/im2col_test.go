@@ -253,3 +253,18 @@ func TestIm2colTapKernelsMatchGo(t *testing.T) {
 		}
 	}
 }
+
+// TestIm2colEmptyInput checks that an empty input plane (H = 0) with
+// padding giving a non-empty output unfolds to zeros, as the Go loop does,
+// instead of tripping the tap kernels' bounds check.
+func TestIm2colEmptyInput(t *testing.T) {
+	g := ConvGeom{C: 1, H: 0, W: 3, KH: 1, KW: 1, SH: 1, SW: 1, PadT: 1, PadL: 0, DH: 1, DW: 1, OH: 2, OW: 3}
+	col := []float32{1, 2, 3, 4, 5, 6}
+	Im2col(&g, nil, col)
+	for i, v := range col {
+		if v != 0 {
+			t.Fatalf("col[%d] = %v, want 0", i, v)
+		}
+	}
+	Col2im(&g, col, nil) // nothing to add into: must not panic
+}

@@ -353,7 +353,7 @@ func winoInSegs(g *WinogradGeom, t0 int, segs *[winoLanes / 2]winoInSeg) (ns, nt
 func winogradInputVec(g *WinogradGeom, x []float32, c0, c1 int, v []float32, vStride, ldv, col0 int) {
 	var r [6 * winoRStride]float32
 	hw := g.H * g.W
-	p := g.plan
+	p := g.planFor()
 	if p == nil {
 		var segs [winoLanes / 2]winoInSeg
 		for t0, tiles := 0, g.Tiles(); t0 < tiles; {
@@ -379,15 +379,32 @@ type winoChunk struct{ t0, nt, seg, nseg int }
 // winoPlan lists the chunks of the AVX-512 input and output transforms of
 // one geometry, described once when the geometry is made.
 type winoPlan struct {
+	shape     [8]int // the geometry it describes (winoShape)
 	in        []winoInSeg
 	inChunks  []winoChunk
 	out       []winoOutSeg
 	outChunks []winoChunk
 }
 
+// winoShape is the part of a geometry that a plan depends on.
+func winoShape(g *WinogradGeom) [8]int {
+	return [8]int{g.H, g.W, g.PadT, g.PadL, g.OH, g.OW, g.TH, g.TW}
+}
+
+// planFor returns g's plan if it still describes g: the fields of a
+// WinogradGeom are exported, and a plan for other sizes would make the
+// kernels write outside the checked slices. Otherwise the transforms
+// describe their chunks per call.
+func (g *WinogradGeom) planFor() *winoPlan {
+	if g.plan != nil && g.plan.shape == winoShape(g) {
+		return g.plan
+	}
+	return nil
+}
+
 // newWinoPlan describes all chunks of g.
 func newWinoPlan(g *WinogradGeom) *winoPlan {
-	p := &winoPlan{}
+	p := &winoPlan{shape: winoShape(g)}
 	var in [winoLanes / 2]winoInSeg
 	var out [winoLanes]winoOutSeg
 	for t0, tiles := 0, g.Tiles(); t0 < tiles; {
@@ -465,7 +482,7 @@ func winogradOutputVec(g *WinogradGeom, m []float32, mStride, ldm, col0 int, y [
 		}
 		winoOutAVX512(&m[o*ldm+col0+t0], mStride, nt, &y[o*ohw], rp, g.OW, bias, relu, &segs[0], len(segs), &t[0])
 	}
-	p := g.plan
+	p := g.planFor()
 	if p == nil {
 		for t0, tiles := 0, g.Tiles(); t0 < tiles; {
 			ns, nt := winoOutSegs(g, t0, &segs)

@@ -274,3 +274,18 @@ func BenchmarkWinogradTransforms(b *testing.B) {
 		}
 	}
 }
+
+// TestWinogradPlanFollowsGeometry checks that a geometry whose exported
+// sizes are changed after NewWinogradGeom does not use the plan made for
+// the old sizes (whose chunks would write outside the new output).
+func TestWinogradPlanFollowsGeometry(t *testing.T) {
+	g := NewWinogradGeom(8, 8, 1, 1, 8, 8)
+	if winoVector && g.planFor() == nil {
+		t.Fatal("a fresh geometry has no plan")
+	}
+	h := g
+	h.OH, h.OW, h.TH, h.TW = 4, 4, 1, 1
+	if h.planFor() != nil {
+		t.Fatal("a geometry changed after NewWinogradGeom still uses the old plan")
+	}
+}
