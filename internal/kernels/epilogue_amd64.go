@@ -18,16 +18,18 @@ type tileEpilogue struct {
 
 // sgemm12x32EpAVX512 is the AVX-512 micro-kernel of sgemm12x32AVX512 with
 // alpha = 1, beta ∈ {0, 1}, and the epilogue ep (nil: none) applied in
-// registers before the tile is stored (epilogue_amd64.s).
+// registers before the tile is stored (epilogue_amd64.s). Only columns
+// [0, cols) of C (and of the residual) are read and written, 1 ≤ cols ≤ 32:
+// the B panel's columns past cols are zero padding.
 //
 //go:noescape
-func sgemm12x32EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpilogue)
+func sgemm12x32EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
 
 // sgemm8x32EpAVX512 is sgemm12x32EpAVX512 for an 8×32 tile
 // (kernel8_amd64.s).
 //
 //go:noescape
-func sgemm8x32EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpilogue)
+func sgemm8x32EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
 
 // epRowAVX512 sets x[i] = act(x[i] + *bias + res[i]) for i < n, skipping
 // bias and res when nil; act is 0 (none), 1 (ReLU) or 2 (ReLU6).
@@ -53,13 +55,14 @@ func epActCode(act Act) (int, bool) {
 	return 0, false
 }
 
-// gemmTileEp computes one full mr×nr tile (12×32 or 8×32) of a pre-packed product with the
+// gemmTileEp computes an mr×nr tile (12×32 or 8×32) with all mr rows and
+// its first cols columns inside C of a pre-packed product with the
 // fused kernel: C = A·B (+ C when beta is 1), then, when ep is not nil,
 // ep's bias, residual and activation for the tile whose top-left element
 // is (i0, j0). It reports false, doing nothing, when kern has no fused
 // form or ep's activation is not one the kernel computes; the caller then
 // takes the unfused path, which gives the same bits.
-func gemmTileEp(kern *gemmKernel, kb int, a, b, c []float32, ldc, beta int, ep *Epilogue, i0, j0 int) bool {
+func gemmTileEp(kern *gemmKernel, kb int, a, b, c []float32, ldc, beta int, ep *Epilogue, i0, j0, cols int) bool {
 	if (kern != gemmKernelAVX512 && kern != gemmKernelAVX512r8) || !epAsm {
 		return false
 	}
@@ -77,18 +80,18 @@ func gemmTileEp(kern *gemmKernel, kb int, a, b, c []float32, ldc, beta int, ep *
 			te.bias = &ep.Bias[i0]
 		}
 		if ep.Residual != nil {
-			_ = ep.Residual[(i0+mr-1)*ep.ResLd+j0+31]
+			_ = ep.Residual[(i0+mr-1)*ep.ResLd+j0+cols-1]
 			te.res, te.ldr = &ep.Residual[i0*ep.ResLd+j0], ep.ResLd
 		}
 		tp = &te
 	}
 	_ = a[kb*mr-1]
 	_ = b[kb*32-1]
-	_ = c[(mr-1)*ldc+31]
+	_ = c[(mr-1)*ldc+cols-1]
 	if mr == 8 {
-		sgemm8x32EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp)
+		sgemm8x32EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp, cols)
 	} else {
-		sgemm12x32EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp)
+		sgemm12x32EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp, cols)
 	}
 	return true
 }

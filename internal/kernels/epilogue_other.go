@@ -7,7 +7,7 @@ var epAsm = false
 
 // gemmTileEp reports false: this build has no fused kernel, so GemmPacked
 // applies epilogues with Epilogue.apply.
-func gemmTileEp(kern *gemmKernel, kb int, a, b, c []float32, ldc, beta int, ep *Epilogue, i0, j0 int) bool {
+func gemmTileEp(kern *gemmKernel, kb int, a, b, c []float32, ldc, beta int, ep *Epilogue, i0, j0, cols int) bool {
 	return false
 }
 

@@ -95,8 +95,14 @@ func TestGemmPackedFusedMatchesUnfused(t *testing.T) {
 				}
 				p := PackA(m, k, a, k)
 				ws := NewGemmScratch(n)
-				got := make([]float32, m*n)
+				// Sentinels past the end of C catch stores beyond its
+				// last row's columns.
+				buf := fillSpecial(rng, m*n+64)
+				got, tail := buf[:m*n], append([]float32(nil), buf[m*n:]...)
 				GemmPacked(p, false, n, b, n, got, n, ep, 0, m, 0, n, ws)
+				if i := sameBits(buf[m*n:], tail); i >= 0 {
+					t.Fatalf("%s: GemmPacked wrote past the end of C at %d", name, m*n+i)
+				}
 				old := epAsm
 				epAsm = false
 				want := make([]float32, m*n)

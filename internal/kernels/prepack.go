@@ -226,14 +226,18 @@ func GemmPacked(p *PackedA, transB bool, n int, b []float32, ldb int, c []float3
 					col0 := jc + jr
 					{
 						ct := c[ir*ldc+col0:]
-						if rows == mr && cols == nr {
+						if rows == mr {
+							// Whole rows: the fused kernel, which stores only
+							// the tile's columns inside C.
 							var tep *Epilogue
 							if last {
 								tep = ep
 							}
-							if gemmTileEp(kern, kb, apan, bpan, ct, ldc, int(beta), tep, ir, col0) {
+							if gemmTileEp(kern, kb, apan, bpan, ct, ldc, int(beta), tep, ir, col0, cols) {
 								continue // epilogue fused
 							}
+						}
+						if rows == mr && cols == nr {
 							kern.fn(kb, apan, bpan, 1, ct, ldc, beta)
 						} else {
 							kern.fn(kb, apan, bpan, 1, ws.tile[:mr*nr], nr, 0)
