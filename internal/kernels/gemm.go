@@ -280,12 +280,20 @@ func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha floa
 // then added to C, rounding exactly as the in-place update does.
 func macroKernel(kern *gemmKernel, mb, nb, kb int, alpha float32, ap, bp []float32, beta float32, c []float32, ldc int, tile *[gemmTileMax]float32) {
 	mr, nr, fn := kern.mr, kern.nr, kern.fn
+	// With alpha = 1 and beta ∈ {0, 1} (every call of the convolutions),
+	// tiles of whole rows but fewer columns go to the fused kernel, which
+	// stores under column masks: the same bits as staging them (alpha·sum
+	// and beta·C are exact, their sum one rounding either way).
+	masked := alpha == 1 && (beta == 0 || beta == 1)
 	for ir := 0; ir < mb; ir += mr {
 		a := ap[ir*kb : (ir+mr)*kb]
 		rows := min(mr, mb-ir)
 		for jr := 0; jr < nb; jr += nr {
 			b := bp[jr*kb : (jr+nr)*kb]
 			cols := min(nr, nb-jr)
+			if rows == mr && cols < nr && masked && gemmTileEp(kern, kb, a, b, c[ir*ldc+jr:], ldc, int(beta), nil, 0, 0, cols) {
+				continue
+			}
 			if rows == mr && cols == nr {
 				fn(kb, a, b, alpha, c[ir*ldc+jr:], ldc, beta)
 				continue
