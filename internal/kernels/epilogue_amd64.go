@@ -31,6 +31,13 @@ func sgemm12x32EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpi
 //go:noescape
 func sgemm8x32EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
 
+// sgemm12x16EpAVX512 is sgemm12x32EpAVX512 for a tile of cols ≤ 16
+// columns: it reads only the first 16 columns of each packed B row
+// (kernel16_amd64.s).
+//
+//go:noescape
+func sgemm12x16EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
+
 // epRowAVX512 sets x[i] = act(x[i] + *bias + res[i]) for i < n, skipping
 // bias and res when nil; act is 0 (none), 1 (ReLU) or 2 (ReLU6).
 //
@@ -88,9 +95,12 @@ func gemmTileEp(kern *gemmKernel, kb int, a, b, c []float32, ldc, beta int, ep *
 	_ = a[kb*mr-1]
 	_ = b[kb*32-1]
 	_ = c[(mr-1)*ldc+cols-1]
-	if mr == 8 {
+	switch {
+	case mr == 8:
 		sgemm8x32EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp, cols)
-	} else {
+	case cols <= 16:
+		sgemm12x16EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp, cols)
+	default:
 		sgemm12x32EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp, cols)
 	}
 	return true
