@@ -599,6 +599,197 @@ k3silu:
 	STORESILU(Z8)
 	JMP k3next
 
+// The 5×5, stride-1, dilation-1 kernel, for groups of 8 output rows whose
+// input rows are consecutive (srcStride = rowStride): output row r reads
+// input rows r … r+4, so a group reads 12 input rows. Its 25 weights do not
+// fit in registers beside the taps and accumulators, so each vector is
+// computed in two passes over the group's input rows: kernel rows 0…2
+// (weights in Z14…Z28, row i in Z14+5i … Z18+5i) over input rows 0…9, then
+// kernel rows 3, 4 (in Z14…Z23) over input rows 3…11. Each input row is
+// loaded once per pass and tap column j (masked by the tap's lane mask,
+// K1…K5) and added, with a masked VFMADD231PS, into every output row
+// r = q − i it feeds. Every accumulator still gets its taps in increasing
+// i, then j (the first pass holds all its taps of i ≤ 2, in order), so the
+// sums are the generic kernel's, bit for bit. The accumulators of rows
+// 0…7 are Z1…Z8, the five tap loads Z9…Z13; R13 walks the input rows.
+
+// LOAD5 loads the five taps of the input row at R13 and moves R13 to the
+// next row.
+#define LOAD5 \
+	VMOVUPS.Z (R13), K1, Z9;    \
+	VMOVUPS.Z 4(R13), K2, Z10;  \
+	VMOVUPS.Z 8(R13), K3, Z11;  \
+	VMOVUPS.Z 12(R13), K4, Z12; \
+	VMOVUPS.Z 16(R13), K5, Z13; \
+	ADDQ      R8, R13
+
+// ROW5 adds the five loaded taps times the weights w0 … w0+4 into acc.
+#define ROW5(w0, w1, w2, w3, w4, acc) \
+	VFMADD231PS Z9, w0, K1, acc;  \
+	VFMADD231PS Z10, w1, K2, acc; \
+	VFMADD231PS Z11, w2, K3, acc; \
+	VFMADD231PS Z12, w3, K4, acc; \
+	VFMADD231PS Z13, w4, K5, acc
+
+// K5R0, K5R1, K5R2 add kernel rows 0, 1, 2 in the first pass; K5R3, K5R4
+// add kernel rows 3, 4 in the second (whose weights are in K5R0's and
+// K5R1's registers).
+#define K5R0(acc) ROW5(Z14, Z15, Z16, Z17, Z18, acc)
+#define K5R1(acc) ROW5(Z19, Z20, Z21, Z22, Z23, acc)
+#define K5R2(acc) ROW5(Z24, Z25, Z26, Z27, Z28, acc)
+#define K5R3(acc) K5R0(acc)
+#define K5R4(acc) K5R1(acc)
+
+// BCAST5 broadcasts the five weights at off(AX) into w0 … w4.
+#define BCAST5(off, w0, w1, w2, w3, w4) \
+	VBROADCASTSS off(AX), w0;    \
+	VBROADCASTSS off+4(AX), w1;  \
+	VBROADCASTSS off+8(AX), w2;  \
+	VBROADCASTSS off+12(AX), w3; \
+	VBROADCASTSS off+16(AX), w4
+
+// func dwRows5x5S1AVX512(a *dwAsmArgs)
+TEXT ·dwRows5x5S1AVX512(SB), NOSPLIT, $0-8
+	PROLOGUE
+	MOVQ R8, R10
+	SHLQ $3, R10 // 8·srcStride: the group step
+
+k5group:
+	CMPQ CX, $8
+	JLT  k5done
+	GROUPSTART
+
+k5vec:
+	KMOVW   (R15), K7
+	KMOVW   8(R15), K1
+	KMOVW   16(R15), K2
+	KMOVW   24(R15), K3
+	KMOVW   32(R15), K4
+	KMOVW   40(R15), K5
+	VMOVAPS Z31, Z1
+	VMOVAPS Z31, Z2
+	VMOVAPS Z31, Z3
+	VMOVAPS Z31, Z4
+	VMOVAPS Z31, Z5
+	VMOVAPS Z31, Z6
+	VMOVAPS Z31, Z7
+	VMOVAPS Z31, Z8
+	MOVQ    A_W(DX), AX
+	BCAST5(0, Z14, Z15, Z16, Z17, Z18)
+	BCAST5(20, Z19, Z20, Z21, Z22, Z23)
+	BCAST5(40, Z24, Z25, Z26, Z27, Z28)
+	MOVQ    SI, R13
+
+	// First pass: kernel rows 0…2 over input rows 0…9.
+	LOAD5
+	K5R0(Z1)
+	LOAD5
+	K5R1(Z1)
+	K5R0(Z2)
+	LOAD5
+	K5R2(Z1)
+	K5R1(Z2)
+	K5R0(Z3)
+	LOAD5
+	K5R2(Z2)
+	K5R1(Z3)
+	K5R0(Z4)
+	LOAD5
+	K5R2(Z3)
+	K5R1(Z4)
+	K5R0(Z5)
+	LOAD5
+	K5R2(Z4)
+	K5R1(Z5)
+	K5R0(Z6)
+	LOAD5
+	K5R2(Z5)
+	K5R1(Z6)
+	K5R0(Z7)
+	LOAD5
+	K5R2(Z6)
+	K5R1(Z7)
+	K5R0(Z8)
+	LOAD5
+	K5R2(Z7)
+	K5R1(Z8)
+	LOAD5
+	K5R2(Z8)
+
+	// Second pass: kernel rows 3, 4 over input rows 3…11.
+	BCAST5(60, Z14, Z15, Z16, Z17, Z18)
+	BCAST5(80, Z19, Z20, Z21, Z22, Z23)
+	LEAQ (SI)(R9*1), R13
+	LOAD5
+	K5R3(Z1)
+	LOAD5
+	K5R4(Z1)
+	K5R3(Z2)
+	LOAD5
+	K5R4(Z2)
+	K5R3(Z3)
+	LOAD5
+	K5R4(Z3)
+	K5R3(Z4)
+	LOAD5
+	K5R4(Z4)
+	K5R3(Z5)
+	LOAD5
+	K5R4(Z5)
+	K5R3(Z6)
+	LOAD5
+	K5R4(Z6)
+	K5R3(Z7)
+	LOAD5
+	K5R4(Z7)
+	K5R3(Z8)
+	LOAD5
+	K5R4(Z8)
+
+	RESROW(k5clamp)
+	ADDRES(Z1)
+	ADDRES(Z2)
+	ADDRES(Z3)
+	ADDRES(Z4)
+	ADDRES(Z5)
+	ADDRES(Z6)
+	ADDRES(Z7)
+	ADDRES(Z8)
+
+k5clamp:
+	MOVQ DI, BX
+	CMPL A_SILU(DX), $0
+	JNE  k5silu
+	STORE(Z1)
+	STORE(Z2)
+	STORE(Z3)
+	STORE(Z4)
+	STORE(Z5)
+	STORE(Z6)
+	STORE(Z7)
+	STORE(Z8)
+
+k5next:
+	NEXTVEC
+	JNZ  k5vec
+	NEXTGROUP(8, R10)
+	JMP  k5group
+
+k5done:
+	VZEROUPPER
+	RET
+
+k5silu:
+	STORESILU(Z1)
+	STORESILU(Z2)
+	STORESILU(Z3)
+	STORESILU(Z4)
+	STORESILU(Z5)
+	STORESILU(Z6)
+	STORESILU(Z7)
+	STORESILU(Z8)
+	JMP k5next
+
 // Weight-gradient kernels (dwWeightS1AVX512, dwWeightS2AVX512): for every
 // tap j of one kernel row they sum dy[r][o] · x[r][o·s + j·colStep − padL]
 // over the rows r and outputs o into 16 lanes (lane o mod 16), four rows at

@@ -77,40 +77,47 @@ func TestDwWeightAsmArgsLayout(t *testing.T) {
 	}
 }
 
-// TestDwRows3x3S1 checks the 3×3 stride-1 kernel (through dwRowsAVX512,
-// which gives it the groups of 8 rows) bit for bit against the generic
-// stride-1 kernel, for widths with full and partial vectors, paddings 0…2,
-// row counts with and without a rest, residuals and clamps.
-func TestDwRows3x3S1(t *testing.T) {
+// TestDwRowsReuseS1 checks the 3×3 and 5×5 stride-1 kernels that reuse
+// input rows (through dwRowsAVX512, which gives them the groups of 8 rows)
+// bit for bit against the generic stride-1 kernel, for widths with full
+// and partial vectors, paddings 0…k−1, row counts with and without a rest,
+// residuals, clamps and SiLU.
+func TestDwRowsReuseS1(t *testing.T) {
 	if dwRowKernels()["avx512"] == nil {
 		t.Skip("no AVX-512")
 	}
 	rng := rand.New(rand.NewPCG(17, 18))
 	scratch := new(dwScratchBuf)
-	for n := 1; n <= 50; n++ {
-		for _, nrows := range []int{8, 9, 15, 16, 21} {
-			padL := n % 3
-			width := max(1, n+2-padL-(n/3)%3)
-			a := dwRowsArgs{n: n, rows: 3, kw: 3, colStep: 1, s: 1, padL: padL, width: width,
-				nrows: nrows, bias: float32(rng.NormFloat64()), rowStride: width + n%4, dstStride: n + n%3}
-			a.srcStride = a.rowStride
-			a.src = randSlice(rng, (nrows+2)*a.rowStride)
-			a.w = randSlice(rng, 9)
-			a.lo, a.hi, _ = dwClamp(Activation{Kind: []Act{ActNone, ActReLU, ActReLU6}[n%3]})
-			if n%2 == 1 {
-				a.res, a.resStride = randSlice(rng, nrows*(n+1)), n+1
-			}
-			a.mask = dwMasks(scratch, n, 1, 3, 1, padL, width)
-			a.dst = randSlice(rng, (nrows-1)*a.dstStride+n)
-			want := append([]float32(nil), a.dst...)
-			dwRowsAVX512(&a)
-			b := a
-			b.dst = want
-			k := dwAsmArgsOf(&b)
-			dwRowsS1AVX512(&k)
-			for i := range want {
-				if math.Float32bits(a.dst[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("n%d nrows%d pad%d width%d: dst[%d] = %g, want %g", n, nrows, padL, width, i, a.dst[i], want[i])
+	for _, k := range []int{3, 5} {
+		for n := 1; n <= 50; n++ {
+			for _, nrows := range []int{8, 9, 15, 16, 21} {
+				padL := n % k
+				width := max(1, n+k-1-padL-(n/3)%k)
+				a := dwRowsArgs{n: n, rows: k, kw: k, colStep: 1, s: 1, padL: padL, width: width,
+					nrows: nrows, bias: float32(rng.NormFloat64()), rowStride: width + n%4, dstStride: n + n%3}
+				a.srcStride = a.rowStride
+				a.src = randSlice(rng, (nrows+k-1)*a.rowStride)
+				for i := range a.src {
+					a.src[i] *= 20
+				}
+				a.w = randSlice(rng, k*k)
+				a.lo, a.hi, _ = dwClamp(Activation{Kind: []Act{ActNone, ActReLU, ActReLU6}[n%3]})
+				a.silu = n%4 == 2
+				if n%2 == 1 {
+					a.res, a.resStride = randSlice(rng, nrows*(n+1)), n+1
+				}
+				a.mask = dwMasks(scratch, n, 1, k, 1, padL, width)
+				a.dst = randSlice(rng, (nrows-1)*a.dstStride+n)
+				want := append([]float32(nil), a.dst...)
+				dwRowsAVX512(&a)
+				b := a
+				b.dst = want
+				ka := dwAsmArgsOf(&b)
+				dwRowsS1AVX512(&ka)
+				for i := range want {
+					if math.Float32bits(a.dst[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("k%d n%d nrows%d pad%d width%d: dst[%d] = %g, want %g", k, n, nrows, padL, width, i, a.dst[i], want[i])
+					}
 				}
 			}
 		}
