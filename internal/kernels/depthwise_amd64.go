@@ -261,13 +261,20 @@ type dwPlanesAsmArgs struct {
 //go:noescape
 func dwPlanesS1AVX512(a *dwPlanesAsmArgs)
 
-// dwPlanesAVX512 is dwPlanes on dwPlanesS1AVX512: planes [lo, hi) of x
-// [C, H, W] into y [C, OH, OW], each the bias (or 0), its taps, the
-// residual (or none), the clamp [clo, chi] and SiLU when silu is set. It
-// reports false, doing nothing, for the geometries it does not take:
-// strides other than 1, and planes of more than dwPlaneMax outputs.
+// dwPlanesS2AVX512 is dwPlanesS1AVX512 for column stride 2
+// (depthwise_amd64.s).
+//
+//go:noescape
+func dwPlanesS2AVX512(a *dwPlanesAsmArgs)
+
+// dwPlanesAVX512 is dwPlanes on dwPlanesS1AVX512 and dwPlanesS2AVX512:
+// planes [lo, hi) of x [C, H, W] into y [C, OH, OW], each the bias (or 0),
+// its taps, the residual (or none), the clamp [clo, chi] and SiLU when
+// silu is set. It reports false, doing nothing, for the geometries it does
+// not take: column strides other than 1 and 2, and planes of more than
+// dwPlaneMax outputs.
 func dwPlanesAVX512(g *ConvGeom, x, w, bias, res []float32, clo, chi float32, silu bool, y []float32, lo, hi int, scratch *dwScratchBuf) bool {
-	if g.SH != 1 || g.SW != 1 || g.OH*g.OW > dwPlaneMax || g.OH <= 0 || g.OW <= 0 || g.H <= 0 || g.W <= 0 || lo >= hi {
+	if g.SH <= 0 || (g.SW != 1 && g.SW != 2) || g.OH*g.OW > dwPlaneMax || g.OH <= 0 || g.OW <= 0 || g.H <= 0 || g.W <= 0 || lo >= hi {
 		return false
 	}
 	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
@@ -292,7 +299,11 @@ func dwPlanesAVX512(g *ConvGeom, x, w, bias, res []float32, clo, chi float32, si
 		k.silu = 1
 	}
 	k.cDst, k.cSrc, k.cW, k.cRes, k.cBias = uintptr(k.dst), uintptr(k.src), uintptr(k.w), uintptr(k.res), uintptr(k.bias)
-	dwPlanesS1AVX512(k)
+	if g.SW == 1 {
+		dwPlanesS1AVX512(k)
+	} else {
+		dwPlanesS2AVX512(k)
+	}
 	*k = dwPlanesAsmArgs{}
 	return true
 }

@@ -1281,3 +1281,153 @@ p1gsilu:
 p1ssilu:
 	PSTORESILU(Z1, 8, 16)
 	JMP p1snext
+
+// dwPlanesS2AVX512 is dwPlanesS1AVX512 for column stride 2 (any row
+// stride, which the table holds): a vector's lane l reads float 2l of the
+// 32 from its tap, gathered as in dwRowsS2AVX512 by two loads, zero-masked
+// by the input-float masks of the tap's mask word (K2, K3), and VPERMT2PS
+// with the even indices in Z28; then the masked FMA under the lane mask
+// (K1). Z5…Z12 hold the loads.
+
+// P2FMA adds the tap at (base)(R13*1), its mask word at mw(R12), into z
+// through the temporaries t, u.
+#define P2FMA(base, mw, t, u, z) \
+	KMOVW       mw(R12), K1;              \
+	KMOVW       mw+2(R12), K2;            \
+	KMOVW       mw+4(R12), K3;            \
+	VMOVUPS.Z   (base)(R13*1), K2, t;     \
+	VMOVUPS.Z   64(base)(R13*1), K3, u;   \
+	VPERMT2PS   u, Z28, t;                \
+	VFMADD231PS t, Z0, K1, z
+
+// func dwPlanesS2AVX512(a *dwPlanesAsmArgs)
+TEXT ·dwPlanesS2AVX512(SB), NOSPLIT, $0-8
+	MOVQ         a+0(FP), DX
+	VBROADCASTSS P_LO(DX), Z29
+	VBROADCASTSS P_HI(DX), Z30
+	VMOVDQU32    dwEvenIdx<>(SB), Z28
+	MOVQ         P_NPLANES(DX), CX
+
+p2plane:
+	MOVQ         P_CBIAS(DX), AX
+	VBROADCASTSS (AX), Z31
+	MOVQ         P_CSRC(DX), SI
+	MOVQ         P_CDST(DX), DI
+	MOVQ         P_TAB(DX), R15
+	MOVQ         P_NGROUPS(DX), AX
+	MOVQ         AX, P_G(DX)
+	TESTQ        AX, AX
+	JZ           p2singles
+
+p2group:
+	MOVQ    (R15), R8
+	ADDQ    SI, R8
+	MOVQ    8(R15), R9
+	ADDQ    SI, R9
+	MOVQ    16(R15), R10
+	ADDQ    SI, R10
+	MOVQ    24(R15), R11
+	ADDQ    SI, R11
+	LEAQ    96(R15), R12
+	MOVQ    P_CW(DX), R14
+	MOVQ    P_KK(DX), AX
+	VMOVAPS Z31, Z1
+	VMOVAPS Z31, Z2
+	VMOVAPS Z31, Z3
+	VMOVAPS Z31, Z4
+
+p2gtap:
+	MOVQ         (R12), R13
+	VBROADCASTSS (R14), Z0
+	P2FMA(R8, 8, Z5, Z6, Z1)
+	P2FMA(R9, 16, Z7, Z8, Z2)
+	P2FMA(R10, 24, Z9, Z10, Z3)
+	P2FMA(R11, 32, Z11, Z12, Z4)
+	ADDQ         $4, R14
+	ADDQ         $40, R12
+	DECQ         AX
+	JNZ          p2gtap
+	MOVQ         P_CRES(DX), AX
+	TESTQ        AX, AX
+	JZ           p2gclamp
+	PRES(Z1, 32, 64)
+	PRES(Z2, 40, 72)
+	PRES(Z3, 48, 80)
+	PRES(Z4, 56, 88)
+
+p2gclamp:
+	CMPL P_SILU(DX), $0
+	JNE  p2gsilu
+	PSTORE(Z1, 32, 64)
+	PSTORE(Z2, 40, 72)
+	PSTORE(Z3, 48, 80)
+	PSTORE(Z4, 56, 88)
+
+p2gnext:
+	MOVQ R12, R15
+	DECQ P_G(DX)
+	JNZ  p2group
+
+p2singles:
+	MOVQ  P_NSINGLES(DX), AX
+	MOVQ  AX, P_G(DX)
+	TESTQ AX, AX
+	JZ    p2planeend
+
+p2single:
+	MOVQ    (R15), R8
+	ADDQ    SI, R8
+	LEAQ    24(R15), R12
+	MOVQ    P_CW(DX), R14
+	MOVQ    P_KK(DX), AX
+	VMOVAPS Z31, Z1
+
+p2stap:
+	MOVQ         (R12), R13
+	VBROADCASTSS (R14), Z0
+	P2FMA(R8, 8, Z5, Z6, Z1)
+	ADDQ         $4, R14
+	ADDQ         $16, R12
+	DECQ         AX
+	JNZ          p2stap
+	MOVQ         P_CRES(DX), AX
+	TESTQ        AX, AX
+	JZ           p2sclamp
+	PRES(Z1, 8, 16)
+
+p2sclamp:
+	CMPL P_SILU(DX), $0
+	JNE  p2ssilu
+	PSTORE(Z1, 8, 16)
+
+p2snext:
+	MOVQ R12, R15
+	DECQ P_G(DX)
+	JNZ  p2single
+
+p2planeend:
+	MOVQ P_DSTPLANE(DX), AX
+	ADDQ AX, P_CDST(DX)
+	MOVQ P_SRCPLANE(DX), AX
+	ADDQ AX, P_CSRC(DX)
+	MOVQ P_RESPLANE(DX), AX
+	ADDQ AX, P_CRES(DX)
+	MOVQ P_WPLANE(DX), AX
+	ADDQ AX, P_CW(DX)
+	MOVQ P_BIASSTEP(DX), AX
+	ADDQ AX, P_CBIAS(DX)
+	DECQ CX
+	JNZ  p2plane
+	VZEROUPPER
+	RET
+
+p2gsilu:
+	PSTORESILU(Z1, 32, 64)
+	PSTORESILU(Z2, 40, 72)
+	PSTORESILU(Z3, 48, 80)
+	PSTORESILU(Z4, 56, 88)
+	JMP p2gnext
+
+p2ssilu:
+	PSTORESILU(Z1, 8, 16)
+	JMP p2snext

@@ -180,11 +180,12 @@ func TestDwPlanesAsmArgsLayout(t *testing.T) {
 	}
 }
 
-// TestDwPlanesAVX512 checks the whole-plane kernel bit for bit against
+// TestDwPlanesAVX512 checks the whole-plane kernels bit for bit against
 // dwForwardPlane on the AVX-512 row kernels, plane by plane, for every
-// geometry it takes (flat planes and planes cut into rows, paddings and
-// dilations), with and without bias and residual, with clamps and SiLU,
-// and that it leaves the planes outside [lo, hi) alone.
+// geometry they take (flat planes and planes cut into rows, column strides
+// 1 and 2, row strides 1…3, paddings and dilations), with and without bias
+// and residual, with clamps and SiLU, and that they leave the planes
+// outside [lo, hi) alone.
 func TestDwPlanesAVX512(t *testing.T) {
 	if dwRowKernels()["avx512"] == nil {
 		t.Skip("no AVX-512")
@@ -196,8 +197,13 @@ func TestDwPlanesAVX512(t *testing.T) {
 	gs = append(gs,
 		ConvGeom{H: 9, W: 9, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 2, PadL: 2, DH: 2, DW: 2, OH: 9, OW: 9},
 		ConvGeom{H: 5, W: 11, KH: 3, KW: 5, SH: 1, SW: 1, PadT: 0, PadL: 3, DH: 1, DW: 1, OH: 3, OW: 13},
-		ConvGeom{H: 12, W: 30, KH: 5, KW: 3, SH: 1, SW: 1, PadT: 2, PadL: 1, DH: 1, DW: 1, OH: 12, OW: 30})
-	taken := 0
+		ConvGeom{H: 12, W: 30, KH: 5, KW: 3, SH: 1, SW: 1, PadT: 2, PadL: 1, DH: 1, DW: 1, OH: 12, OW: 30},
+		ConvGeom{H: 9, W: 41, KH: 3, KW: 5, SH: 2, SW: 2, PadT: 1, PadL: 2, DH: 1, DW: 1, OH: 5, OW: 21},
+		ConvGeom{H: 11, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, PadT: 2, PadL: 2, DH: 2, DW: 2, OH: 6, OW: 7},
+		ConvGeom{H: 8, W: 15, KH: 3, KW: 3, SH: 1, SW: 2, PadT: 1, PadL: 0, DH: 1, DW: 1, OH: 8, OW: 7},
+		ConvGeom{H: 15, W: 8, KH: 5, KW: 5, SH: 2, SW: 1, PadT: 2, PadL: 2, DH: 1, DW: 1, OH: 8, OW: 8},
+		ConvGeom{H: 7, W: 70, KH: 1, KW: 3, SH: 3, SW: 2, PadT: 0, PadL: 1, DH: 1, DW: 1, OH: 3, OW: 35})
+	var taken [2]int
 	for _, g := range gs {
 		const c = 5
 		hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
@@ -218,7 +224,7 @@ func TestDwPlanesAVX512(t *testing.T) {
 			if !dwPlanesAVX512(&g, x, w, bias, r, clo, chi, silu, got, 1, c-1, scratch) {
 				continue
 			}
-			taken++
+			taken[g.SW-1]++
 			for p := 1; p < c-1; p++ {
 				var bp float32
 				if bias != nil {
@@ -239,7 +245,7 @@ func TestDwPlanesAVX512(t *testing.T) {
 			}
 		}
 	}
-	if taken == 0 {
-		t.Fatal("no geometry taken")
+	if taken[0] == 0 || taken[1] == 0 {
+		t.Fatalf("geometries taken at column stride 1, 2: %v", taken)
 	}
 }
