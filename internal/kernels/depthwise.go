@@ -93,9 +93,14 @@ func (s *dwScratchBuf) release() {
 // reports false, doing nothing, for geometries it does not take.
 var dwPlanes func(g *ConvGeom, x, w, bias, res []float32, clo, chi float32, silu bool, y []float32, lo, hi int, scratch *dwScratchBuf) bool
 
-// dwPlaneMax is the most outputs per plane the whole-plane kernel takes;
-// larger planes go to the row kernels, whose 3×3 kernel reuses input rows.
-const dwPlaneMax = 400
+// dwPlaneMax is the most outputs per plane the whole-plane kernels take;
+// larger planes go to the row kernels, whose 3×3 and 5×5 kernels reuse
+// input rows. At 28×28 (784) the plane kernels still beat them, the edge
+// rows' single-row calls and per-plane Go calls costing more than the
+// reuse saves (BenchmarkDepthwiseConvPlanes, 784 vs 400: c192_28_s1 90 ->
+// 68 us, e240_28_k5_s1 258 -> 252, c144_56_s2 147 -> 142, e144_56_k5_s2
+// 370 -> 357, medians of 10 alternated noisy runs).
+const dwPlaneMax = 784
 
 // dwPlaneTab is a table of dwPlaneTable with its numbers of groups of four
 // vectors and of single vectors.
