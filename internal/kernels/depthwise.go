@@ -93,9 +93,14 @@ func (s *dwScratchBuf) release() {
 // reports false, doing nothing, for geometries it does not take.
 var dwPlanes func(g *ConvGeom, x, w, bias, res []float32, clo, chi float32, silu bool, y []float32, lo, hi int, scratch *dwScratchBuf) bool
 
-// dwPlaneMax is the most outputs per plane the whole-plane kernel takes;
-// larger planes go to the row kernels, whose 3×3 kernel reuses input rows.
-const dwPlaneMax = 400
+// dwPlaneMax is the most outputs per plane the whole-plane kernels take;
+// larger planes go to the row kernels, whose 3×3 and 5×5 kernels reuse
+// input rows. At 28×28 (784) the plane kernels still beat them, the edge
+// rows' single-row calls and per-plane Go calls costing more than the
+// reuse saves (BenchmarkDepthwiseConvPlanes, 784 vs 400: c192_28_s1 90 ->
+// 68 us, e240_28_k5_s1 258 -> 252, c144_56_s2 147 -> 142, e144_56_k5_s2
+// 370 -> 357, medians of 10 alternated noisy runs).
+const dwPlaneMax = 784
 
 // dwPlaneTab is a table of dwPlaneTable with its numbers of groups of four
 // vectors and of single vectors.
@@ -112,20 +117,22 @@ var dwPlaneTabs struct {
 	m map[ConvGeom]*dwPlaneTab
 }
 
-// dwPlaneTable returns the table of the whole-plane kernel for the
-// stride-1 geometry g (cached in dwPlaneTabs) and its numbers
+// dwPlaneTable returns the table of the whole-plane kernels for the
+// geometry g (cached in dwPlaneTabs; column stride 1 or 2) and its numbers
 // of groups of four vectors and of single vectors. The plane's outputs are
-// cut into vectors of 16: when OW = W, the plane read as one flat row (the
-// input of output p then lies at p + (i·DH − PadT)·W + j·DW − PadL for
-// every p), else each output row on its own. The table holds, as int64
-// words, for each group of four vectors
+// cut into vectors of 16: when OW = W and both strides are 1, the plane
+// read as one flat row (the input of output p then lies at p + (i·DH −
+// PadT)·W + j·DW − PadL for every p), else each output row on its own. The
+// table holds, as int64 words, for each group of four vectors
 //
 //	src[4]  bytes from the plane's input to each vector's tap (0, 0)
 //	dst[4]  bytes from the plane's output to each vector's outputs
 //	out[4]  output masks (bit l: lane l is an output)
 //	then per tap t = i·KW + j: its byte offset (i·DH·W + j·DW)·4 and
-//	the four vectors' lane masks (bit l: lane l is an output whose tap t
-//	lies inside the input)
+//	the four vectors' masks: bits 0…15 the lane mask (bit l: lane l is
+//	an output whose tap t lies inside the input); for column stride 2
+//	also bits 16…47, bit 16 + k set when float k of the 32 from the
+//	vector's tap t is read by a lane of the lane mask (lane l reads 2l)
 //
 // and then for each single vector the same with one vector per field.
 func dwPlaneTable(g *ConvGeom) ([]int64, int, int) {
@@ -142,7 +149,7 @@ func dwPlaneTable(g *ConvGeom) ([]int64, int, int) {
 		flat      bool
 	}
 	var vs []vec
-	if g.OW == g.W {
+	if g.OW == g.W && g.SH == 1 && g.SW == 1 {
 		for p := 0; p < g.OH*g.OW; p += 16 {
 			vs = append(vs, vec{p / g.OW, p % g.OW, min(16, g.OH*g.OW-p), true})
 		}
@@ -157,7 +164,7 @@ func dwPlaneTable(g *ConvGeom) ([]int64, int, int) {
 	var t []int64
 	emit := func(vs []vec) {
 		for _, v := range vs { // src
-			t = append(t, int64(4*((v.oy-g.PadT)*g.W+v.ox-g.PadL)))
+			t = append(t, int64(4*((v.oy*g.SH-g.PadT)*g.W+v.ox*g.SW-g.PadL)))
 		}
 		for _, v := range vs { // dst
 			t = append(t, int64(4*(v.oy*g.OW+v.ox)))
@@ -176,9 +183,12 @@ func dwPlaneTable(g *ConvGeom) ([]int64, int, int) {
 							p := v.oy*g.OW + v.ox + l
 							oy, ox = p/g.OW, p%g.OW
 						}
-						r, c := oy-g.PadT+i*g.DH, ox-g.PadL+j*g.DW
+						r, c := oy*g.SH-g.PadT+i*g.DH, ox*g.SW-g.PadL+j*g.DW
 						if r >= 0 && r < g.H && c >= 0 && c < g.W {
 							m |= 1 << l
+							if g.SW == 2 {
+								m |= 1 << (16 + 2*l)
+							}
 						}
 					}
 					t = append(t, m)

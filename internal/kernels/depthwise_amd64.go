@@ -49,9 +49,15 @@ func dwRowsS2AVX512(a *dwAsmArgs)
 //go:noescape
 func dwRows3x3S1AVX512(a *dwAsmArgs)
 
+// dwRows5x5S1AVX512 is dwRows3x3S1AVX512 for 5×5 kernels: it loads each
+// input row once per pass over the kernel rows 0…2 and 3…4.
+//
+//go:noescape
+func dwRows5x5S1AVX512(a *dwAsmArgs)
+
 // dwRowsAVX512 is dwRows on the AVX-512 kernels for column strides 1 and 2
-// (others, and empty calls, go to dwRowsGo), 3×3 kernels of stride 1 to
-// dwRows3x3S1AVX512 where they can.
+// (others, and empty calls, go to dwRowsGo), 3×3 and 5×5 kernels of stride
+// 1 to dwRows3x3S1AVX512 and dwRows5x5S1AVX512 where they can.
 func dwRowsAVX512(a *dwRowsArgs) {
 	nvec := (a.n + 15) / 16
 	if (a.s != 1 && a.s != 2) || a.n <= 0 || a.rows <= 0 || a.kw <= 0 || a.nrows <= 0 || a.width <= 0 || len(a.mask) < nvec*4*(a.kw+1) {
@@ -63,10 +69,14 @@ func dwRowsAVX512(a *dwRowsArgs) {
 		dwRowsS2AVX512(&k)
 		return
 	}
-	if a.rows == 3 && a.kw == 3 && a.colStep == 1 && a.rowStride == a.srcStride && a.nrows >= 8 {
+	if (a.rows == 3 && a.kw == 3 || a.rows == 5 && a.kw == 5) && a.colStep == 1 && a.rowStride == a.srcStride && a.nrows >= 8 {
 		// The groups of 8 rows, then the rest on the generic kernel.
 		k.nrows = a.nrows &^ 7
-		dwRows3x3S1AVX512(&k)
+		if a.kw == 3 {
+			dwRows3x3S1AVX512(&k)
+		} else {
+			dwRows5x5S1AVX512(&k)
+		}
 		if k.nrows == a.nrows {
 			return
 		}
@@ -251,13 +261,20 @@ type dwPlanesAsmArgs struct {
 //go:noescape
 func dwPlanesS1AVX512(a *dwPlanesAsmArgs)
 
-// dwPlanesAVX512 is dwPlanes on dwPlanesS1AVX512: planes [lo, hi) of x
-// [C, H, W] into y [C, OH, OW], each the bias (or 0), its taps, the
-// residual (or none), the clamp [clo, chi] and SiLU when silu is set. It
-// reports false, doing nothing, for the geometries it does not take:
-// strides other than 1, and planes of more than dwPlaneMax outputs.
+// dwPlanesS2AVX512 is dwPlanesS1AVX512 for column stride 2
+// (depthwise_amd64.s).
+//
+//go:noescape
+func dwPlanesS2AVX512(a *dwPlanesAsmArgs)
+
+// dwPlanesAVX512 is dwPlanes on dwPlanesS1AVX512 and dwPlanesS2AVX512:
+// planes [lo, hi) of x [C, H, W] into y [C, OH, OW], each the bias (or 0),
+// its taps, the residual (or none), the clamp [clo, chi] and SiLU when
+// silu is set. It reports false, doing nothing, for the geometries it does
+// not take: column strides other than 1 and 2, and planes of more than
+// dwPlaneMax outputs.
 func dwPlanesAVX512(g *ConvGeom, x, w, bias, res []float32, clo, chi float32, silu bool, y []float32, lo, hi int, scratch *dwScratchBuf) bool {
-	if g.SH != 1 || g.SW != 1 || g.OH*g.OW > dwPlaneMax || g.OH <= 0 || g.OW <= 0 || g.H <= 0 || g.W <= 0 || lo >= hi {
+	if g.SH <= 0 || (g.SW != 1 && g.SW != 2) || g.OH*g.OW > dwPlaneMax || g.OH <= 0 || g.OW <= 0 || g.H <= 0 || g.W <= 0 || lo >= hi {
 		return false
 	}
 	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
@@ -282,7 +299,11 @@ func dwPlanesAVX512(g *ConvGeom, x, w, bias, res []float32, clo, chi float32, si
 		k.silu = 1
 	}
 	k.cDst, k.cSrc, k.cW, k.cRes, k.cBias = uintptr(k.dst), uintptr(k.src), uintptr(k.w), uintptr(k.res), uintptr(k.bias)
-	dwPlanesS1AVX512(k)
+	if g.SW == 1 {
+		dwPlanesS1AVX512(k)
+	} else {
+		dwPlanesS2AVX512(k)
+	}
 	*k = dwPlanesAsmArgs{}
 	return true
 }

@@ -599,6 +599,197 @@ k3silu:
 	STORESILU(Z8)
 	JMP k3next
 
+// The 5×5, stride-1, dilation-1 kernel, for groups of 8 output rows whose
+// input rows are consecutive (srcStride = rowStride): output row r reads
+// input rows r … r+4, so a group reads 12 input rows. Its 25 weights do not
+// fit in registers beside the taps and accumulators, so each vector is
+// computed in two passes over the group's input rows: kernel rows 0…2
+// (weights in Z14…Z28, row i in Z14+5i … Z18+5i) over input rows 0…9, then
+// kernel rows 3, 4 (in Z14…Z23) over input rows 3…11. Each input row is
+// loaded once per pass and tap column j (masked by the tap's lane mask,
+// K1…K5) and added, with a masked VFMADD231PS, into every output row
+// r = q − i it feeds. Every accumulator still gets its taps in increasing
+// i, then j (the first pass holds all its taps of i ≤ 2, in order), so the
+// sums are the generic kernel's, bit for bit. The accumulators of rows
+// 0…7 are Z1…Z8, the five tap loads Z9…Z13; R13 walks the input rows.
+
+// LOAD5 loads the five taps of the input row at R13 and moves R13 to the
+// next row.
+#define LOAD5 \
+	VMOVUPS.Z (R13), K1, Z9;    \
+	VMOVUPS.Z 4(R13), K2, Z10;  \
+	VMOVUPS.Z 8(R13), K3, Z11;  \
+	VMOVUPS.Z 12(R13), K4, Z12; \
+	VMOVUPS.Z 16(R13), K5, Z13; \
+	ADDQ      R8, R13
+
+// ROW5 adds the five loaded taps times the weights w0 … w0+4 into acc.
+#define ROW5(w0, w1, w2, w3, w4, acc) \
+	VFMADD231PS Z9, w0, K1, acc;  \
+	VFMADD231PS Z10, w1, K2, acc; \
+	VFMADD231PS Z11, w2, K3, acc; \
+	VFMADD231PS Z12, w3, K4, acc; \
+	VFMADD231PS Z13, w4, K5, acc
+
+// K5R0, K5R1, K5R2 add kernel rows 0, 1, 2 in the first pass; K5R3, K5R4
+// add kernel rows 3, 4 in the second (whose weights are in K5R0's and
+// K5R1's registers).
+#define K5R0(acc) ROW5(Z14, Z15, Z16, Z17, Z18, acc)
+#define K5R1(acc) ROW5(Z19, Z20, Z21, Z22, Z23, acc)
+#define K5R2(acc) ROW5(Z24, Z25, Z26, Z27, Z28, acc)
+#define K5R3(acc) K5R0(acc)
+#define K5R4(acc) K5R1(acc)
+
+// BCAST5 broadcasts the five weights at off(AX) into w0 … w4.
+#define BCAST5(off, w0, w1, w2, w3, w4) \
+	VBROADCASTSS off(AX), w0;    \
+	VBROADCASTSS off+4(AX), w1;  \
+	VBROADCASTSS off+8(AX), w2;  \
+	VBROADCASTSS off+12(AX), w3; \
+	VBROADCASTSS off+16(AX), w4
+
+// func dwRows5x5S1AVX512(a *dwAsmArgs)
+TEXT ·dwRows5x5S1AVX512(SB), NOSPLIT, $0-8
+	PROLOGUE
+	MOVQ R8, R10
+	SHLQ $3, R10 // 8·srcStride: the group step
+
+k5group:
+	CMPQ CX, $8
+	JLT  k5done
+	GROUPSTART
+
+k5vec:
+	KMOVW   (R15), K7
+	KMOVW   8(R15), K1
+	KMOVW   16(R15), K2
+	KMOVW   24(R15), K3
+	KMOVW   32(R15), K4
+	KMOVW   40(R15), K5
+	VMOVAPS Z31, Z1
+	VMOVAPS Z31, Z2
+	VMOVAPS Z31, Z3
+	VMOVAPS Z31, Z4
+	VMOVAPS Z31, Z5
+	VMOVAPS Z31, Z6
+	VMOVAPS Z31, Z7
+	VMOVAPS Z31, Z8
+	MOVQ    A_W(DX), AX
+	BCAST5(0, Z14, Z15, Z16, Z17, Z18)
+	BCAST5(20, Z19, Z20, Z21, Z22, Z23)
+	BCAST5(40, Z24, Z25, Z26, Z27, Z28)
+	MOVQ    SI, R13
+
+	// First pass: kernel rows 0…2 over input rows 0…9.
+	LOAD5
+	K5R0(Z1)
+	LOAD5
+	K5R1(Z1)
+	K5R0(Z2)
+	LOAD5
+	K5R2(Z1)
+	K5R1(Z2)
+	K5R0(Z3)
+	LOAD5
+	K5R2(Z2)
+	K5R1(Z3)
+	K5R0(Z4)
+	LOAD5
+	K5R2(Z3)
+	K5R1(Z4)
+	K5R0(Z5)
+	LOAD5
+	K5R2(Z4)
+	K5R1(Z5)
+	K5R0(Z6)
+	LOAD5
+	K5R2(Z5)
+	K5R1(Z6)
+	K5R0(Z7)
+	LOAD5
+	K5R2(Z6)
+	K5R1(Z7)
+	K5R0(Z8)
+	LOAD5
+	K5R2(Z7)
+	K5R1(Z8)
+	LOAD5
+	K5R2(Z8)
+
+	// Second pass: kernel rows 3, 4 over input rows 3…11.
+	BCAST5(60, Z14, Z15, Z16, Z17, Z18)
+	BCAST5(80, Z19, Z20, Z21, Z22, Z23)
+	LEAQ (SI)(R9*1), R13
+	LOAD5
+	K5R3(Z1)
+	LOAD5
+	K5R4(Z1)
+	K5R3(Z2)
+	LOAD5
+	K5R4(Z2)
+	K5R3(Z3)
+	LOAD5
+	K5R4(Z3)
+	K5R3(Z4)
+	LOAD5
+	K5R4(Z4)
+	K5R3(Z5)
+	LOAD5
+	K5R4(Z5)
+	K5R3(Z6)
+	LOAD5
+	K5R4(Z6)
+	K5R3(Z7)
+	LOAD5
+	K5R4(Z7)
+	K5R3(Z8)
+	LOAD5
+	K5R4(Z8)
+
+	RESROW(k5clamp)
+	ADDRES(Z1)
+	ADDRES(Z2)
+	ADDRES(Z3)
+	ADDRES(Z4)
+	ADDRES(Z5)
+	ADDRES(Z6)
+	ADDRES(Z7)
+	ADDRES(Z8)
+
+k5clamp:
+	MOVQ DI, BX
+	CMPL A_SILU(DX), $0
+	JNE  k5silu
+	STORE(Z1)
+	STORE(Z2)
+	STORE(Z3)
+	STORE(Z4)
+	STORE(Z5)
+	STORE(Z6)
+	STORE(Z7)
+	STORE(Z8)
+
+k5next:
+	NEXTVEC
+	JNZ  k5vec
+	NEXTGROUP(8, R10)
+	JMP  k5group
+
+k5done:
+	VZEROUPPER
+	RET
+
+k5silu:
+	STORESILU(Z1)
+	STORESILU(Z2)
+	STORESILU(Z3)
+	STORESILU(Z4)
+	STORESILU(Z5)
+	STORESILU(Z6)
+	STORESILU(Z7)
+	STORESILU(Z8)
+	JMP k5next
+
 // Weight-gradient kernels (dwWeightS1AVX512, dwWeightS2AVX512): for every
 // tap j of one kernel row they sum dy[r][o] · x[r][o·s + j·colStep − padL]
 // over the rows r and outputs o into 16 lanes (lane o mod 16), four rows at
@@ -1090,3 +1281,153 @@ p1gsilu:
 p1ssilu:
 	PSTORESILU(Z1, 8, 16)
 	JMP p1snext
+
+// dwPlanesS2AVX512 is dwPlanesS1AVX512 for column stride 2 (any row
+// stride, which the table holds): a vector's lane l reads float 2l of the
+// 32 from its tap, gathered as in dwRowsS2AVX512 by two loads, zero-masked
+// by the input-float masks of the tap's mask word (K2, K3), and VPERMT2PS
+// with the even indices in Z28; then the masked FMA under the lane mask
+// (K1). Z5…Z12 hold the loads.
+
+// P2FMA adds the tap at (base)(R13*1), its mask word at mw(R12), into z
+// through the temporaries t, u.
+#define P2FMA(base, mw, t, u, z) \
+	KMOVW       mw(R12), K1;              \
+	KMOVW       mw+2(R12), K2;            \
+	KMOVW       mw+4(R12), K3;            \
+	VMOVUPS.Z   (base)(R13*1), K2, t;     \
+	VMOVUPS.Z   64(base)(R13*1), K3, u;   \
+	VPERMT2PS   u, Z28, t;                \
+	VFMADD231PS t, Z0, K1, z
+
+// func dwPlanesS2AVX512(a *dwPlanesAsmArgs)
+TEXT ·dwPlanesS2AVX512(SB), NOSPLIT, $0-8
+	MOVQ         a+0(FP), DX
+	VBROADCASTSS P_LO(DX), Z29
+	VBROADCASTSS P_HI(DX), Z30
+	VMOVDQU32    dwEvenIdx<>(SB), Z28
+	MOVQ         P_NPLANES(DX), CX
+
+p2plane:
+	MOVQ         P_CBIAS(DX), AX
+	VBROADCASTSS (AX), Z31
+	MOVQ         P_CSRC(DX), SI
+	MOVQ         P_CDST(DX), DI
+	MOVQ         P_TAB(DX), R15
+	MOVQ         P_NGROUPS(DX), AX
+	MOVQ         AX, P_G(DX)
+	TESTQ        AX, AX
+	JZ           p2singles
+
+p2group:
+	MOVQ    (R15), R8
+	ADDQ    SI, R8
+	MOVQ    8(R15), R9
+	ADDQ    SI, R9
+	MOVQ    16(R15), R10
+	ADDQ    SI, R10
+	MOVQ    24(R15), R11
+	ADDQ    SI, R11
+	LEAQ    96(R15), R12
+	MOVQ    P_CW(DX), R14
+	MOVQ    P_KK(DX), AX
+	VMOVAPS Z31, Z1
+	VMOVAPS Z31, Z2
+	VMOVAPS Z31, Z3
+	VMOVAPS Z31, Z4
+
+p2gtap:
+	MOVQ         (R12), R13
+	VBROADCASTSS (R14), Z0
+	P2FMA(R8, 8, Z5, Z6, Z1)
+	P2FMA(R9, 16, Z7, Z8, Z2)
+	P2FMA(R10, 24, Z9, Z10, Z3)
+	P2FMA(R11, 32, Z11, Z12, Z4)
+	ADDQ         $4, R14
+	ADDQ         $40, R12
+	DECQ         AX
+	JNZ          p2gtap
+	MOVQ         P_CRES(DX), AX
+	TESTQ        AX, AX
+	JZ           p2gclamp
+	PRES(Z1, 32, 64)
+	PRES(Z2, 40, 72)
+	PRES(Z3, 48, 80)
+	PRES(Z4, 56, 88)
+
+p2gclamp:
+	CMPL P_SILU(DX), $0
+	JNE  p2gsilu
+	PSTORE(Z1, 32, 64)
+	PSTORE(Z2, 40, 72)
+	PSTORE(Z3, 48, 80)
+	PSTORE(Z4, 56, 88)
+
+p2gnext:
+	MOVQ R12, R15
+	DECQ P_G(DX)
+	JNZ  p2group
+
+p2singles:
+	MOVQ  P_NSINGLES(DX), AX
+	MOVQ  AX, P_G(DX)
+	TESTQ AX, AX
+	JZ    p2planeend
+
+p2single:
+	MOVQ    (R15), R8
+	ADDQ    SI, R8
+	LEAQ    24(R15), R12
+	MOVQ    P_CW(DX), R14
+	MOVQ    P_KK(DX), AX
+	VMOVAPS Z31, Z1
+
+p2stap:
+	MOVQ         (R12), R13
+	VBROADCASTSS (R14), Z0
+	P2FMA(R8, 8, Z5, Z6, Z1)
+	ADDQ         $4, R14
+	ADDQ         $16, R12
+	DECQ         AX
+	JNZ          p2stap
+	MOVQ         P_CRES(DX), AX
+	TESTQ        AX, AX
+	JZ           p2sclamp
+	PRES(Z1, 8, 16)
+
+p2sclamp:
+	CMPL P_SILU(DX), $0
+	JNE  p2ssilu
+	PSTORE(Z1, 8, 16)
+
+p2snext:
+	MOVQ R12, R15
+	DECQ P_G(DX)
+	JNZ  p2single
+
+p2planeend:
+	MOVQ P_DSTPLANE(DX), AX
+	ADDQ AX, P_CDST(DX)
+	MOVQ P_SRCPLANE(DX), AX
+	ADDQ AX, P_CSRC(DX)
+	MOVQ P_RESPLANE(DX), AX
+	ADDQ AX, P_CRES(DX)
+	MOVQ P_WPLANE(DX), AX
+	ADDQ AX, P_CW(DX)
+	MOVQ P_BIASSTEP(DX), AX
+	ADDQ AX, P_CBIAS(DX)
+	DECQ CX
+	JNZ  p2plane
+	VZEROUPPER
+	RET
+
+p2gsilu:
+	PSTORESILU(Z1, 32, 64)
+	PSTORESILU(Z2, 40, 72)
+	PSTORESILU(Z3, 48, 80)
+	PSTORESILU(Z4, 56, 88)
+	JMP p2gnext
+
+p2ssilu:
+	PSTORESILU(Z1, 8, 16)
+	JMP p2snext

@@ -77,40 +77,47 @@ func TestDwWeightAsmArgsLayout(t *testing.T) {
 	}
 }
 
-// TestDwRows3x3S1 checks the 3×3 stride-1 kernel (through dwRowsAVX512,
-// which gives it the groups of 8 rows) bit for bit against the generic
-// stride-1 kernel, for widths with full and partial vectors, paddings 0…2,
-// row counts with and without a rest, residuals and clamps.
-func TestDwRows3x3S1(t *testing.T) {
+// TestDwRowsReuseS1 checks the 3×3 and 5×5 stride-1 kernels that reuse
+// input rows (through dwRowsAVX512, which gives them the groups of 8 rows)
+// bit for bit against the generic stride-1 kernel, for widths with full
+// and partial vectors, paddings 0…k−1, row counts with and without a rest,
+// residuals, clamps and SiLU.
+func TestDwRowsReuseS1(t *testing.T) {
 	if dwRowKernels()["avx512"] == nil {
 		t.Skip("no AVX-512")
 	}
 	rng := rand.New(rand.NewPCG(17, 18))
 	scratch := new(dwScratchBuf)
-	for n := 1; n <= 50; n++ {
-		for _, nrows := range []int{8, 9, 15, 16, 21} {
-			padL := n % 3
-			width := max(1, n+2-padL-(n/3)%3)
-			a := dwRowsArgs{n: n, rows: 3, kw: 3, colStep: 1, s: 1, padL: padL, width: width,
-				nrows: nrows, bias: float32(rng.NormFloat64()), rowStride: width + n%4, dstStride: n + n%3}
-			a.srcStride = a.rowStride
-			a.src = randSlice(rng, (nrows+2)*a.rowStride)
-			a.w = randSlice(rng, 9)
-			a.lo, a.hi, _ = dwClamp(Activation{Kind: []Act{ActNone, ActReLU, ActReLU6}[n%3]})
-			if n%2 == 1 {
-				a.res, a.resStride = randSlice(rng, nrows*(n+1)), n+1
-			}
-			a.mask = dwMasks(scratch, n, 1, 3, 1, padL, width)
-			a.dst = randSlice(rng, (nrows-1)*a.dstStride+n)
-			want := append([]float32(nil), a.dst...)
-			dwRowsAVX512(&a)
-			b := a
-			b.dst = want
-			k := dwAsmArgsOf(&b)
-			dwRowsS1AVX512(&k)
-			for i := range want {
-				if math.Float32bits(a.dst[i]) != math.Float32bits(want[i]) {
-					t.Fatalf("n%d nrows%d pad%d width%d: dst[%d] = %g, want %g", n, nrows, padL, width, i, a.dst[i], want[i])
+	for _, k := range []int{3, 5} {
+		for n := 1; n <= 50; n++ {
+			for _, nrows := range []int{8, 9, 15, 16, 21} {
+				padL := n % k
+				width := max(1, n+k-1-padL-(n/3)%k)
+				a := dwRowsArgs{n: n, rows: k, kw: k, colStep: 1, s: 1, padL: padL, width: width,
+					nrows: nrows, bias: float32(rng.NormFloat64()), rowStride: width + n%4, dstStride: n + n%3}
+				a.srcStride = a.rowStride
+				a.src = randSlice(rng, (nrows+k-1)*a.rowStride)
+				for i := range a.src {
+					a.src[i] *= 20
+				}
+				a.w = randSlice(rng, k*k)
+				a.lo, a.hi, _ = dwClamp(Activation{Kind: []Act{ActNone, ActReLU, ActReLU6}[n%3]})
+				a.silu = n%4 == 2
+				if n%2 == 1 {
+					a.res, a.resStride = randSlice(rng, nrows*(n+1)), n+1
+				}
+				a.mask = dwMasks(scratch, n, 1, k, 1, padL, width)
+				a.dst = randSlice(rng, (nrows-1)*a.dstStride+n)
+				want := append([]float32(nil), a.dst...)
+				dwRowsAVX512(&a)
+				b := a
+				b.dst = want
+				ka := dwAsmArgsOf(&b)
+				dwRowsS1AVX512(&ka)
+				for i := range want {
+					if math.Float32bits(a.dst[i]) != math.Float32bits(want[i]) {
+						t.Fatalf("k%d n%d nrows%d pad%d width%d: dst[%d] = %g, want %g", k, n, nrows, padL, width, i, a.dst[i], want[i])
+					}
 				}
 			}
 		}
@@ -173,11 +180,12 @@ func TestDwPlanesAsmArgsLayout(t *testing.T) {
 	}
 }
 
-// TestDwPlanesAVX512 checks the whole-plane kernel bit for bit against
+// TestDwPlanesAVX512 checks the whole-plane kernels bit for bit against
 // dwForwardPlane on the AVX-512 row kernels, plane by plane, for every
-// geometry it takes (flat planes and planes cut into rows, paddings and
-// dilations), with and without bias and residual, with clamps and SiLU,
-// and that it leaves the planes outside [lo, hi) alone.
+// geometry they take (flat planes and planes cut into rows, column strides
+// 1 and 2, row strides 1…3, paddings and dilations), with and without bias
+// and residual, with clamps and SiLU, and that they leave the planes
+// outside [lo, hi) alone.
 func TestDwPlanesAVX512(t *testing.T) {
 	if dwRowKernels()["avx512"] == nil {
 		t.Skip("no AVX-512")
@@ -189,8 +197,13 @@ func TestDwPlanesAVX512(t *testing.T) {
 	gs = append(gs,
 		ConvGeom{H: 9, W: 9, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 2, PadL: 2, DH: 2, DW: 2, OH: 9, OW: 9},
 		ConvGeom{H: 5, W: 11, KH: 3, KW: 5, SH: 1, SW: 1, PadT: 0, PadL: 3, DH: 1, DW: 1, OH: 3, OW: 13},
-		ConvGeom{H: 12, W: 30, KH: 5, KW: 3, SH: 1, SW: 1, PadT: 2, PadL: 1, DH: 1, DW: 1, OH: 12, OW: 30})
-	taken := 0
+		ConvGeom{H: 12, W: 30, KH: 5, KW: 3, SH: 1, SW: 1, PadT: 2, PadL: 1, DH: 1, DW: 1, OH: 12, OW: 30},
+		ConvGeom{H: 9, W: 41, KH: 3, KW: 5, SH: 2, SW: 2, PadT: 1, PadL: 2, DH: 1, DW: 1, OH: 5, OW: 21},
+		ConvGeom{H: 11, W: 13, KH: 3, KW: 3, SH: 2, SW: 2, PadT: 2, PadL: 2, DH: 2, DW: 2, OH: 6, OW: 7},
+		ConvGeom{H: 8, W: 15, KH: 3, KW: 3, SH: 1, SW: 2, PadT: 1, PadL: 0, DH: 1, DW: 1, OH: 8, OW: 7},
+		ConvGeom{H: 15, W: 8, KH: 5, KW: 5, SH: 2, SW: 1, PadT: 2, PadL: 2, DH: 1, DW: 1, OH: 8, OW: 8},
+		ConvGeom{H: 7, W: 70, KH: 1, KW: 3, SH: 3, SW: 2, PadT: 0, PadL: 1, DH: 1, DW: 1, OH: 3, OW: 35})
+	var taken [2]int
 	for _, g := range gs {
 		const c = 5
 		hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
@@ -211,7 +224,7 @@ func TestDwPlanesAVX512(t *testing.T) {
 			if !dwPlanesAVX512(&g, x, w, bias, r, clo, chi, silu, got, 1, c-1, scratch) {
 				continue
 			}
-			taken++
+			taken[g.SW-1]++
 			for p := 1; p < c-1; p++ {
 				var bp float32
 				if bias != nil {
@@ -232,7 +245,7 @@ func TestDwPlanesAVX512(t *testing.T) {
 			}
 		}
 	}
-	if taken == 0 {
-		t.Fatal("no geometry taken")
+	if taken[0] == 0 || taken[1] == 0 {
+		t.Fatalf("geometries taken at column stride 1, 2: %v", taken)
 	}
 }

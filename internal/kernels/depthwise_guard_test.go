@@ -3,6 +3,7 @@
 package kernels
 
 import (
+	"math"
 	"math/rand/v2"
 	"syscall"
 	"testing"
@@ -130,5 +131,61 @@ func TestDwInterleaveAddGuardPage(t *testing.T) {
 			}
 			free()
 		}
+	}
+}
+
+// TestDwPlanesGuardPage runs the whole-plane kernel this build and CPU use
+// (if any) on planes x, y and the residual placed against inaccessible
+// pages: the masked loads of taps in the padding, whose addresses can lie
+// before the first plane or past the last, and the masked stores must not
+// touch them. Results are checked against dwForwardPlane.
+func TestDwPlanesGuardPage(t *testing.T) {
+	if dwPlanes == nil {
+		t.Skip("no whole-plane kernel")
+	}
+	rng := rand.New(rand.NewPCG(25, 26))
+	scratch, ref := new(dwScratchBuf), new(dwScratchBuf)
+	taken := 0
+	for _, hw := range []int{1, 2, 3, 5, 7, 9, 14, 17} {
+		for _, k := range []int{1, 3, 5} {
+			for _, s := range []int{1, 2} {
+				for _, pad := range []int{0, k / 2, k - 1} {
+					g := ConvGeom{C: 1, H: hw, W: hw + s%2, KH: k, KW: k, SH: s, SW: s, PadT: pad, PadL: pad, DH: 1, DW: 1}
+					g.OH, g.OW = (g.H+2*pad-k)/s+1, (g.W+2*pad-k)/s+1
+					if g.OH <= 0 || g.OW <= 0 {
+						continue
+					}
+					hwIn, ohw, kk := g.H*g.W, g.OH*g.OW, k*k
+					c := max(1, min(3, 1024/max(hwIn, ohw)))
+					for _, atStart := range []bool{false, true} {
+						x, freeX := guardedFloats(t, c*hwIn, atStart)
+						y, freeY := guardedFloats(t, c*ohw, atStart)
+						res, freeRes := guardedFloats(t, c*ohw, !atStart)
+						copy(x, randSlice(rng, len(x)))
+						copy(res, randSlice(rng, len(res)))
+						w, bias := randSlice(rng, c*kk), randSlice(rng, c)
+						inf := float32(math.Inf(1))
+						if dwPlanes(&g, x, w, bias, res, -inf, inf, false, y, 0, c, scratch) {
+							taken++
+							for p := 0; p < c; p++ {
+								want := make([]float32, ohw)
+								dwForwardPlane(&g, x[p*hwIn:(p+1)*hwIn], w[p*kk:(p+1)*kk], bias[p], res[p*ohw:(p+1)*ohw], -inf, inf, want, false, false, ref)
+								for i, v := range want {
+									if math.Float32bits(y[p*ohw+i]) != math.Float32bits(v) {
+										t.Fatalf("%s plane %d: y[%d] = %g, want %g", geomName(g), p, i, y[p*ohw+i], v)
+									}
+								}
+							}
+						}
+						freeX()
+						freeY()
+						freeRes()
+					}
+				}
+			}
+		}
+	}
+	if taken == 0 {
+		t.Fatal("no geometry taken")
 	}
 }

@@ -380,28 +380,42 @@ func BenchmarkDepthwiseConv2d(b *testing.B) {
 }
 
 // BenchmarkDepthwiseConvPlanes times the inference entry point, with its
-// ReLU6 epilogue, on MobileNet-v2's largest depthwise layers.
+// ReLU6 epilogue, on MobileNet-v2's largest depthwise layers (c…, 3×3) and
+// with a SiLU post on EfficientNet-b0's (e…, k3 or k5).
 func BenchmarkDepthwiseConvPlanes(b *testing.B) {
 	for _, l := range []struct {
-		name     string
-		c, hw, s int
+		name        string
+		c, hw, k, s int
 	}{
-		{"c32_112_s1", 32, 112, 1},
-		{"c96_112_s2", 96, 112, 2},
-		{"c144_56_s1", 144, 56, 1},
-		{"c144_56_s2", 144, 56, 2},
-		{"c576_14_s1", 576, 14, 1},
-		{"c960_7_s1", 960, 7, 1},
+		{"c32_112_s1", 32, 112, 3, 1},
+		{"c96_112_s2", 96, 112, 3, 2},
+		{"c144_56_s1", 144, 56, 3, 1},
+		{"c144_56_s2", 144, 56, 3, 2},
+		{"c192_28_s1", 192, 28, 3, 1},
+		{"c576_14_s1", 576, 14, 3, 1},
+		{"c576_14_s2", 576, 14, 3, 2},
+		{"c960_7_s1", 960, 7, 3, 1},
+		{"e144_56_k5_s2", 144, 56, 5, 2},
+		{"e240_28_k5_s1", 240, 28, 5, 1},
+		{"e240_28_k3_s2", 240, 28, 3, 2},
+		{"e672_14_k5_s1", 672, 14, 5, 1},
+		{"e672_14_k5_s2", 672, 14, 5, 2},
+		{"e1152_7_k5_s1", 1152, 7, 5, 1},
 	} {
-		g := ConvGeom{C: l.c, H: l.hw, W: l.hw, KH: 3, KW: 3, SH: l.s, SW: l.s, PadT: 1, PadL: 1, DH: 1, DW: 1}
-		g.OH, g.OW = (l.hw-1)/l.s+1, (l.hw-1)/l.s+1
+		p := l.k / 2
+		g := ConvGeom{C: l.c, H: l.hw, W: l.hw, KH: l.k, KW: l.k, SH: l.s, SW: l.s, PadT: p, PadL: p, DH: 1, DW: 1}
+		g.OH, g.OW = (l.hw+2*p-l.k)/l.s+1, (l.hw+2*p-l.k)/l.s+1
 		rng := rand.New(rand.NewPCG(1, 2))
-		x, w, bias := randSlice(rng, g.C*g.H*g.W), randSlice(rng, g.C*9), randSlice(rng, g.C)
+		x, w, bias := randSlice(rng, g.C*g.H*g.W), randSlice(rng, g.C*l.k*l.k), randSlice(rng, g.C)
 		y := make([]float32, g.C*g.OH*g.OW)
 		ep := &Epilogue{Bias: bias, Act: Activation{Kind: ActReLU6}}
+		var post Activation
+		if l.name[0] == 'e' {
+			ep.Act, post = Activation{}, Activation{Kind: ActSiLU}
+		}
 		b.Run(l.name, func(b *testing.B) {
 			for b.Loop() {
-				DepthwiseConvPlanes(&g, x, w, y, ep, 0, g.C)
+				DepthwiseConvPlanesPost(&g, x, w, y, ep, post, 0, g.C)
 			}
 		})
 	}
