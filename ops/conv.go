@@ -164,8 +164,14 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		gy := res.Grad.Data() // [N, Cout, OH, OW]
 		needX, needW := needs(x), needs(weight)
 		var gx, gw []float32
+		// setX: gx is a fresh, unzeroed buffer (see gradDst); each image's
+		// part is cleared just before its contributions are added, while
+		// it is in cache, instead of the whole buffer in a pass of its own.
+		var setX bool
 		if needX {
-			gx = x.gradBuf().Data()
+			var t *tensor.Tensor
+			t, setX = x.gradDst()
+			gx = t.Data()
 		}
 		chunks := min(n, convGradChunks)
 		var partial [][]float32 // per-chunk weight gradients
@@ -174,11 +180,22 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			partial = make([][]float32, chunks)
 		}
 		kernels.ParallelFor(chunks, 1, func(clo, chi int) {
-			col := make([]float32, ckk*ohw)
+			// col [ckk, OH·OW] is scratch that Im2col or a beta = 0 SGEMM
+			// overwrites before every read; a 1×1 convolution without
+			// padding or stride needs none.
+			var col []float32
+			if !direct {
+				col, _ = gradPool.getDirty(ckk * ohw)
+				defer gradPool.put(col)
+			}
 			for c := clo; c < chi; c++ {
 				var pw []float32
 				if needW {
-					pw = make([]float32, len(wd))
+					// SgemmNT accumulates: pw must start at zero. Pooled
+					// (and given back after addPartials) rather than left
+					// to the garbage collector, which would clear it too.
+					pw, _ = gradPool.getDirty(len(wd))
+					clear(pw)
 					partial[c] = pw
 				}
 				for i := c * n / chunks; i < (c+1)*n/chunks; i++ {
@@ -200,6 +217,9 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 						}
 						if needX {
 							dimg := gx[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
+							if setX {
+								clear(dimg)
+							}
 							if direct {
 								// dX_g += W_gᵀ · dY_g   [cg, H·W]
 								kernels.SgemmSerial(true, false, ckk, ohw, og, 1, wd[gi*og*ckk:], ckk, dy, ohw, 1, dimg, ohw)
@@ -218,6 +238,9 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		}
 		if needW {
 			addPartials(gw, partial)
+			for _, pw := range partial {
+				gradPool.put(pw)
+			}
 		}
 		if needs(bias) {
 			convBiasGrad(bias.gradBuf().Data(), gy, n, cout, ohw)
