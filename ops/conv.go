@@ -191,11 +191,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			for c := clo; c < chi; c++ {
 				var pw []float32
 				if needW {
-					// SgemmNT accumulates: pw must start at zero. Pooled
-					// (and given back after addPartials) rather than left
-					// to the garbage collector, which would clear it too.
-					pw, _ = gradPool.getDirty(len(wd))
-					clear(pw)
+					pw = make([]float32, len(wd))
 					partial[c] = pw
 				}
 				for i := c * n / chunks; i < (c+1)*n/chunks; i++ {
@@ -238,9 +234,6 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		}
 		if needW {
 			addPartials(gw, partial)
-			for _, pw := range partial {
-				gradPool.put(pw)
-			}
 		}
 		if needs(bias) {
 			convBiasGrad(bias.gradBuf().Data(), gy, n, cout, ohw)
