@@ -164,8 +164,14 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		gy := res.Grad.Data() // [N, Cout, OH, OW]
 		needX, needW := needs(x), needs(weight)
 		var gx, gw []float32
+		// setX: gx is a fresh, unzeroed buffer (see gradDst); each image's
+		// part is cleared just before its contributions are added, while
+		// it is in cache, instead of the whole buffer in a pass of its own.
+		var setX bool
 		if needX {
-			gx = x.gradBuf().Data()
+			var t *tensor.Tensor
+			t, setX = x.gradDst()
+			gx = t.Data()
 		}
 		chunks := min(n, convGradChunks)
 		var partial [][]float32 // per-chunk weight gradients
@@ -174,7 +180,14 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			partial = make([][]float32, chunks)
 		}
 		kernels.ParallelFor(chunks, 1, func(clo, chi int) {
-			col := make([]float32, ckk*ohw)
+			// col [ckk, OH·OW] is scratch that Im2col or a beta = 0 SGEMM
+			// overwrites before every read; a 1×1 convolution without
+			// padding or stride needs none.
+			var col []float32
+			if !direct {
+				col, _ = gradPool.getDirty(ckk * ohw)
+				defer gradPool.put(col)
+			}
 			for c := clo; c < chi; c++ {
 				var pw []float32
 				if needW {
@@ -200,6 +213,9 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 						}
 						if needX {
 							dimg := gx[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
+							if setX {
+								clear(dimg)
+							}
 							if direct {
 								// dX_g += W_gᵀ · dY_g   [cg, H·W]
 								kernels.SgemmSerial(true, false, ckk, ohw, og, 1, wd[gi*og*ckk:], ckk, dy, ohw, 1, dimg, ohw)

@@ -27,7 +27,8 @@ func conv2dDepthwise(x, weight, bias *Var, o Conv2dOptions, g *kernels.ConvGeom,
 	return resultAttrs("conv2d", o, out, func(res *Var) {
 		gy := res.Grad.Data() // [N, Cout, OH, OW]
 		if needs(x) {
-			kernels.DepthwiseConv2dBackwardInput(&g1, n, m, wd, gy, x.gradBuf().Data())
+			dst, set := x.gradDst()
+			depthwiseBackwardInput(&g1, n, m, wd, gy, dst.Data(), set)
 		}
 		if needs(weight) {
 			if m >= depthwiseGemmGradMin {
@@ -41,6 +42,34 @@ func conv2dDepthwise(x, weight, bias *Var, o Conv2dOptions, g *kernels.ConvGeom,
 		}
 	}, x, weight, bias)
 }
+
+// depthwiseBackwardInput adds to dx [N, C, H, W] the input gradient of a
+// depthwise convolution (kernels.DepthwiseConv2dBackwardInput, which
+// accumulates), w [C·m, KH, KW] and dy [N, C·m, OH, OW] as there. When set
+// is true dx is an unzeroed buffer (see gradDst): the batch is then taken
+// in runs of images of about dwClearChunk elements of dx, each cleared
+// just before the kernel adds into it, while it is in cache. Every input
+// plane is computed on its own, so the runs change no bit.
+func depthwiseBackwardInput(g *kernels.ConvGeom, n, m int, w, dy, dx []float32, set bool) {
+	if !set {
+		kernels.DepthwiseConv2dBackwardInput(g, n, m, w, dy, dx)
+		return
+	}
+	img, oimg := g.C*g.H*g.W, g.C*m*g.OH*g.OW // elements of one image of dx, dy
+	step := max(1, dwClearChunk/max(1, img))
+	for i := 0; i < n; i += step {
+		k := min(step, n-i)
+		d := dx[i*img : (i+k)*img]
+		clear(d)
+		kernels.DepthwiseConv2dBackwardInput(g, k, m, w, dy[i*oimg:(i+k)*oimg], d)
+	}
+}
+
+// dwClearChunk is about how many elements of dx depthwiseBackwardInput
+// clears and fills at a time: small enough to stay in the cache between the
+// two, large enough to keep every thread of the kernel busy. Tests may
+// change it while no convolution runs.
+var dwClearChunk = 1 << 18
 
 // depthwiseGemmGradMin is the smallest channel multiplier for which
 // conv2dDepthwise forms the weight gradient with im2col + SGEMM

@@ -1,6 +1,8 @@
 package ops
 
 import (
+	"math"
+
 	"testing"
 
 	"convnet/tensor"
@@ -71,5 +73,76 @@ func TestGradPoolBudget(t *testing.T) {
 	p.put(make([]float32, gradPoolMin))
 	if p.bytes != held || len(p.free[gradPoolMin]) != 0 {
 		t.Fatalf("put past the budget was kept (held %d bytes, want %d)", p.bytes, held)
+	}
+}
+
+// TestGradSetMatchesAccumulate checks the backward passes that write a
+// fresh, unzeroed input-gradient buffer (gradDst) instead of accumulating
+// into a zeroed one: BatchNorm in both modes, convolutions on the im2col,
+// 1×1 and grouped paths, and depthwise ones on each kernel path. The input
+// gradient reached through Scale(x, 1) (an intermediate, so set) must have
+// the bits of the one accumulated into a leaf's zeroed buffer, with the pool
+// holding NaN-filled buffers of the input's length; and so must the sum
+// with a second contribution (Sum(h)) accumulated into the same buffer.
+func TestGradSetMatchesAccumulate(t *testing.T) {
+	defer func(c int) { dwClearChunk = c }(dwClearChunk)
+	dwClearChunk = 300 // several runs of images in depthwiseBackwardInput
+	g := tensor.NewRNG(11)
+	bn := func(training bool) func(h *Var) *Var {
+		w, b := Param(tensor.Randn(g, 1, 0.5, 6)), Param(tensor.Randn(g, 0, 1, 6))
+		rm, rv := tensor.Randn(g, 0, 1, 6), tensor.Full(2, 6)
+		return func(h *Var) *Var { return BatchNorm(h, w, b, rm.Clone(), rv.Clone(), training, 0.1, 1e-5) }
+	}
+	conv := func(cout, cg, k int, o Conv2dOptions) func(h *Var) *Var {
+		w := Param(tensor.Randn(g, 0, 1, cout, cg, k, k))
+		return func(h *Var) *Var { return Conv2d(h, w, nil, o) }
+	}
+	cases := []struct {
+		name string
+		op   func(h *Var) *Var
+	}{
+		{"batchnorm train", bn(true)},
+		{"batchnorm eval", bn(false)},
+		{"conv 3x3", conv(5, 6, 3, Conv2dOptions{Padding: SymmetricPadding(1, 1)})},
+		{"conv 3x3 stride 2", conv(5, 6, 3, Conv2dOptions{Stride: [2]int{2, 2}})},
+		{"conv 1x1", conv(7, 6, 1, Conv2dOptions{})},
+		{"conv groups 2", conv(4, 3, 3, Conv2dOptions{Padding: SymmetricPadding(1, 1), Groups: 2})},
+		{"depthwise", conv(6, 1, 3, Conv2dOptions{Padding: SymmetricPadding(1, 1), Groups: 6})},
+		{"depthwise m=2 stride 2", conv(12, 1, 3, Conv2dOptions{Padding: SymmetricPadding(1, 1), Stride: [2]int{2, 2}, Groups: 6})},
+		{"depthwise dilated stride 2", conv(6, 1, 3, Conv2dOptions{Padding: SymmetricPadding(2, 2), Stride: [2]int{2, 2}, Dilation: [2]int{2, 2}, Groups: 6})},
+	}
+	xt := tensor.Randn(g, 0, 1, 5, 6, 13, 13)
+	nan := float32(math.NaN())
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			gy := tensor.Randn(g, 0, 1, c.op(Const(xt)).Shape()...)
+			// run returns x's gradient; through marks the set path, also
+			// the second contribution.
+			run := func(through, also bool) *tensor.Tensor {
+				for range 3 {
+					junk := make([]float32, xt.Len())
+					for i := range junk {
+						junk[i] = nan
+					}
+					gradPool.put(junk)
+				}
+				x := Param(xt.Clone())
+				h := x
+				if through {
+					h = Scale(x, 1)
+				}
+				loss := Sum(Mul(c.op(h), Const(gy)))
+				if also {
+					loss = Add(loss, Sum(h))
+				}
+				loss.Backward()
+				return x.Grad
+			}
+			for _, also := range []bool{false, true} {
+				if set, acc := run(true, also), run(false, also); !equalBits(set, acc) {
+					t.Errorf("second contribution %v: set gradient differs from the accumulated one (max |diff| %g)", also, tensor.MaxAbsDiff(set, acc))
+				}
+			}
+		})
 	}
 }

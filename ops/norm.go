@@ -128,8 +128,14 @@ func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 	return resultAttrs("BatchNorm", BatchNormAttrs{runningMean, runningVar, training, momentum, eps}, out, func(o *Var) {
 		gd := o.Grad.Data() // [N, C, S...]
 		var dx, dw, db []float32
+		// setX: dx is a fresh, unzeroed buffer (see gradDst); each block
+		// is cleared just before its contribution is added, while it is in
+		// cache, instead of the whole buffer in a pass of its own.
+		var setX bool
 		if needs(x) {
-			dx = x.gradBuf().Data()
+			var t *tensor.Tensor
+			t, setX = x.gradDst()
+			dx = t.Data()
 		}
 		if needs(weight) {
 			dw = weight.gradBuf().Data()
@@ -166,8 +172,15 @@ func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 					s32 := float32(scale)
 					for i := 0; i < n; i++ {
 						off := (i*c + ch) * s
+						d := dx[off : off+s]
+						if setX {
+							for j, g := range gd[off : off+s] {
+								d[j] = 0 + g*s32
+							}
+							continue
+						}
 						for j, g := range gd[off : off+s] {
-							dx[off+j] += g * s32
+							d[j] += g * s32
 						}
 					}
 					continue
@@ -178,6 +191,9 @@ func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 				proj := dot * is * is / float64(m)
 				for i := 0; i < n; i++ {
 					off := (i*c + ch) * s
+					if setX {
+						clear(dx[off : off+s])
+					}
 					kernels.BNBackwardDx(dx[off:off+s], gd[off:off+s], xd[off:off+s], mu, gradMean, proj, scale)
 				}
 			}
