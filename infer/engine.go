@@ -220,7 +220,7 @@ func (eng *Engine) Run(x *tensor.Tensor) *tensor.Tensor {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.pool.wake == nil && e.pool.t > 1 {
+	if e.pool.closed {
 		panic("infer: Run on a closed engine")
 	}
 	copy(e.in, x.Data())

@@ -48,3 +48,25 @@ func TestPoolHandOff(t *testing.T) {
 		}
 	}
 }
+
+// TestRunAfterClosePanics checks that a closed engine refuses to run (its
+// workers are gone: waiting for them would hang) at any thread count.
+func TestRunAfterClosePanics(t *testing.T) {
+	for _, threads := range []int{1, 3} {
+		m := newModel(t, "lenet5", zoo[0].opts)
+		shape := []int{1, 1, 28, 28}
+		eng, err := Compile(m, shape, &Options{Threads: threads, NoVerify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng.Close()
+		func() {
+			defer func() {
+				if r := recover(); r == nil {
+					t.Errorf("threads=%d: Run after Close did not panic", threads)
+				}
+			}()
+			eng.Run(input(shape, 1))
+		}()
+	}
+}
