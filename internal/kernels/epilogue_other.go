@@ -15,3 +15,8 @@ func gemmTileEp(kern *gemmKernel, kb int, a, b, c []float32, ldc, beta int, ep *
 func epilogueRow(row []float32, bias *float32, res []float32, act Activation) {
 	epilogueRowGo(row, bias, res, act)
 }
+
+// gemmTileEpStrided reports false: no fused kernel in this build.
+func gemmTileEpStrided(kern *gemmKernel, kb int, a, b []float32, ldb int, c []float32, ldc, beta int, ep *Epilogue, i0, j0, cols int) bool {
+	return false
+}
