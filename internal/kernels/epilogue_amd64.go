@@ -44,6 +44,12 @@ func sgemm12x16EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpi
 //go:noescape
 func sgemm12x32EpStridedAVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
 
+// sgemm8x32EpStridedAVX512 is sgemm8x32EpAVX512 with B read in place
+// (kernelsb_amd64.s).
+//
+//go:noescape
+func sgemm8x32EpStridedAVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
+
 // epRowAVX512 sets x[i] = act(x[i] + *bias + res[i]) for i < n, skipping
 // bias and res when nil; act is 0 (none), 1 (ReLU) or 2 (ReLU6).
 //
@@ -130,14 +136,15 @@ func epilogueRow(row []float32, bias *float32, res []float32, act Activation) {
 	}
 }
 
-// gemmTileEpStrided is gemmTileEp for the 12-row kernel with B read in
+// gemmTileEpStrided is gemmTileEp for the 12- and 8-row kernels with B read in
 // place from a row-major matrix (row stride ldb, the tile's first column
 // at b[0]) instead of a packed panel. It reports false when the kernel is
 // not available.
 func gemmTileEpStrided(kern *gemmKernel, kb int, a, b []float32, ldb int, c []float32, ldc, beta int, ep *Epilogue, i0, j0, cols int) bool {
-	if kern != gemmKernelAVX512 || !epAsm {
+	if (kern != gemmKernelAVX512 && kern != gemmKernelAVX512r8) || !epAsm {
 		return false
 	}
+	mr := kern.mr
 	var te tileEpilogue
 	var tp *tileEpilogue
 	if ep != nil {
@@ -147,18 +154,27 @@ func gemmTileEpStrided(kern *gemmKernel, kb int, a, b []float32, ldb int, c []fl
 		}
 		te.act = code
 		if ep.Bias != nil {
-			_ = ep.Bias[i0+11]
+			_ = ep.Bias[i0+mr-1]
 			te.bias = &ep.Bias[i0]
 		}
 		if ep.Residual != nil {
-			_ = ep.Residual[(i0+11)*ep.ResLd+j0+cols-1]
+			_ = ep.Residual[(i0+mr-1)*ep.ResLd+j0+cols-1]
 			te.res, te.ldr = &ep.Residual[i0*ep.ResLd+j0], ep.ResLd
 		}
 		tp = &te
 	}
-	_ = a[kb*12-1]
+	_ = a[kb*mr-1]
 	_ = b[(kb-1)*ldb+cols-1]
-	_ = c[11*ldc+cols-1]
-	sgemm12x32EpStridedAVX512(kb, &a[0], &b[0], ldb, &c[0], ldc, beta, tp, cols)
+	_ = c[(mr-1)*ldc+cols-1]
+	if mr == 8 {
+		sgemm8x32EpStridedAVX512(kb, &a[0], &b[0], ldb, &c[0], ldc, beta, tp, cols)
+	} else {
+		sgemm12x32EpStridedAVX512(kb, &a[0], &b[0], ldb, &c[0], ldc, beta, tp, cols)
+	}
 	return true
+}
+
+// hasStridedKernel reports whether gemmTileEpStrided runs kern.
+func hasStridedKernel(kern *gemmKernel) bool {
+	return epAsm && (kern == gemmKernelAVX512 || kern == gemmKernelAVX512r8)
 }

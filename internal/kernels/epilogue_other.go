@@ -20,3 +20,6 @@ func epilogueRow(row []float32, bias *float32, res []float32, act Activation) {
 func gemmTileEpStrided(kern *gemmKernel, kb int, a, b []float32, ldb int, c []float32, ldc, beta int, ep *Epilogue, i0, j0, cols int) bool {
 	return false
 }
+
+// hasStridedKernel reports false: no fused kernel in this build.
+func hasStridedKernel(kern *gemmKernel) bool { return false }

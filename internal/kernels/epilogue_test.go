@@ -80,7 +80,7 @@ func TestEpilogueRowMatchesGo(t *testing.T) {
 func TestGemmPackedFusedMatchesUnfused(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
 	acts := []Activation{{Kind: ActNone}, {Kind: ActReLU}, {Kind: ActReLU6}, {Kind: ActSigmoid}, {Kind: ActClip, Lo: -1, Hi: 2}}
-	for _, sz := range [][3]int{{12, 32, 1}, {24, 64, 16}, {13, 33, 7}, {37, 97, 300}, {96, 200, 600}, {24, 16, 40}, {36, 47, 300}} {
+	for _, sz := range [][3]int{{12, 32, 1}, {24, 64, 16}, {13, 33, 7}, {37, 97, 300}, {96, 200, 600}, {24, 16, 40}, {36, 47, 300}, {16, 47, 20}, {64, 100, 300}} {
 		m, n, k := sz[0], sz[1], sz[2]
 		for _, act := range acts {
 			for _, parts := range []int{0, 1, 2, 3} { // bit 0: bias, bit 1: residual

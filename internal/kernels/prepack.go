@@ -200,10 +200,10 @@ func GemmPacked(p *PackedA, transB bool, n int, b []float32, ldb int, c []float3
 	}
 	mrr := roundUp(m, mr)
 	nbMax := len(ws.b) / prepackKC
-	// A product of at most gemmStridedRows whole 12-row panels reads B in
+	// A product of at most gemmStridedRows whole 12- or 8-row panels reads B in
 	// place (masked loads, same bits): each B panel would serve so few
 	// rows of A that packing it costs about as much as multiplying by it.
-	strided := !transB && kern == gemmActive && mr == 12 && epAsm && (m1-m0)%mr == 0 && m1-m0 <= gemmStridedRows && kern.rows8 != nil
+	strided := !transB && (m1-m0)%mr == 0 && m1-m0 <= gemmStridedRows && hasStridedKernel(kern)
 	for jc := n0; jc < n1; jc += nbMax {
 		nb := min(nbMax, n1-jc)
 		for pc := 0; pc < k; pc += prepackKC {
