@@ -5,7 +5,7 @@ package kernels
 import "golang.org/x/sys/cpu"
 
 // tileEpilogue is the epilogue of one full 12×32 tile as the fused
-// kernel reads it (the EP_* offsets of epilogue_amd64.s): pointers to the
+// kernel reads it (the EP_* offsets of fused_amd64.s): pointers to the
 // tile's first bias value and first residual element (nil when absent),
 // the residual's row stride in elements, and the activation (0 none, 1
 // ReLU, 2 ReLU6).
@@ -18,37 +18,26 @@ type tileEpilogue struct {
 
 // sgemm12x32EpAVX512 is the AVX-512 micro-kernel of sgemm12x32AVX512 with
 // alpha = 1, beta ∈ {0, 1}, and the epilogue ep (nil: none) applied in
-// registers before the tile is stored (epilogue_amd64.s). Only columns
-// [0, cols) of C (and of the residual) are read and written, 1 ≤ cols ≤ 32:
-// the B panel's columns past cols are zero padding.
+// registers before the tile is stored (fused_amd64.s). Row p of the
+// tile's B is read at b + p·ldb: a packed panel when ldb is 32, B's own
+// rows otherwise. Only columns [0, cols) of B, C and the residual are read
+// and of C written, 1 ≤ cols ≤ 32.
 //
 //go:noescape
-func sgemm12x32EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
+func sgemm12x32EpAVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
 
 // sgemm8x32EpAVX512 is sgemm12x32EpAVX512 for an 8×32 tile
-// (kernel8_amd64.s).
+// (fused_amd64.s).
 //
 //go:noescape
-func sgemm8x32EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
+func sgemm8x32EpAVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
 
-// sgemm12x16EpAVX512 is sgemm12x32EpAVX512 for a tile of cols ≤ 16
-// columns: it reads only the first 16 columns of each packed B row
+// sgemm12x16EpAVX512 is sgemm12x32EpAVX512 on a packed panel for a tile
+// of cols ≤ 16 columns: it reads only the first 16 columns of each B row
 // (kernel16_amd64.s).
 //
 //go:noescape
 func sgemm12x16EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
-
-// sgemm12x32EpStridedAVX512 is sgemm12x32EpAVX512 with B read in place:
-// row p of the tile's columns at b + p·ldb (kernelsb_amd64.s).
-//
-//go:noescape
-func sgemm12x32EpStridedAVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
-
-// sgemm8x32EpStridedAVX512 is sgemm8x32EpAVX512 with B read in place
-// (kernelsb_amd64.s).
-//
-//go:noescape
-func sgemm8x32EpStridedAVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
 
 // epRowAVX512 sets x[i] = act(x[i] + *bias + res[i]) for i < n, skipping
 // bias and res when nil; act is 0 (none), 1 (ReLU) or 2 (ReLU6).
@@ -74,74 +63,17 @@ func epActCode(act Act) (int, bool) {
 	return 0, false
 }
 
-// gemmTileEp computes an mr×nr tile (12×32 or 8×32) with all mr rows and
-// its first cols columns inside C of a pre-packed product with the
-// fused kernel: C = A·B (+ C when beta is 1), then, when ep is not nil,
-// ep's bias, residual and activation for the tile whose top-left element
-// is (i0, j0). It reports false, doing nothing, when kern has no fused
-// form or ep's activation is not one the kernel computes; the caller then
-// takes the unfused path, which gives the same bits.
-func gemmTileEp(kern *gemmKernel, kb int, a, b, c []float32, ldc, beta int, ep *Epilogue, i0, j0, cols int) bool {
-	if (kern != gemmKernelAVX512 && kern != gemmKernelAVX512r8) || !epAsm {
-		return false
-	}
-	mr := kern.mr
-	var te tileEpilogue
-	var tp *tileEpilogue
-	if ep != nil {
-		code, ok := epActCode(ep.Act.Kind)
-		if !ok {
-			return false
-		}
-		te.act = code
-		if ep.Bias != nil {
-			_ = ep.Bias[i0+mr-1]
-			te.bias = &ep.Bias[i0]
-		}
-		if ep.Residual != nil {
-			_ = ep.Residual[(i0+mr-1)*ep.ResLd+j0+cols-1]
-			te.res, te.ldr = &ep.Residual[i0*ep.ResLd+j0], ep.ResLd
-		}
-		tp = &te
-	}
-	_ = a[kb*mr-1]
-	_ = b[kb*32-1]
-	_ = c[(mr-1)*ldc+cols-1]
-	switch {
-	case mr == 8:
-		sgemm8x32EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp, cols)
-	case cols <= 16:
-		sgemm12x16EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp, cols)
-	default:
-		sgemm12x32EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp, cols)
-	}
-	return true
-}
-
-// epilogueRow sets row[j] = act(row[j] + *bias + res[j]) (bias and res
-// skipped when nil), as epilogueRowGo does, 16 elements per instruction.
-func epilogueRow(row []float32, bias *float32, res []float32, act Activation) {
-	if !epAsm || len(row) == 0 {
-		epilogueRowGo(row, bias, res, act)
-		return
-	}
-	var rp *float32
-	if res != nil {
-		rp = &res[:len(row)][0]
-	}
-	code, ok := epActCode(act.Kind)
-	epRowAVX512(&row[0], len(row), bias, rp, code)
-	if !ok {
-		ApplyAct(act, row)
-	}
-}
-
-// gemmTileEpStrided is gemmTileEp for the 12- and 8-row kernels with B read in
-// place from a row-major matrix (row stride ldb, the tile's first column
-// at b[0]) instead of a packed panel. It reports false when the kernel is
-// not available.
-func gemmTileEpStrided(kern *gemmKernel, kb int, a, b []float32, ldb int, c []float32, ldc, beta int, ep *Epilogue, i0, j0, cols int) bool {
-	if (kern != gemmKernelAVX512 && kern != gemmKernelAVX512r8) || !epAsm {
+// gemmTileEp computes an mr×32 tile (mr = 12 or 8) with all mr rows and
+// its first cols columns inside C with the fused kernel: C = A·B (+ C
+// when beta is 1), then, when ep is not nil, ep's bias, residual and
+// activation for the tile whose top-left element is (i0, j0). A is a
+// packed micro-panel; row p of B is at b[p*ldb:], a packed panel when ldb
+// is 32 (nr) and B's own rows otherwise. It reports false, doing nothing,
+// when kern has no fused form or ep's activation is not one the kernel
+// computes; the caller then takes the unfused path, which gives the same
+// bits.
+func gemmTileEp(kern *gemmKernel, kb int, a, b []float32, ldb int, c []float32, ldc, beta int, ep *Epilogue, i0, j0, cols int) bool {
+	if !hasFusedKernel(kern) {
 		return false
 	}
 	mr := kern.mr
@@ -166,15 +98,36 @@ func gemmTileEpStrided(kern *gemmKernel, kb int, a, b []float32, ldb int, c []fl
 	_ = a[kb*mr-1]
 	_ = b[(kb-1)*ldb+cols-1]
 	_ = c[(mr-1)*ldc+cols-1]
-	if mr == 8 {
-		sgemm8x32EpStridedAVX512(kb, &a[0], &b[0], ldb, &c[0], ldc, beta, tp, cols)
-	} else {
-		sgemm12x32EpStridedAVX512(kb, &a[0], &b[0], ldb, &c[0], ldc, beta, tp, cols)
+	switch {
+	case mr == 8:
+		sgemm8x32EpAVX512(kb, &a[0], &b[0], ldb, &c[0], ldc, beta, tp, cols)
+	case cols <= 16 && ldb == 32:
+		sgemm12x16EpAVX512(kb, &a[0], &b[0], &c[0], ldc, beta, tp, cols)
+	default:
+		sgemm12x32EpAVX512(kb, &a[0], &b[0], ldb, &c[0], ldc, beta, tp, cols)
 	}
 	return true
 }
 
-// hasStridedKernel reports whether gemmTileEpStrided runs kern.
-func hasStridedKernel(kern *gemmKernel) bool {
+// hasFusedKernel reports whether gemmTileEp runs kern.
+func hasFusedKernel(kern *gemmKernel) bool {
 	return epAsm && (kern == gemmKernelAVX512 || kern == gemmKernelAVX512r8)
+}
+
+// epilogueRow sets row[j] = act(row[j] + *bias + res[j]) (bias and res
+// skipped when nil), as epilogueRowGo does, 16 elements per instruction.
+func epilogueRow(row []float32, bias *float32, res []float32, act Activation) {
+	if !epAsm || len(row) == 0 {
+		epilogueRowGo(row, bias, res, act)
+		return
+	}
+	var rp *float32
+	if res != nil {
+		rp = &res[:len(row)][0]
+	}
+	code, ok := epActCode(act.Kind)
+	epRowAVX512(&row[0], len(row), bias, rp, code)
+	if !ok {
+		ApplyAct(act, row)
+	}
 }

@@ -7,19 +7,14 @@ var epAsm = false
 
 // gemmTileEp reports false: this build has no fused kernel, so GemmPacked
 // applies epilogues with Epilogue.apply.
-func gemmTileEp(kern *gemmKernel, kb int, a, b, c []float32, ldc, beta int, ep *Epilogue, i0, j0, cols int) bool {
+func gemmTileEp(kern *gemmKernel, kb int, a, b []float32, ldb int, c []float32, ldc, beta int, ep *Epilogue, i0, j0, cols int) bool {
 	return false
 }
+
+// hasFusedKernel reports false: no fused kernel in this build.
+func hasFusedKernel(kern *gemmKernel) bool { return false }
 
 // epilogueRow is epilogueRowGo.
 func epilogueRow(row []float32, bias *float32, res []float32, act Activation) {
 	epilogueRowGo(row, bias, res, act)
 }
-
-// gemmTileEpStrided reports false: no fused kernel in this build.
-func gemmTileEpStrided(kern *gemmKernel, kb int, a, b []float32, ldb int, c []float32, ldc, beta int, ep *Epilogue, i0, j0, cols int) bool {
-	return false
-}
-
-// hasStridedKernel reports false: no fused kernel in this build.
-func hasStridedKernel(kern *gemmKernel) bool { return false }

@@ -291,7 +291,7 @@ func macroKernel(kern *gemmKernel, mb, nb, kb int, alpha float32, ap, bp []float
 		for jr := 0; jr < nb; jr += nr {
 			b := bp[jr*kb : (jr+nr)*kb]
 			cols := min(nr, nb-jr)
-			if rows == mr && cols < nr && masked && gemmTileEp(kern, kb, a, b, c[ir*ldc+jr:], ldc, int(beta), nil, 0, 0, cols) {
+			if rows == mr && cols < nr && masked && gemmTileEp(kern, kb, a, b, nr, c[ir*ldc+jr:], ldc, int(beta), nil, 0, 0, cols) {
 				continue
 			}
 			if rows == mr && cols == nr {

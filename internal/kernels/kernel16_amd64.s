@@ -2,7 +2,7 @@
 
 #include "textflag.h"
 
-// sgemm12x16EpAVX512: sgemm12x32EpAVX512 (epilogue_amd64.s) for tiles of
+// sgemm12x16EpAVX512: sgemm12x32EpAVX512 (fused_amd64.s) for tiles of
 // at most 16 columns, reading only the first 16 columns of each packed B
 // row (the panel keeps its 32-column layout) and so doing half the work:
 // the last tile of a product whose width leaves ≤ 16 columns over (a

@@ -206,7 +206,7 @@ func GemmPacked(p *PackedA, transB bool, n int, b []float32, ldb int, c []float3
 	// Beyond two row panels only while a block of B fits in half of L2:
 	// read in place it is read once per row panel (ResNet-50's 256→64
 	// 1×1 at 56², 3.2 MB per block, 8 panels: 1.07 → 1.47 ms in place).
-	strided := !transB && (m1-m0)%mr == 0 && m1-m0 <= gemmStridedRows && hasStridedKernel(kern) &&
+	strided := !transB && (m1-m0)%mr == 0 && m1-m0 <= gemmStridedRows && hasFusedKernel(kern) &&
 		(m1-m0 <= 2*mr || (n1-n0)*min(k, prepackKC) <= gemmNC*gemmKC)
 	for jc := n0; jc < n1; jc += nbMax {
 		nb := min(nbMax, n1-jc)
@@ -247,12 +247,12 @@ func GemmPacked(p *PackedA, transB bool, n int, b []float32, ldb int, c []float3
 							tep = ep
 						}
 						ct := c[ir*ldc+col0:]
-						if gemmTileEpStrided(kern, kb, apan, b[pc*ldb+col0:], ldb, ct, ldc, int(beta), tep, ir, col0, cols) {
+						if gemmTileEp(kern, kb, apan, b[pc*ldb+col0:], ldb, ct, ldc, int(beta), tep, ir, col0, cols) {
 							continue
 						}
 						// An activation the kernel does not compute: the
 						// product in place, then the epilogue in Go.
-						gemmTileEpStrided(kern, kb, apan, b[pc*ldb+col0:], ldb, ct, ldc, int(beta), nil, ir, col0, cols)
+						gemmTileEp(kern, kb, apan, b[pc*ldb+col0:], ldb, ct, ldc, int(beta), nil, ir, col0, cols)
 						ep.apply(ct, ldc, ir, rows, col0, cols)
 						continue
 					}
@@ -265,7 +265,7 @@ func GemmPacked(p *PackedA, transB bool, n int, b []float32, ldb int, c []float3
 							if last {
 								tep = ep
 							}
-							if gemmTileEp(kern, kb, apan, bpan, ct, ldc, int(beta), tep, ir, col0, cols) {
+							if gemmTileEp(kern, kb, apan, bpan, nr, ct, ldc, int(beta), tep, ir, col0, cols) {
 								continue // epilogue fused
 							}
 						}

@@ -2,13 +2,23 @@
 
 #include "textflag.h"
 
-// sgemm12x32EpStridedAVX512: sgemm12x32EpAVX512 (epilogue_amd64.s) with B
-// read in place, row p of the tile's 32 columns at b + p·ldb, instead of
-// from a packed panel: for products of few rows (MobileNet's 24-channel
-// projections), where packing B costs as much as multiplying by it. The
-// B loads are masked to the tile's columns (K1, K2), so nothing past a
-// row's end is read; every element is the same chain of fused
-// multiply-adds as with a packed B.
+// The fused-epilogue SGEMM micro-kernels of the pre-packed products
+// (GemmPacked, and Sgemm's column-edge tiles): 12×32 and 8×32 tiles of
+// C = A·B (+ C when beta = 1), finished in registers before they are
+// stored, in the order of Epilogue.apply: the bias of each row, then the
+// residual, then ReLU or ReLU6; each step is one IEEE operation, so the
+// result equals the unfused path bit for bit. A comes as a packed
+// micro-panel; row p of the tile's 32 columns of B is read at b + p·ldb,
+// which is a packed panel when ldb = 32 and B's own rows otherwise (for
+// products of few rows, where packing B costs as much as multiplying by
+// it; a packed panel takes a loop of unmasked loads at fixed offsets).
+// Strided B loads, C loads and stores and residual loads are masked to the
+// tile's first cols columns (K1: columns 0–15, K2: 16–31), so nothing
+// outside the tile is read or written. The 12-row tile lives in Z8..Z31,
+// row i in Z(8+2i), Z(9+2i); the 8-row one in Z16..Z31.
+//
+// ReLU is VMAXPS with 0 as the first source: (0 > v) ? 0 : v, so NaN and
+// −0 pass unchanged as in ApplyAct; ReLU6 then takes (6 < v) ? 6 : v.
 
 // ep.apply's field offsets (tileEpilogue in epilogue_amd64.go).
 #define EP_BIAS 0
@@ -56,8 +66,51 @@
 	VFMADD231PS  Z0, Z7, Z30;  \
 	VFMADD231PS  Z1, Z7, Z31
 
-// func sgemm12x32EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpilogue)
-TEXT ·sgemm12x32EpStridedAVX512(SB), NOSPLIT, $0-72
+// PK_STEP is SB_STEP on a packed panel (ldb = 32): unmasked loads at
+// fixed offsets (the panel is zero-padded past its columns), slightly
+// faster than masked, indexed loads.
+#define PK_STEP(ao, bo) \
+	VMOVUPS      bo(BX), Z0; \
+	VMOVUPS      bo+64(BX), Z1; \
+	VBROADCASTSS ao+0(AX), Z2; \
+	VFMADD231PS  Z0, Z2, Z8;  \
+	VFMADD231PS  Z1, Z2, Z9;  \
+	VBROADCASTSS ao+4(AX), Z3; \
+	VFMADD231PS  Z0, Z3, Z10;  \
+	VFMADD231PS  Z1, Z3, Z11;  \
+	VBROADCASTSS ao+8(AX), Z4; \
+	VFMADD231PS  Z0, Z4, Z12;  \
+	VFMADD231PS  Z1, Z4, Z13;  \
+	VBROADCASTSS ao+12(AX), Z5; \
+	VFMADD231PS  Z0, Z5, Z14;  \
+	VFMADD231PS  Z1, Z5, Z15;  \
+	VBROADCASTSS ao+16(AX), Z6; \
+	VFMADD231PS  Z0, Z6, Z16;  \
+	VFMADD231PS  Z1, Z6, Z17;  \
+	VBROADCASTSS ao+20(AX), Z7; \
+	VFMADD231PS  Z0, Z7, Z18;  \
+	VFMADD231PS  Z1, Z7, Z19;  \
+	VBROADCASTSS ao+24(AX), Z2; \
+	VFMADD231PS  Z0, Z2, Z20;  \
+	VFMADD231PS  Z1, Z2, Z21;  \
+	VBROADCASTSS ao+28(AX), Z3; \
+	VFMADD231PS  Z0, Z3, Z22;  \
+	VFMADD231PS  Z1, Z3, Z23;  \
+	VBROADCASTSS ao+32(AX), Z4; \
+	VFMADD231PS  Z0, Z4, Z24;  \
+	VFMADD231PS  Z1, Z4, Z25;  \
+	VBROADCASTSS ao+36(AX), Z5; \
+	VFMADD231PS  Z0, Z5, Z26;  \
+	VFMADD231PS  Z1, Z5, Z27;  \
+	VBROADCASTSS ao+40(AX), Z6; \
+	VFMADD231PS  Z0, Z6, Z28;  \
+	VFMADD231PS  Z1, Z6, Z29;  \
+	VBROADCASTSS ao+44(AX), Z7; \
+	VFMADD231PS  Z0, Z7, Z30;  \
+	VFMADD231PS  Z1, Z7, Z31
+
+// func sgemm12x32EpAVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
+TEXT ·sgemm12x32EpAVX512(SB), NOSPLIT, $0-72
 	// K1, K2: the tile's columns [0, 16) and [16, 32) below cols.
 	MOVQ  cols+64(FP), R11
 	MOVQ  R11, CX
@@ -150,6 +203,8 @@ sb_m2:
 	VPXORD Z30, Z30, Z30
 	VPXORD Z31, Z31, Z31
 
+	CMPQ R11, $128
+	JEQ  sb_packed
 	MOVQ CX, R9
 	SHRQ $2, R9
 	JZ   sb_tail
@@ -174,6 +229,31 @@ sb_step:
 	ADDQ R11, BX
 	DECQ CX
 	JNZ  sb_step
+
+	JMP sb_beta
+
+sb_packed:
+	MOVQ CX, R9
+	SHRQ $2, R9
+	JZ   sb_ptail
+sb_ploop:
+	PK_STEP(0, 0)
+	PK_STEP(48, 128)
+	PK_STEP(96, 256)
+	PK_STEP(144, 384)
+	ADDQ $192, AX
+	ADDQ $512, BX
+	DECQ R9
+	JNZ  sb_ploop
+sb_ptail:
+	ANDQ $3, CX
+	JZ   sb_beta
+sb_pstep:
+	PK_STEP(0, 0)
+	ADDQ $48, AX
+	ADDQ $128, BX
+	DECQ CX
+	JNZ  sb_pstep
 
 sb_beta:
 	MOVQ beta+48(FP), R9
@@ -450,13 +530,6 @@ sb_store:
 	VZEROUPPER
 	RET
 
-// sgemm8x32EpStridedAVX512 is sgemm8x32EpAVX512 (kernel8_amd64.s) with B
-// read in place, as sgemm12x32EpStridedAVX512 is for the 12-row kernel.
-#define EP8_BIAS 0
-#define EP8_RES 8
-#define EP8_LDR 16
-#define EP8_ACT 24
-
 #define S8B(ao, b0, b1) \
 	VMOVUPS.Z    b0, K1, Z0; \
 	VMOVUPS.Z    b1, K2, Z1; \
@@ -485,8 +558,37 @@ sb_store:
 	VFMADD231PS  Z0, Z3, Z30; \
 	VFMADD231PS  Z1, Z3, Z31
 
-// func sgemm8x32EpAVX512(kc int, a, b, c *float32, ldc int, beta int, ep *tileEpilogue)
-TEXT ·sgemm8x32EpStridedAVX512(SB), NOSPLIT, $0-72
+// PK8_STEP is S8B on a packed panel, as PK_STEP is SB_STEP.
+#define PK8_STEP(ao, bo) \
+	VMOVUPS      bo(BX), Z0; \
+	VMOVUPS      bo+64(BX), Z1; \
+	VBROADCASTSS ao+0(AX), Z2; \
+	VFMADD231PS  Z0, Z2, Z16; \
+	VFMADD231PS  Z1, Z2, Z17; \
+	VBROADCASTSS ao+4(AX), Z3; \
+	VFMADD231PS  Z0, Z3, Z18; \
+	VFMADD231PS  Z1, Z3, Z19; \
+	VBROADCASTSS ao+8(AX), Z4; \
+	VFMADD231PS  Z0, Z4, Z20; \
+	VFMADD231PS  Z1, Z4, Z21; \
+	VBROADCASTSS ao+12(AX), Z5; \
+	VFMADD231PS  Z0, Z5, Z22; \
+	VFMADD231PS  Z1, Z5, Z23; \
+	VBROADCASTSS ao+16(AX), Z6; \
+	VFMADD231PS  Z0, Z6, Z24; \
+	VFMADD231PS  Z1, Z6, Z25; \
+	VBROADCASTSS ao+20(AX), Z7; \
+	VFMADD231PS  Z0, Z7, Z26; \
+	VFMADD231PS  Z1, Z7, Z27; \
+	VBROADCASTSS ao+24(AX), Z2; \
+	VFMADD231PS  Z0, Z2, Z28; \
+	VFMADD231PS  Z1, Z2, Z29; \
+	VBROADCASTSS ao+28(AX), Z3; \
+	VFMADD231PS  Z0, Z3, Z30; \
+	VFMADD231PS  Z1, Z3, Z31
+
+// func sgemm8x32EpAVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
+TEXT ·sgemm8x32EpAVX512(SB), NOSPLIT, $0-72
 	// K1, K2: the tile's columns [0, 16) and [16, 32) below cols.
 	MOVQ  cols+64(FP), R11
 	MOVQ  R11, CX
@@ -557,6 +659,8 @@ s8_m2:
 	VPXORD Z29, Z29, Z29
 	VPXORD Z30, Z30, Z30
 	VPXORD Z31, Z31, Z31
+	CMPQ R11, $128
+	JEQ  s8_packed
 	MOVQ CX, R9
 	SHRQ $2, R9
 	JZ   s8_tail
@@ -578,6 +682,31 @@ s8_step:
 	ADDQ R11, BX
 	DECQ CX
 	JNZ  s8_step
+	JMP s8_end
+
+s8_packed:
+	MOVQ CX, R9
+	SHRQ $2, R9
+	JZ   s8_ptail
+s8_ploop:
+	PK8_STEP(0, 0)
+	PK8_STEP(32, 128)
+	PK8_STEP(64, 256)
+	PK8_STEP(96, 384)
+	ADDQ $128, AX
+	ADDQ $512, BX
+	DECQ R9
+	JNZ  s8_ploop
+s8_ptail:
+	ANDQ $3, CX
+	JZ   s8_end
+s8_pstep:
+	PK8_STEP(0, 0)
+	ADDQ $32, AX
+	ADDQ $128, BX
+	DECQ CX
+	JNZ  s8_pstep
+
 s8_end:
 	MOVQ beta+48(FP), R9
 	TESTQ R9, R9
@@ -627,7 +756,7 @@ s8_fin:
 	MOVQ ep+56(FP), R8
 	TESTQ R8, R8
 	JZ   s8_store
-	MOVQ EP8_BIAS(R8), SI
+	MOVQ EP_BIAS(R8), SI
 	TESTQ SI, SI
 	JZ   s8_nobias
 	VBROADCASTSS 0(SI), Z0
@@ -655,10 +784,10 @@ s8_fin:
 	VADDPS Z0, Z30, Z30
 	VADDPS Z0, Z31, Z31
 s8_nobias:
-	MOVQ EP8_RES(R8), R10
+	MOVQ EP_RES(R8), R10
 	TESTQ R10, R10
 	JZ   s8_nores
-	MOVQ EP8_LDR(R8), R11
+	MOVQ EP_LDR(R8), R11
 	SHLQ $2, R11
 	VMOVUPS.Z (R10), K1, Z0
 	VADDPS Z0, Z16, Z16
@@ -701,7 +830,7 @@ s8_nobias:
 	VADDPS Z0, Z31, Z31
 	ADDQ R11, R10
 s8_nores:
-	MOVQ EP8_ACT(R8), R11
+	MOVQ EP_ACT(R8), R11
 	TESTQ R11, R11
 	JZ   s8_store
 	VPXORD Z0, Z0, Z0
