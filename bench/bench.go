@@ -3,10 +3,11 @@
 // same process (kernels.MeasurePeak), so that a figure taken on a busy or
 // throttled machine carries its own yardstick. It backs `convnet bench`.
 //
-// A benchmark warms up, then times Runs runs, and after each run measures
-// the FMA peak with the same number of threads in three chunks about as
-// long as the run (kernels.MeasurePeak): the median run and the median
-// peak then share the machine's noise. GFLOP/s count two
+// A benchmark warms up, then times Runs runs, each right after an untimed
+// one, and after each timed run measures the FMA peak with the same number
+// of threads in three chunks about as long as the run
+// (kernels.MeasurePeak): the median run and the median peak then share the
+// machine's noise. GFLOP/s count two
 // FLOPs per multiply-accumulate; a model's multiply-accumulates are those
 // of nn.Summarize (convolutions and linear layers).
 package bench
@@ -97,8 +98,8 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// timeRuns runs f o.Warmup times, then o.Runs times, each timed and
-// followed by a peak measurement at o.Threads threads for three times as
+// timeRuns runs f o.Warmup times, then o.Runs times timed, each after an
+// untimed run and followed by a peak measurement at o.Threads threads for three times as
 // long (within [PeakMin, PeakMax]). It fills the timing and peak fields of r
 // from the medians, with flops FLOPs per run. Threads and GOMAXPROCS are
 // set to o.Threads meanwhile.
@@ -114,7 +115,13 @@ func timeRuns(o Options, flops float64, r *Result, f func()) {
 	times := make([]time.Duration, o.Runs)
 	peaks := make([]float64, o.Runs)
 	for i := range times {
+		// Each timed run follows an untimed one, as in a steady stream of
+		// runs (and as other engines' benchmarks time theirs): the peak
+		// measurement in between, the collection and the host's other
+		// tenants would otherwise leave the run to start on caches they
+		// have cooled, 5–15 % slower on this machine's 1024³ SGEMM.
 		runtime.GC() // a collection left over from one run is not charged to the next
+		f()
 		t0 := time.Now()
 		f()
 		times[i] = time.Since(t0)
