@@ -20,6 +20,17 @@
 // ReLU is VMAXPS with 0 as the first source: (0 > v) ? 0 : v, so NaN and
 // −0 pass unchanged as in ApplyAct; ReLU6 then takes (6 < v) ? 6 : v.
 
+// PFA is how far ahead of the step being multiplied the main loops
+// prefetch the A stream into L1 (one line per 64 bytes of A). A
+// pre-packed layer's weights are one sequential stream in the order the
+// row panels use them, and at batch 1 they come from DRAM: the hardware
+// prefetchers stop at every 4 KiB page, while each 12 KiB panel is only
+// used for a few column tiles. ResNet-50 batch 1, one thread, medians of
+// 20 runs, 3 rounds interleaved: 59.0–62.5 → 55.0–57.4 ms; a 512→512 3×3
+// layer at 7×7 right after the rest of the model 2.5 → 2.0 ms. Distances of
+// 512 to 4096 bytes measured alike.
+#define PFA 1024
+
 // ep.apply's field offsets (tileEpilogue in epilogue_amd64.go).
 #define EP_BIAS 0
 #define EP_RES 8
@@ -210,6 +221,9 @@ sb_m2:
 	JZ   sb_tail
 
 sb_loop:
+	PREFETCHT0 PFA(AX)
+	PREFETCHT0 PFA+64(AX)
+	PREFETCHT0 PFA+128(AX)
 	SB_STEP(0, (BX), 64(BX))
 	SB_STEP(48, (BX)(R11*1), 64(BX)(R11*1))
 	SB_STEP(96, (BX)(R11*2), 64(BX)(R11*2))
@@ -237,6 +251,9 @@ sb_packed:
 	SHRQ $2, R9
 	JZ   sb_ptail
 sb_ploop:
+	PREFETCHT0 PFA(AX)
+	PREFETCHT0 PFA+64(AX)
+	PREFETCHT0 PFA+128(AX)
 	PK_STEP(0, 0)
 	PK_STEP(48, 128)
 	PK_STEP(96, 256)
@@ -665,6 +682,8 @@ s8_m2:
 	SHRQ $2, R9
 	JZ   s8_tail
 s8_loop:
+	PREFETCHT0 PFA(AX)
+	PREFETCHT0 PFA+64(AX)
 	S8B(0, (BX), 64(BX))
 	S8B(32, (BX)(R11*1), 64(BX)(R11*1))
 	S8B(64, (BX)(R11*2), 64(BX)(R11*2))
@@ -689,6 +708,8 @@ s8_packed:
 	SHRQ $2, R9
 	JZ   s8_ptail
 s8_ploop:
+	PREFETCHT0 PFA(AX)
+	PREFETCHT0 PFA+64(AX)
 	PK8_STEP(0, 0)
 	PK8_STEP(32, 128)
 	PK8_STEP(64, 256)
