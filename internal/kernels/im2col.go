@@ -1,5 +1,7 @@
 package kernels
 
+import "fmt"
+
 // ConvGeom describes a 2-D convolution (or pooling) window sliding over one
 // image of one channel group.
 type ConvGeom struct {
@@ -30,8 +32,19 @@ func validRange(x0, s, w, ow int) (lo, hi int) {
 // Im2col unfolds img [C, H, W] into col [C·KH·KW, OH·OW]: row (c·KH+i)·KW+j
 // holds, for every output position, the input pixel under kernel tap (i, j)
 // of channel c, or 0 where the tap falls in the padding.
-func Im2col(g *ConvGeom, img, col []float32) {
-	ohw := g.OH * g.OW
+func Im2col(g *ConvGeom, img, col []float32) { Im2colRows(g, img, col, 0, g.OH) }
+
+// Im2colRows is Im2col for the output rows [oy0, oy1) only: col is
+// [C·KH·KW, (oy1−oy0)·OW], row (c·KH+i)·KW+j holding the taps of those
+// output rows. A convolution can so unfold and multiply its output a few
+// rows at a time, with col small enough to stay in cache between the two.
+func Im2colRows(g *ConvGeom, img, col []float32, oy0, oy1 int) {
+	if oy0 < 0 || oy1 > g.OH || oy0 > oy1 {
+		panic(fmt.Sprintf("kernels: Im2colRows rows [%d, %d) of %d", oy0, oy1, g.OH))
+	}
+	oh := oy1 - oy0
+	ohw := oh * g.OW
+	pt := g.PadT - oy0*g.SH // PadT as seen from row oy0 (negative inside the image)
 	if (g.SW == 1 || g.SW == 2) && im2colAsm && ohw > 0 && g.C*g.H*g.W > 0 {
 		// Every address the tap kernels read lies in the plane of channel
 		// c (rows y in [0, H), columns in [0, W): the loads are masked to
@@ -47,11 +60,11 @@ func Im2col(g *ConvGeom, img, col []float32) {
 					dst, src := &col[((c*g.KH+i)*g.KW+j)*ohw], &img[c*g.H*g.W]
 					switch {
 					case g.SW == 1 && g.OW <= 32:
-						im2colTapSmallAVX512(dst, src, g.OH, g.OW, g.W, g.H, i*g.DH-g.PadT, g.SH, x0, lo, hi)
+						im2colTapSmallAVX512(dst, src, oh, g.OW, g.W, g.H, i*g.DH-pt, g.SH, x0, lo, hi)
 					case g.SW == 1:
-						im2colTapAVX512(dst, src, g.OH, g.OW, g.W, g.H, i*g.DH-g.PadT, g.SH, x0, lo, hi)
+						im2colTapAVX512(dst, src, oh, g.OW, g.W, g.H, i*g.DH-pt, g.SH, x0, lo, hi)
 					default:
-						im2colTap2AVX512(dst, src, g.OH, g.OW, g.W, g.H, i*g.DH-g.PadT, g.SH, x0, lo, hi)
+						im2colTap2AVX512(dst, src, oh, g.OW, g.W, g.H, i*g.DH-pt, g.SH, x0, lo, hi)
 					}
 				}
 			}
@@ -65,8 +78,8 @@ func Im2col(g *ConvGeom, img, col []float32) {
 				row := col[((c*g.KH+i)*g.KW+j)*ohw:][:ohw]
 				x0 := -g.PadL + j*g.DW
 				lo, hi := validRange(x0, g.SW, g.W, g.OW)
-				for oy := 0; oy < g.OH; oy++ {
-					y := oy*g.SH - g.PadT + i*g.DH
+				for oy := 0; oy < oh; oy++ {
+					y := oy*g.SH - pt + i*g.DH
 					dst := row[oy*g.OW : (oy+1)*g.OW]
 					if y < 0 || y >= g.H || lo == hi {
 						clear(dst)

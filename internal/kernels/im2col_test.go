@@ -268,3 +268,39 @@ func TestIm2colEmptyInput(t *testing.T) {
 	}
 	Col2im(&g, col, nil) // nothing to add into: must not panic
 }
+
+// TestIm2colRows checks that unfolding output rows [oy0, oy1) gives exactly
+// those rows' columns of the full Im2col, for every range of every
+// geometry (strides 1 and 2 take the assembly tap kernels where present),
+// plus a stem-like 7×7 stride-2 layer.
+func TestIm2colRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	gs := append(convGeoms(), ConvGeom{C: 3, H: 37, W: 41, KH: 7, KW: 7, SH: 2, SW: 2, PadT: 3, PadL: 3, DH: 1, DW: 1, OH: 19, OW: 21})
+	for _, g := range gs {
+		x := randSlice(rng, g.C*g.H*g.W)
+		kdim, ohw := g.C*g.KH*g.KW, g.OH*g.OW
+		full := make([]float32, kdim*ohw)
+		Im2col(&g, x, full)
+		for oy0 := 0; oy0 <= g.OH; oy0++ {
+			for oy1 := oy0; oy1 <= g.OH; oy1++ {
+				n := (oy1 - oy0) * g.OW
+				part := randSlice(rng, kdim*n) // garbage: must be overwritten
+				Im2colRows(&g, x, part, oy0, oy1)
+				for r := 0; r < kdim; r++ {
+					for j := 0; j < n; j++ {
+						if got, want := part[r*n+j], full[r*ohw+oy0*g.OW+j]; math.Float32bits(got) != math.Float32bits(want) {
+							t.Fatalf("%s rows [%d, %d): col[%d][%d] = %v, want %v", geomName(g), oy0, oy1, r, j, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Im2colRows past the last output row did not panic")
+		}
+	}()
+	g := gs[0]
+	Im2colRows(&g, make([]float32, g.C*g.H*g.W), make([]float32, g.C*g.KH*g.KW*g.OW), g.OH, g.OH+1)
+}
