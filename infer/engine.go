@@ -183,7 +183,11 @@ func compile(inputShape []int, opts *Options, forward func(*tensor.Tensor) (*ops
 		return nil, err
 	}
 	eng := &Engine{e: e}
-	runtime.AddCleanup(eng, func(p *pool) { p.close() }, e.pool)
+	runtime.AddCleanup(eng, func(e *engine) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.pool.close()
+	}, e)
 	if !o.NoVerify {
 		x2 := tensor.New(inputShape...)
 		randomInput(x2, 1)
@@ -227,6 +231,10 @@ func (eng *Engine) Run(x *tensor.Tensor) *tensor.Tensor {
 	for _, s := range e.steps {
 		s.run(e.pool)
 	}
+	// eng must stay reachable until the steps are done: its cleanup
+	// closes the pool, and workers gone mid-run would leave the last
+	// parallel loop waiting for them forever.
+	runtime.KeepAlive(eng)
 	return e.out
 }
 
