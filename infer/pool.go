@@ -78,7 +78,7 @@ func await(cond func() bool) bool {
 func (p *pool) worker(i int, seen uint64) {
 	st := &p.state[i]
 	for {
-		if !await(func() bool { return p.gen.Load() != seen }) {
+		for !await(func() bool { return p.gen.Load() != seen }) {
 			st.Store(parked)
 			// A loop published before the Store may have found the
 			// worker spinning and sent nothing: if so, unpark ourselves;
@@ -86,6 +86,11 @@ func (p *pool) worker(i int, seen uint64) {
 			if p.gen.Load() == seen || !st.CompareAndSwap(parked, spinning) {
 				<-p.wake[i]
 			}
+			// The wake-up may be a late one: a publisher held up between
+			// its increment and its compare-and-swap, while this worker
+			// ran that loop and parked again, wakes it for the loop it has
+			// already done. Only a new generation ends the wait (running
+			// a loop twice would also count it out twice in left).
 		}
 		seen = p.gen.Load()
 		if p.closed {

@@ -2,6 +2,7 @@ package infer
 
 import (
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,5 +111,46 @@ func TestRunWithoutLaterUse(t *testing.T) {
 		case <-time.After(20 * time.Second):
 			t.Fatalf("round %d: Run has not returned after 20 s", i)
 		}
+	}
+}
+
+// TestPoolLateWakeUp replays a publisher held up between its increment of
+// the generation and its wake-up of a worker: the worker runs the loop on
+// seeing the increment, parks again, and only then receives the wake-up.
+// It must not run the loop a second time (nor count it out twice), and the
+// pool must go on working.
+func TestPoolLateWakeUp(t *testing.T) {
+	p := newPool(2)
+	defer p.close()
+	var runs [2]atomic.Int32
+	f := func(w, lo, hi int) { runs[w].Add(1) }
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(100 * time.Microsecond)
+		}
+	}
+	// The first half of publish: the worker, spinning, takes the loop.
+	p.f, p.n, p.active = f, 2, 2
+	p.left.Store(1)
+	p.gen.Add(1)
+	waitFor("the worker to finish the loop", func() bool { return p.left.Load() == 0 })
+	waitFor("the worker to park", func() bool { return p.state[1].Load() == parked })
+	// The second half, late.
+	if p.state[1].CompareAndSwap(parked, spinning) {
+		p.wake[1] <- struct{}{}
+	}
+	time.Sleep(20 * time.Millisecond) // time for a wrong second run
+	if n, l := runs[1].Load(), p.left.Load(); n != 1 || l != 0 {
+		t.Fatalf("after a late wake-up the worker has run the loop %d times (want 1), left = %d (want 0)", n, l)
+	}
+	for range 100 {
+		p.parallel(2, 1, f)
+	}
+	if n0, n1 := runs[0].Load(), runs[1].Load(); n0 != 100 || n1 != 101 {
+		t.Fatalf("runs %d and %d, want 100 and 101", n0, n1)
 	}
 }
