@@ -182,7 +182,14 @@ func (e *engine) newConv(n *Node) (step, error) {
 	}
 	s.mr, s.nr = s.packed[0].MR(), s.packed[0].NR()
 	tilesM, tilesN := (s.og+s.mr-1)/s.mr, (s.ohw+s.nr-1)/s.nr
-	s.splitN = tilesN >= e.threads || tilesN >= tilesM
+	// Goroutines taking columns each read all of the weights, ones taking
+	// rows all of the unfolded input; at batch 1 the weights come from
+	// DRAM and the input from cache, so columns are split only when there
+	// are at least as many pixels as output channels (or too few row tiles
+	// to go round). Splitting ResNet-50's 7×7 layers (49 pixels, 2 column
+	// tiles of 32 and 17) by columns also left one goroutine with twice the
+	// other's work.
+	s.splitN = s.ohw >= s.og || tilesM < e.threads
 	if s.splitN {
 		s.units = tilesN
 	} else {
