@@ -32,6 +32,16 @@ func EngMaxPoolPlanes(g *ConvGeom, x, y []float32, lo, hi int) {
 		MaxPool2dPlanes(g, x, y, lo, hi)
 		return
 	}
+	if poolVector && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.PadT == 1 && g.PadL == 1 &&
+		g.OH == g.H && g.OW == g.W && g.W <= 32 && lo < hi {
+		// GoogLeNet's branch pools on small planes: a whole plane per
+		// pass of rows in registers instead of two calls per row (512
+		// planes of 14×14: 0.15 → 0.03 ms).
+		hw := g.H * g.W
+		_, _ = x[hi*hw-1], y[hi*hw-1]
+		engMaxPool3x3S1AVX512(&x[lo*hw], &y[lo*hw], g.H, g.W, hi-lo)
+		return
+	}
 	var buf [engPoolBuf]float32
 	b := buf[:n]
 	negInf := float32(math.Inf(-1))

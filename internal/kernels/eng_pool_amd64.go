@@ -25,3 +25,10 @@ func engHMaxS1AVX512(dst, src *float32, n, kw int)
 //
 //go:noescape
 func engHMaxS2AVX512(dst, src *float32, n, kw int)
+
+// engMaxPool3x3S1AVX512 is EngMaxPoolPlanes for a 3×3 window, stride 1,
+// padding 1 on every side, of planes planes [h, w] with 1 ≤ w ≤ 32
+// (eng_pool_amd64.s). It reads and writes nothing outside the planes.
+//
+//go:noescape
+func engMaxPool3x3S1AVX512(x, y *float32, h, w, planes int)

@@ -177,3 +177,109 @@ s2_store:
 s2_done:
 	VZEROUPPER
 	RET
+
+// Load a row of up to 32 floats from p into lo, hi: lanes past the row
+// (outside K1 and K3) are −Inf (Z31); no memory past the row is read.
+#define POOLROW(p, lo, hi) \
+	VMOVAPS Z31, lo;       \
+	VMOVUPS (p), K1, lo;   \
+	VMOVAPS Z31, hi;       \
+	VMOVUPS 64(p), K3, hi
+
+// func engMaxPool3x3S1AVX512(x, y *float32, h, w, planes int)
+//
+// 3×3 max pooling, stride 1, padding 1, of planes consecutive planes
+// [h, w] (1 ≤ w ≤ 32) of x into the same shape at y, a whole row in two
+// vectors: the vertical maximum of the rows above, at and below (a rolling
+// window, each row loaded once), then of each element's left and right
+// neighbours within the row (VALIGND, with −Inf shifted in as padding).
+TEXT ·engMaxPool3x3S1AVX512(SB), NOSPLIT, $0-40
+	MOVQ x+0(FP), SI
+	MOVQ y+8(FP), DI
+	MOVQ h+16(FP), R8
+	MOVQ w+24(FP), R9
+	MOVQ planes+32(FP), R10
+	// K1: lanes [0, min(w, 16)); K3: lanes [0, w − 16), none when w ≤ 16.
+	MOVQ R9, CX
+	CMPQ CX, $16
+	JLE  mp3_narrow
+	MOVL $0xffff, AX
+	KMOVW AX, K1
+	SUBQ $16, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K3
+	JMP  mp3_masks
+
+mp3_narrow:
+	MOVL  $1, AX
+	SHLL  CX, AX
+	DECL  AX
+	KMOVW AX, K1
+	KXORW K3, K3, K3
+
+mp3_masks:
+	MOVL         $0xff800000, AX // −Inf
+	VPBROADCASTD AX, Z31
+	MOVQ         R9, R11
+	SHLQ         $2, R11         // row stride in bytes
+	MOVQ         R8, R12
+	IMULQ        R11, R12        // plane stride in bytes
+
+mp3_plane:
+	TESTQ   R10, R10
+	JZ      mp3_done
+	VMOVAPS Z31, Z0 // the row above row 0: padding
+	VMOVAPS Z31, Z1
+	POOLROW(SI, Z2, Z3)
+	LEAQ    (SI)(R11*1), BX // the next row to load
+	MOVQ    R8, CX          // rows left
+	MOVQ    DI, DX          // output row
+
+mp3_row:
+	CMPQ CX, $1
+	JLE  mp3_last
+	POOLROW(BX, Z4, Z5)
+	ADDQ R11, BX
+	JMP  mp3_vert
+
+mp3_last:
+	VMOVAPS Z31, Z4 // the row below the last: padding
+	VMOVAPS Z31, Z5
+
+mp3_vert:
+	VMOVAPS Z2, Z6
+	VMOVAPS Z3, Z7
+	MAXNAN(Z0, Z6)
+	MAXNAN(Z4, Z6)
+	MAXNAN(Z1, Z7)
+	MAXNAN(Z5, Z7)
+	// Left neighbours: Z8 = (−Inf, v0…v14), Z9 = (v15, v16…v30);
+	// right ones: Z10 = (v1…v15, v16), Z11 = (v17…v31, −Inf).
+	VALIGND $15, Z31, Z6, Z8
+	VALIGND $15, Z6, Z7, Z9
+	VALIGND $1, Z6, Z7, Z10
+	VALIGND $1, Z7, Z31, Z11
+	MAXNAN(Z8, Z6)
+	MAXNAN(Z10, Z6)
+	MAXNAN(Z9, Z7)
+	MAXNAN(Z11, Z7)
+	VMOVUPS Z6, K1, (DX)
+	VMOVUPS Z7, K3, 64(DX)
+	ADDQ    R11, DX
+	VMOVAPS Z2, Z0
+	VMOVAPS Z3, Z1
+	VMOVAPS Z4, Z2
+	VMOVAPS Z5, Z3
+	DECQ    CX
+	JNZ     mp3_row
+
+	ADDQ R12, SI
+	ADDQ R12, DI
+	DECQ R10
+	JMP  mp3_plane
+
+mp3_done:
+	VZEROUPPER
+	RET

@@ -10,3 +10,5 @@ func engMax3AVX512(dst, a, b, c *float32, n int) { panic("kernels: no pooling ke
 func engHMaxS1AVX512(dst, src *float32, n, kw int) { panic("kernels: no pooling kernel") }
 
 func engHMaxS2AVX512(dst, src *float32, n, kw int) { panic("kernels: no pooling kernel") }
+
+func engMaxPool3x3S1AVX512(x, y *float32, h, w, planes int) { panic("kernels: no pooling kernel") }

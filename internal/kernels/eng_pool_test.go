@@ -56,7 +56,7 @@ func TestEngMaxPoolPlanes(t *testing.T) {
 		for _, k := range [][2]int{{1, 1}, {2, 2}, {3, 3}, {1, 3}, {3, 1}, {5, 4}} {
 			for _, s := range []int{1, 2, 3} {
 				for _, pad := range []int{0, 1, 2} {
-					for _, hw := range [][2]int{{1, 1}, {3, 3}, {7, 9}, {12, 11}, {9, 40}, {5, 67}, {6, 112}} {
+					for _, hw := range [][2]int{{1, 1}, {3, 3}, {7, 9}, {12, 11}, {14, 14}, {2, 16}, {4, 17}, {6, 32}, {1, 31}, {9, 40}, {5, 67}, {6, 112}} {
 						g := ConvGeom{C: 3, H: hw[0], W: hw[1], KH: k[0], KW: k[1], SH: s, SW: s, PadT: pad, PadL: pad, DH: 1, DW: 1}
 						g.OH = (g.H+2*pad-g.KH)/s + 1
 						g.OW = (g.W+2*pad-g.KW)/s + 1
