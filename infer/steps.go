@@ -189,6 +189,7 @@ func (e *engine) newConv(n *Node) (step, error) {
 	// to go round). Splitting ResNet-50's 7×7 layers (49 pixels, 2 column
 	// tiles of 32 and 17) by columns also left one goroutine with twice the
 	// other's work.
+	//
 	// Even then rows win when the largest share of column tiles holds a
 	// fifth more work than that of row tiles: MobileNet-v2's 576→96 at 14²
 	// (196 pixels, 7 column tiles, shares of 4 and 3) by rows, 2 threads
