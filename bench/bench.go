@@ -7,9 +7,9 @@
 // one, and after each timed run measures the FMA peak with the same number
 // of threads in three chunks about as long as the run
 // (kernels.MeasurePeak): the median run and the median peak then share the
-// machine's noise. GFLOP/s count two
-// FLOPs per multiply-accumulate; a model's multiply-accumulates are those
-// of nn.Summarize (convolutions and linear layers).
+// machine's noise. GFLOP/s count two FLOPs per multiply-accumulate; a
+// model's multiply-accumulates are those of nn.Summarize (convolutions and
+// linear layers).
 package bench
 
 import (
@@ -99,10 +99,10 @@ func (o Options) withDefaults() Options {
 }
 
 // timeRuns runs f o.Warmup times, then o.Runs times timed, each after an
-// untimed run and followed by a peak measurement at o.Threads threads for three times as
-// long (within [PeakMin, PeakMax]). It fills the timing and peak fields of r
-// from the medians, with flops FLOPs per run. Threads and GOMAXPROCS are
-// set to o.Threads meanwhile.
+// untimed run and followed by a peak measurement at o.Threads threads for
+// three times as long (within [PeakMin, PeakMax]). It fills the timing and
+// peak fields of r from the medians, with flops FLOPs per run. Threads and
+// GOMAXPROCS are set to o.Threads meanwhile.
 func timeRuns(o Options, flops float64, r *Result, f func()) {
 	defer kernels.SetThreads(kernels.Threads())
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(o.Threads, 1)))
