@@ -1,6 +1,7 @@
 //go:build !noasm
 
 #include "textflag.h"
+#include "gemm_amd64.h"
 
 // The fused-epilogue SGEMM micro-kernels of the pre-packed products
 // (GemmPacked, and Sgemm's column-edge tiles): 12×32 and 8×32 tiles of
@@ -45,88 +46,21 @@
 #define EP_LDR 16
 #define EP_ACT 24
 
-#define SB_STEP(ao, b0, b1) \
-	VMOVUPS.Z    b0, K1, Z0; \
-	VMOVUPS.Z    b1, K2, Z1; \
-	VBROADCASTSS ao+0(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z8;  \
-	VFMADD231PS  Z1, Z2, Z9;  \
-	VBROADCASTSS ao+4(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z10;  \
-	VFMADD231PS  Z1, Z3, Z11;  \
-	VBROADCASTSS ao+8(AX), Z4; \
-	VFMADD231PS  Z0, Z4, Z12;  \
-	VFMADD231PS  Z1, Z4, Z13;  \
-	VBROADCASTSS ao+12(AX), Z5; \
-	VFMADD231PS  Z0, Z5, Z14;  \
-	VFMADD231PS  Z1, Z5, Z15;  \
-	VBROADCASTSS ao+16(AX), Z6; \
-	VFMADD231PS  Z0, Z6, Z16;  \
-	VFMADD231PS  Z1, Z6, Z17;  \
-	VBROADCASTSS ao+20(AX), Z7; \
-	VFMADD231PS  Z0, Z7, Z18;  \
-	VFMADD231PS  Z1, Z7, Z19;  \
-	VBROADCASTSS ao+24(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z20;  \
-	VFMADD231PS  Z1, Z2, Z21;  \
-	VBROADCASTSS ao+28(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z22;  \
-	VFMADD231PS  Z1, Z3, Z23;  \
-	VBROADCASTSS ao+32(AX), Z4; \
-	VFMADD231PS  Z0, Z4, Z24;  \
-	VFMADD231PS  Z1, Z4, Z25;  \
-	VBROADCASTSS ao+36(AX), Z5; \
-	VFMADD231PS  Z0, Z5, Z26;  \
-	VFMADD231PS  Z1, Z5, Z27;  \
-	VBROADCASTSS ao+40(AX), Z6; \
-	VFMADD231PS  Z0, Z6, Z28;  \
-	VFMADD231PS  Z1, Z6, Z29;  \
-	VBROADCASTSS ao+44(AX), Z7; \
-	VFMADD231PS  Z0, Z7, Z30;  \
-	VFMADD231PS  Z1, Z7, Z31
+// SB_STEP(ao, b0, b1), S8B(ao, b0, b1): a step whose B row is read in
+// place at the addresses b0, b1 under the column masks K1, K2; on a packed
+// panel the kernels take STEP_12x32 and STEP_8x32 (gemm_amd64.h) instead,
+// whose unmasked loads at fixed offsets are slightly faster.
+#define SB_STEP(ao, b0, b1)  \
+	VMOVUPS.Z b0, K1, Z0; \
+	VMOVUPS.Z b1, K2, Z1; \
+	FMA_12x32(ao)
 
-// PK_STEP is SB_STEP on a packed panel (ldb = 32): unmasked loads at
-// fixed offsets (the panel is zero-padded past its columns), slightly
-// faster than masked, indexed loads.
-#define PK_STEP(ao, bo) \
-	VMOVUPS      bo(BX), Z0; \
-	VMOVUPS      bo+64(BX), Z1; \
-	VBROADCASTSS ao+0(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z8;  \
-	VFMADD231PS  Z1, Z2, Z9;  \
-	VBROADCASTSS ao+4(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z10;  \
-	VFMADD231PS  Z1, Z3, Z11;  \
-	VBROADCASTSS ao+8(AX), Z4; \
-	VFMADD231PS  Z0, Z4, Z12;  \
-	VFMADD231PS  Z1, Z4, Z13;  \
-	VBROADCASTSS ao+12(AX), Z5; \
-	VFMADD231PS  Z0, Z5, Z14;  \
-	VFMADD231PS  Z1, Z5, Z15;  \
-	VBROADCASTSS ao+16(AX), Z6; \
-	VFMADD231PS  Z0, Z6, Z16;  \
-	VFMADD231PS  Z1, Z6, Z17;  \
-	VBROADCASTSS ao+20(AX), Z7; \
-	VFMADD231PS  Z0, Z7, Z18;  \
-	VFMADD231PS  Z1, Z7, Z19;  \
-	VBROADCASTSS ao+24(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z20;  \
-	VFMADD231PS  Z1, Z2, Z21;  \
-	VBROADCASTSS ao+28(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z22;  \
-	VFMADD231PS  Z1, Z3, Z23;  \
-	VBROADCASTSS ao+32(AX), Z4; \
-	VFMADD231PS  Z0, Z4, Z24;  \
-	VFMADD231PS  Z1, Z4, Z25;  \
-	VBROADCASTSS ao+36(AX), Z5; \
-	VFMADD231PS  Z0, Z5, Z26;  \
-	VFMADD231PS  Z1, Z5, Z27;  \
-	VBROADCASTSS ao+40(AX), Z6; \
-	VFMADD231PS  Z0, Z6, Z28;  \
-	VFMADD231PS  Z1, Z6, Z29;  \
-	VBROADCASTSS ao+44(AX), Z7; \
-	VFMADD231PS  Z0, Z7, Z30;  \
-	VFMADD231PS  Z1, Z7, Z31
+#define S8B(ao, b0, b1)      \
+	VMOVUPS.Z b0, K1, Z0; \
+	VMOVUPS.Z b1, K2, Z1; \
+	FMA_8x32(ao)
+
+
 
 // func sgemm12x32EpAVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
 TEXT ·sgemm12x32EpAVX512(SB), NOSPLIT, $0-72
@@ -270,10 +204,10 @@ sb_ploop:
 	PREFETCHT0 PFA(AX)
 	PREFETCHT0 PFA+64(AX)
 	PREFETCHT0 PFA+128(AX)
-	PK_STEP(0, 0)
-	PK_STEP(48, 128)
-	PK_STEP(96, 256)
-	PK_STEP(144, 384)
+	STEP_12x32(0, 0)
+	STEP_12x32(48, 128)
+	STEP_12x32(96, 256)
+	STEP_12x32(144, 384)
 	ADDQ $192, AX
 	ADDQ $512, BX
 	DECQ R9
@@ -282,7 +216,7 @@ sb_ptail:
 	ANDQ $3, CX
 	JZ   sb_beta
 sb_pstep:
-	PK_STEP(0, 0)
+	STEP_12x32(0, 0)
 	ADDQ $48, AX
 	ADDQ $128, BX
 	DECQ CX
@@ -563,62 +497,7 @@ sb_store:
 	VZEROUPPER
 	RET
 
-#define S8B(ao, b0, b1) \
-	VMOVUPS.Z    b0, K1, Z0; \
-	VMOVUPS.Z    b1, K2, Z1; \
-	VBROADCASTSS ao+0(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z16; \
-	VFMADD231PS  Z1, Z2, Z17; \
-	VBROADCASTSS ao+4(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z18; \
-	VFMADD231PS  Z1, Z3, Z19; \
-	VBROADCASTSS ao+8(AX), Z4; \
-	VFMADD231PS  Z0, Z4, Z20; \
-	VFMADD231PS  Z1, Z4, Z21; \
-	VBROADCASTSS ao+12(AX), Z5; \
-	VFMADD231PS  Z0, Z5, Z22; \
-	VFMADD231PS  Z1, Z5, Z23; \
-	VBROADCASTSS ao+16(AX), Z6; \
-	VFMADD231PS  Z0, Z6, Z24; \
-	VFMADD231PS  Z1, Z6, Z25; \
-	VBROADCASTSS ao+20(AX), Z7; \
-	VFMADD231PS  Z0, Z7, Z26; \
-	VFMADD231PS  Z1, Z7, Z27; \
-	VBROADCASTSS ao+24(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z28; \
-	VFMADD231PS  Z1, Z2, Z29; \
-	VBROADCASTSS ao+28(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z30; \
-	VFMADD231PS  Z1, Z3, Z31
 
-// PK8_STEP is S8B on a packed panel, as PK_STEP is SB_STEP.
-#define PK8_STEP(ao, bo) \
-	VMOVUPS      bo(BX), Z0; \
-	VMOVUPS      bo+64(BX), Z1; \
-	VBROADCASTSS ao+0(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z16; \
-	VFMADD231PS  Z1, Z2, Z17; \
-	VBROADCASTSS ao+4(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z18; \
-	VFMADD231PS  Z1, Z3, Z19; \
-	VBROADCASTSS ao+8(AX), Z4; \
-	VFMADD231PS  Z0, Z4, Z20; \
-	VFMADD231PS  Z1, Z4, Z21; \
-	VBROADCASTSS ao+12(AX), Z5; \
-	VFMADD231PS  Z0, Z5, Z22; \
-	VFMADD231PS  Z1, Z5, Z23; \
-	VBROADCASTSS ao+16(AX), Z6; \
-	VFMADD231PS  Z0, Z6, Z24; \
-	VFMADD231PS  Z1, Z6, Z25; \
-	VBROADCASTSS ao+20(AX), Z7; \
-	VFMADD231PS  Z0, Z7, Z26; \
-	VFMADD231PS  Z1, Z7, Z27; \
-	VBROADCASTSS ao+24(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z28; \
-	VFMADD231PS  Z1, Z2, Z29; \
-	VBROADCASTSS ao+28(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z30; \
-	VFMADD231PS  Z1, Z3, Z31
 
 // func sgemm8x32EpAVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
 TEXT ·sgemm8x32EpAVX512(SB), NOSPLIT, $0-72
@@ -734,10 +613,10 @@ s8_packed:
 s8_ploop:
 	PREFETCHT0 PFA(AX)
 	PREFETCHT0 PFA+64(AX)
-	PK8_STEP(0, 0)
-	PK8_STEP(32, 128)
-	PK8_STEP(64, 256)
-	PK8_STEP(96, 384)
+	STEP_8x32(0, 0)
+	STEP_8x32(32, 128)
+	STEP_8x32(64, 256)
+	STEP_8x32(96, 384)
 	ADDQ $128, AX
 	ADDQ $512, BX
 	DECQ R9
@@ -746,7 +625,7 @@ s8_ptail:
 	ANDQ $3, CX
 	JZ   s8_end
 s8_pstep:
-	PK8_STEP(0, 0)
+	STEP_8x32(0, 0)
 	ADDQ $32, AX
 	ADDQ $128, BX
 	DECQ CX

@@ -1,6 +1,7 @@
 //go:build !noasm
 
 #include "textflag.h"
+#include "gemm_amd64.h"
 
 // 8×32 AVX-512 SGEMM micro-kernel sgemm8x32AVX512, with the contract of
 // sgemm12x32AVX512 (kernel_amd64.go) (its fused-epilogue form is in
@@ -12,33 +13,6 @@
 // multiply-adds as in the 12-row kernels, so results do not depend on
 // which kernel ran.
 
-#define S8(ao, bo) \
-	VMOVUPS      bo(BX), Z0;    \
-	VMOVUPS      bo+64(BX), Z1; \
-	VBROADCASTSS ao+0(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z16; \
-	VFMADD231PS  Z1, Z2, Z17; \
-	VBROADCASTSS ao+4(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z18; \
-	VFMADD231PS  Z1, Z3, Z19; \
-	VBROADCASTSS ao+8(AX), Z4; \
-	VFMADD231PS  Z0, Z4, Z20; \
-	VFMADD231PS  Z1, Z4, Z21; \
-	VBROADCASTSS ao+12(AX), Z5; \
-	VFMADD231PS  Z0, Z5, Z22; \
-	VFMADD231PS  Z1, Z5, Z23; \
-	VBROADCASTSS ao+16(AX), Z6; \
-	VFMADD231PS  Z0, Z6, Z24; \
-	VFMADD231PS  Z1, Z6, Z25; \
-	VBROADCASTSS ao+20(AX), Z7; \
-	VFMADD231PS  Z0, Z7, Z26; \
-	VFMADD231PS  Z1, Z7, Z27; \
-	VBROADCASTSS ao+24(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z28; \
-	VFMADD231PS  Z1, Z2, Z29; \
-	VBROADCASTSS ao+28(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z30; \
-	VFMADD231PS  Z1, Z3, Z31
 
 // func sgemm8x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 TEXT ·sgemm8x32AVX512(SB), NOSPLIT, $0-48
@@ -93,10 +67,10 @@ TEXT ·sgemm8x32AVX512(SB), NOSPLIT, $0-48
 	SHRQ $2, R9
 	JZ   k8_tail
 k8_loop:
-	S8(0, 0)
-	S8(32, 128)
-	S8(64, 256)
-	S8(96, 384)
+	STEP_8x32(0, 0)
+	STEP_8x32(32, 128)
+	STEP_8x32(64, 256)
+	STEP_8x32(96, 384)
 	ADDQ $128, AX
 	ADDQ $512, BX
 	DECQ R9
@@ -105,7 +79,7 @@ k8_tail:
 	ANDQ $3, CX
 	JZ   k8_end
 k8_step:
-	S8(0, 0)
+	STEP_8x32(0, 0)
 	ADDQ $32, AX
 	ADDQ $128, BX
 	DECQ CX

@@ -1,6 +1,7 @@
 //go:build !noasm
 
 #include "textflag.h"
+#include "gemm_amd64.h"
 
 // SGEMM micro-kernels for amd64; see kernel_amd64.go for their contract.
 // Each keeps the whole C tile in vector registers: per step p it loads one
@@ -22,49 +23,7 @@
 
 // ---- AVX-512F: 12×32 tile in Z8..Z31 (row i in Z(8+2i), Z(9+2i)). ----
 
-// One step of p at byte offsets ao into the A panel (AX) and bo into the
-// B panel (BX): B row in Z0, Z1; broadcasts rotate over Z2..Z7. The
-// pointers move once per group of steps (ADVANCE_12x32), keeping integer
-// additions off the FMA ports.
-#define STEP_12x32(ao, bo) \
-	VMOVUPS      bo(BX), Z0;           \
-	VMOVUPS      bo+64(BX), Z1;        \
-	VBROADCASTSS ao+0(AX), Z2;         \
-	VFMADD231PS  Z0, Z2, Z8;           \
-	VFMADD231PS  Z1, Z2, Z9;           \
-	VBROADCASTSS ao+4(AX), Z3;         \
-	VFMADD231PS  Z0, Z3, Z10;          \
-	VFMADD231PS  Z1, Z3, Z11;          \
-	VBROADCASTSS ao+8(AX), Z4;         \
-	VFMADD231PS  Z0, Z4, Z12;          \
-	VFMADD231PS  Z1, Z4, Z13;          \
-	VBROADCASTSS ao+12(AX), Z5;        \
-	VFMADD231PS  Z0, Z5, Z14;          \
-	VFMADD231PS  Z1, Z5, Z15;          \
-	VBROADCASTSS ao+16(AX), Z6;        \
-	VFMADD231PS  Z0, Z6, Z16;          \
-	VFMADD231PS  Z1, Z6, Z17;          \
-	VBROADCASTSS ao+20(AX), Z7;        \
-	VFMADD231PS  Z0, Z7, Z18;          \
-	VFMADD231PS  Z1, Z7, Z19;          \
-	VBROADCASTSS ao+24(AX), Z2;        \
-	VFMADD231PS  Z0, Z2, Z20;          \
-	VFMADD231PS  Z1, Z2, Z21;          \
-	VBROADCASTSS ao+28(AX), Z3;        \
-	VFMADD231PS  Z0, Z3, Z22;          \
-	VFMADD231PS  Z1, Z3, Z23;          \
-	VBROADCASTSS ao+32(AX), Z4;        \
-	VFMADD231PS  Z0, Z4, Z24;          \
-	VFMADD231PS  Z1, Z4, Z25;          \
-	VBROADCASTSS ao+36(AX), Z5;        \
-	VFMADD231PS  Z0, Z5, Z26;          \
-	VFMADD231PS  Z1, Z5, Z27;          \
-	VBROADCASTSS ao+40(AX), Z6;        \
-	VFMADD231PS  Z0, Z6, Z28;          \
-	VFMADD231PS  Z1, Z6, Z29;          \
-	VBROADCASTSS ao+44(AX), Z7;        \
-	VFMADD231PS  Z0, Z7, Z30;          \
-	VFMADD231PS  Z1, Z7, Z31
+// One step of p: STEP_12x32 (gemm_amd64.h).
 
 // Move the panel pointers past n steps.
 #define ADVANCE_12x32(n) \

@@ -1,0 +1,90 @@
+// Steps of the 12×32 and 8×32 AVX-512 SGEMM micro-kernels, shared by
+// kernel_amd64.s, kernel8_amd64.s and fused_amd64.s (#include "gemm_amd64.h").
+//
+// One step p multiplies the row of B in Z0, Z1 (32 floats) by column p of
+// the A micro-panel at AX + ao (mr floats, broadcast in turn into Z2..Z7)
+// and adds the products to the tile: the 12×32 tile lives in Z8..Z31 (row
+// i in Z(8+2i), Z(9+2i)), the 8×32 one in Z16..Z31 (row i in Z(16+2i),
+// Z(17+2i)). Every C element is one chain of VFMADD231PS in increasing p,
+// whichever kernel runs it.
+
+// FMA_12x32(ao), FMA_8x32(ao): the broadcasts and multiply-adds of a step
+// whose B row is already in Z0, Z1.
+#define FMA_12x32(ao) \
+	VBROADCASTSS ao+0(AX), Z2; \
+	VFMADD231PS  Z0, Z2, Z8; \
+	VFMADD231PS  Z1, Z2, Z9; \
+	VBROADCASTSS ao+4(AX), Z3; \
+	VFMADD231PS  Z0, Z3, Z10; \
+	VFMADD231PS  Z1, Z3, Z11; \
+	VBROADCASTSS ao+8(AX), Z4; \
+	VFMADD231PS  Z0, Z4, Z12; \
+	VFMADD231PS  Z1, Z4, Z13; \
+	VBROADCASTSS ao+12(AX), Z5; \
+	VFMADD231PS  Z0, Z5, Z14; \
+	VFMADD231PS  Z1, Z5, Z15; \
+	VBROADCASTSS ao+16(AX), Z6; \
+	VFMADD231PS  Z0, Z6, Z16; \
+	VFMADD231PS  Z1, Z6, Z17; \
+	VBROADCASTSS ao+20(AX), Z7; \
+	VFMADD231PS  Z0, Z7, Z18; \
+	VFMADD231PS  Z1, Z7, Z19; \
+	VBROADCASTSS ao+24(AX), Z2; \
+	VFMADD231PS  Z0, Z2, Z20; \
+	VFMADD231PS  Z1, Z2, Z21; \
+	VBROADCASTSS ao+28(AX), Z3; \
+	VFMADD231PS  Z0, Z3, Z22; \
+	VFMADD231PS  Z1, Z3, Z23; \
+	VBROADCASTSS ao+32(AX), Z4; \
+	VFMADD231PS  Z0, Z4, Z24; \
+	VFMADD231PS  Z1, Z4, Z25; \
+	VBROADCASTSS ao+36(AX), Z5; \
+	VFMADD231PS  Z0, Z5, Z26; \
+	VFMADD231PS  Z1, Z5, Z27; \
+	VBROADCASTSS ao+40(AX), Z6; \
+	VFMADD231PS  Z0, Z6, Z28; \
+	VFMADD231PS  Z1, Z6, Z29; \
+	VBROADCASTSS ao+44(AX), Z7; \
+	VFMADD231PS  Z0, Z7, Z30; \
+	VFMADD231PS  Z1, Z7, Z31
+
+#define FMA_8x32(ao) \
+	VBROADCASTSS ao+0(AX), Z2; \
+	VFMADD231PS  Z0, Z2, Z16; \
+	VFMADD231PS  Z1, Z2, Z17; \
+	VBROADCASTSS ao+4(AX), Z3; \
+	VFMADD231PS  Z0, Z3, Z18; \
+	VFMADD231PS  Z1, Z3, Z19; \
+	VBROADCASTSS ao+8(AX), Z4; \
+	VFMADD231PS  Z0, Z4, Z20; \
+	VFMADD231PS  Z1, Z4, Z21; \
+	VBROADCASTSS ao+12(AX), Z5; \
+	VFMADD231PS  Z0, Z5, Z22; \
+	VFMADD231PS  Z1, Z5, Z23; \
+	VBROADCASTSS ao+16(AX), Z6; \
+	VFMADD231PS  Z0, Z6, Z24; \
+	VFMADD231PS  Z1, Z6, Z25; \
+	VBROADCASTSS ao+20(AX), Z7; \
+	VFMADD231PS  Z0, Z7, Z26; \
+	VFMADD231PS  Z1, Z7, Z27; \
+	VBROADCASTSS ao+24(AX), Z2; \
+	VFMADD231PS  Z0, Z2, Z28; \
+	VFMADD231PS  Z1, Z2, Z29; \
+	VBROADCASTSS ao+28(AX), Z3; \
+	VFMADD231PS  Z0, Z3, Z30; \
+	VFMADD231PS  Z1, Z3, Z31
+
+// STEP_12x32(ao, bo), STEP_8x32(ao, bo): a whole step on a packed B panel
+// (rows 32 floats apart, zero-padded past its columns) at BX + bo: two
+// unmasked loads at fixed offsets. The pointers move once per group of
+// steps (ADVANCE_12x32 in kernel_amd64.s), keeping integer additions off
+// the FMA ports.
+#define STEP_12x32(ao, bo) \
+	VMOVUPS bo(BX), Z0;    \
+	VMOVUPS bo+64(BX), Z1; \
+	FMA_12x32(ao)
+
+#define STEP_8x32(ao, bo) \
+	VMOVUPS bo(BX), Z0;    \
+	VMOVUPS bo+64(BX), Z1; \
+	FMA_8x32(ao)
