@@ -1,5 +1,6 @@
 // Steps of the 12×32 and 8×32 AVX-512 SGEMM micro-kernels, shared by
-// kernel_amd64.s, kernel8_amd64.s and fused_amd64.s (#include "gemm_amd64.h").
+// kernel_amd64.s, kernel8_amd64.s and fused_amd64.s (#include "gemm_amd64.h"),
+// and the alpha/beta row update of C of the first two.
 //
 // One step p multiplies the row of B in Z0, Z1 (32 floats) by column p of
 // the A micro-panel at AX + ao (mr floats, broadcast in turn into Z2..Z7)
@@ -88,3 +89,26 @@
 	VMOVUPS bo(BX), Z0;    \
 	VMOVUPS bo+64(BX), Z1; \
 	FMA_8x32(ao)
+
+// STORE_Z(r0, r1), STOREB_Z(r0, r1): the alpha/beta update of one row of
+// C at DI from the accumulators r0, r1, then DI steps by ldc (DX).
+// Row of C = alpha·acc (alpha in Z2), then the next row.
+#define STORE_Z(r0, r1) \
+	VMULPS  Z2, r0, r0;  \
+	VMULPS  Z2, r1, r1;  \
+	VMOVUPS r0, (DI);    \
+	VMOVUPS r1, 64(DI);  \
+	ADDQ    DX, DI
+
+// Row of C = alpha·acc + beta·C (alpha in Z2, beta in Z3), each product
+// rounded on its own, then the next row.
+#define STOREB_Z(r0, r1) \
+	VMULPS  Z2, r0, r0;     \
+	VMULPS  (DI), Z3, Z0;   \
+	VADDPS  Z0, r0, r0;     \
+	VMOVUPS r0, (DI);       \
+	VMULPS  Z2, r1, r1;     \
+	VMULPS  64(DI), Z3, Z1; \
+	VADDPS  Z1, r1, r1;     \
+	VMOVUPS r1, 64(DI);     \
+	ADDQ    DX, DI

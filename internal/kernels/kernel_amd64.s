@@ -30,26 +30,6 @@
 	ADDQ $(48*n), AX; \
 	ADDQ $(128*n), BX
 
-// Row of C = alpha·acc (alpha in Z2), then the next row.
-#define STORE_Z(r0, r1) \
-	VMULPS  Z2, r0, r0;  \
-	VMULPS  Z2, r1, r1;  \
-	VMOVUPS r0, (DI);    \
-	VMOVUPS r1, 64(DI);  \
-	ADDQ    DX, DI
-
-// Row of C = alpha·acc + beta·C (alpha in Z2, beta in Z3), each product
-// rounded on its own, then the next row.
-#define STOREB_Z(r0, r1) \
-	VMULPS  Z2, r0, r0;     \
-	VMULPS  (DI), Z3, Z0;   \
-	VADDPS  Z0, r0, r0;     \
-	VMOVUPS r0, (DI);       \
-	VMULPS  Z2, r1, r1;     \
-	VMULPS  64(DI), Z3, Z1; \
-	VADDPS  Z1, r1, r1;     \
-	VMOVUPS r1, 64(DI);     \
-	ADDQ    DX, DI
 
 // func sgemm12x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 TEXT ·sgemm12x32AVX512(SB), NOSPLIT, $0-48
