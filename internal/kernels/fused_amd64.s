@@ -40,19 +40,14 @@
 // behind. MobileNet-v2 batch 1, 2 threads, 3 interleaved rounds:
 // 4.04–4.25 → 3.83–3.90 ms; EfficientNet-B0 6.58–6.87 → 6.52–6.63.
 
-// ep.apply's field offsets (tileEpilogue in epilogue_amd64.go).
-#define EP_BIAS 0
-#define EP_RES 8
-#define EP_LDR 16
-#define EP_ACT 24
 
 // Per-row steps of the epilogues: a row of the tile is the register pair
 // r0, r1 (columns [0, 16) under K1, [16, 32) under K2).
 //
 // ADD_ROW adds the row at R10 (masked loads) and steps R10 by stride;
-// BIAS_ROW adds the bias at off(SI); RELU_ROW takes max(0, v) with 0 in Z0
-// first (see above); MIN6_ROW takes min(6, v) with 6 in Z1; STORE_ROW
-// stores the row at DI under the masks and steps DI by ldc (DX).
+// BIAS_ROW adds the bias at off(SI); STORE_ROW stores the row at DI under
+// the masks and steps DI by ldc (DX). ReLU and ReLU6 take RELU_ROW and
+// MIN6_ROW (gemm_amd64.h).
 #define ADD_ROW(stride, r0, r1) \
 	VMOVUPS.Z (R10), K1, Z0;    \
 	VADDPS    Z0, r0, r0;       \
@@ -64,14 +59,6 @@
 	VBROADCASTSS off(SI), Z0; \
 	VADDPS       Z0, r0, r0;  \
 	VADDPS       Z0, r1, r1
-
-#define RELU_ROW(r0, r1)  \
-	VMAXPS r0, Z0, r0; \
-	VMAXPS r1, Z0, r1
-
-#define MIN6_ROW(r0, r1)  \
-	VMINPS r0, Z1, r0; \
-	VMINPS r1, Z1, r1
 
 #define STORE_ROW(r0, r1)        \
 	VMOVUPS r0, K1, (DI);     \

@@ -112,3 +112,20 @@
 	VADDPS  Z1, r1, r1;     \
 	VMOVUPS r1, 64(DI);     \
 	ADDQ    DX, DI
+
+// The fused-epilogue kernels (fused_amd64.s, kernel16_amd64.s):
+// tileEpilogue's field offsets (epilogue_amd64.go), and ReLU, ReLU6 on two
+// accumulators: RELU_ROW takes max(0, v) with 0 in Z0 as the first source
+// (NaN and −0 pass, as in ApplyAct), MIN6_ROW min(6, v) with 6 in Z1.
+#define EP_BIAS 0
+#define EP_RES 8
+#define EP_LDR 16
+#define EP_ACT 24
+
+#define RELU_ROW(r0, r1)  \
+	VMAXPS r0, Z0, r0; \
+	VMAXPS r1, Z0, r1
+
+#define MIN6_ROW(r0, r1)  \
+	VMINPS r0, Z1, r0; \
+	VMINPS r1, Z1, r1
