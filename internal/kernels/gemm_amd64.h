@@ -75,6 +75,36 @@
 	VFMADD231PS  Z0, Z3, Z30; \
 	VFMADD231PS  Z1, Z3, Z31
 
+// ZERO_12x32, ZERO_8x32: clear the tile's accumulators.
+#define ZERO_8x32 \
+	VPXORD Z16, Z16, Z16; \
+	VPXORD Z17, Z17, Z17; \
+	VPXORD Z18, Z18, Z18; \
+	VPXORD Z19, Z19, Z19; \
+	VPXORD Z20, Z20, Z20; \
+	VPXORD Z21, Z21, Z21; \
+	VPXORD Z22, Z22, Z22; \
+	VPXORD Z23, Z23, Z23; \
+	VPXORD Z24, Z24, Z24; \
+	VPXORD Z25, Z25, Z25; \
+	VPXORD Z26, Z26, Z26; \
+	VPXORD Z27, Z27, Z27; \
+	VPXORD Z28, Z28, Z28; \
+	VPXORD Z29, Z29, Z29; \
+	VPXORD Z30, Z30, Z30; \
+	VPXORD Z31, Z31, Z31
+
+#define ZERO_12x32 \
+	VPXORD Z8, Z8, Z8; \
+	VPXORD Z9, Z9, Z9; \
+	VPXORD Z10, Z10, Z10; \
+	VPXORD Z11, Z11, Z11; \
+	VPXORD Z12, Z12, Z12; \
+	VPXORD Z13, Z13, Z13; \
+	VPXORD Z14, Z14, Z14; \
+	VPXORD Z15, Z15, Z15; \
+	ZERO_8x32
+
 // STEP_12x32(ao, bo), STEP_8x32(ao, bo): a whole step on a packed B panel
 // (rows 32 floats apart, zero-padded past its columns) at BX + bo: two
 // unmasked loads at fixed offsets. The pointers move once per group of
