@@ -76,6 +76,12 @@ type engine struct {
 	threads int
 	wino    WinogradMode
 
+	// slab holds the packed weights of all the steps side by side on huge
+	// pages where the OS gives them: at batch 1 they stream from memory
+	// once per run, and on 4 KiB pages each page costs a TLB miss (a
+	// two-dimensional page walk under virtualisation).
+	slab kernels.Slab
+
 	// Scratch of the Winograd convolutions: the transformed input tiles
 	// and the products, [36, C, N] and [36, Cout, N] at the largest.
 	winoVLen, winoMLen int

@@ -165,7 +165,7 @@ func (e *engine) newConv(n *Node) (step, error) {
 		return s, nil
 	}
 	for gi := 0; gi < groups; gi++ {
-		s.packed = append(s.packed, kernels.PackA(s.og, s.ckk, w.Data()[gi*s.og*s.ckk:], s.ckk))
+		s.packed = append(s.packed, kernels.PackA(&e.slab, s.og, s.ckk, w.Data()[gi*s.og*s.ckk:], s.ckk))
 	}
 	for i := 0; i < s.b; i++ {
 		for gi := 0; gi < groups; gi++ {
@@ -380,7 +380,7 @@ func (e *engine) newLinear(n *Node) (step, error) {
 		s.mr = linearRows
 		return s, nil
 	}
-	s.packed = kernels.PackA(o, f, w.Data(), f)
+	s.packed = kernels.PackA(&e.slab, o, f, w.Data(), f)
 	s.mr = s.packed.MR()
 	e.gemmN = max(e.gemmN, min(s.n, 2048))
 	e.tmpLen = max(e.tmpLen, s.n*s.o)

@@ -102,7 +102,7 @@ func (e *engine) newWinograd(s *convStep, w, bias []float32, act kernels.Activat
 	kernels.WinogradWeights(st.cout, st.cin, w, u)
 	plane := st.cout * st.cin
 	for xi := range st.packed {
-		st.packed[xi] = kernels.PackA(st.cout, st.cin, u[xi*plane:(xi+1)*plane], st.cin)
+		st.packed[xi] = kernels.PackA(&e.slab, st.cout, st.cin, u[xi*plane:(xi+1)*plane], st.cin)
 	}
 	st.nr = st.packed[0].NR()
 	n := st.perGroup * st.tiles

@@ -122,7 +122,7 @@ func BenchmarkEngLinear(b *testing.B) {
 				EngLinearRows(w, x, y, n, o, f, ep, 0, o)
 			}
 		})
-		p := PackA(o, f, w, f)
+		p := PackA(nil, o, f, w, f)
 		ws := NewGemmScratch(n)
 		b.Run(fmt.Sprintf("n=%d/impl=packed", n), func(b *testing.B) {
 			for b.Loop() {

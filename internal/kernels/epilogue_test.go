@@ -93,7 +93,7 @@ func TestGemmPackedFusedMatchesUnfused(t *testing.T) {
 				if parts&2 != 0 {
 					ep.Residual, ep.ResLd = fillSpecial(rng, m*(n+3)), n+3
 				}
-				p := PackA(m, k, a, k)
+				p := PackA(nil, m, k, a, k)
 				ws := NewGemmScratch(n)
 				// Sentinels past the end of C catch stores beyond its
 				// last row's columns.

@@ -131,15 +131,16 @@ type PackedA struct {
 }
 
 // PackA packs the row-major matrix a [M, K] (row stride lda) for
-// GemmPacked. The result does not share memory with a.
-func PackA(m, k int, a []float32, lda int) *PackedA {
+// GemmPacked, into memory from slab (or its own allocation when slab is
+// nil). The result does not share memory with a.
+func PackA(slab *Slab, m, k int, a []float32, lda int) *PackedA {
 	if m < 1 || k < 1 {
 		panic(fmt.Sprintf("kernels: PackA of an empty %d×%d matrix", m, k))
 	}
 	checkMatrix("A", m, k, a, lda)
 	kern := gemmKernelFor(m)
 	mrr := roundUp(m, kern.mr)
-	p := &PackedA{M: m, K: k, kern: kern, mr: kern.mr, data: make([]float32, mrr*k)}
+	p := &PackedA{M: m, K: k, kern: kern, mr: kern.mr, data: slab.Make(mrr * k)}
 	for pc := 0; pc < k; pc += prepackKC {
 		kb := min(prepackKC, k-pc)
 		packA(false, a[pc:], lda, m, kb, kern.mr, p.data[mrr*pc:mrr*pc+mrr*kb])

@@ -19,6 +19,9 @@ func TestGemmPackedMatchesReference(t *testing.T) {
 		}
 		return x
 	}
+	// One slab for all the cases: later panels sit right after earlier
+	// ones, as in an engine.
+	slab := &Slab{}
 	for _, sz := range [][3]int{{1, 1, 1}, {5, 7, 3}, {13, 33, 300}, {64, 49, 576}, {40, 2100, 27}, {100, 70, 513}} {
 		for _, transB := range []bool{false, true} {
 			m, n, k := sz[0], sz[1], sz[2]
@@ -30,7 +33,7 @@ func TestGemmPackedMatchesReference(t *testing.T) {
 				}
 				bias, res := fill(m), fill(m*n)
 				ep := &Epilogue{Bias: bias, Residual: res, ResLd: n, Act: Activation{Kind: ActReLU6}}
-				p := PackA(m, k, a, k)
+				p := PackA(slab, m, k, a, k)
 				c := make([]float32, m*n)
 				GemmPacked(p, transB, n, b, ldb, c, n, ep, 0, m, 0, n, NewGemmScratch(n))
 				for i := 0; i < m; i++ {

@@ -55,7 +55,7 @@ func winogradConv(batch, cin, h, w, cout, padT, padL, oh, ow int, x, wt []float3
 	}
 	ws := NewGemmScratch(n)
 	for xi := 0; xi < WinogradN; xi++ {
-		p := PackA(cout, cin, u[xi*cout*cin:], cin)
+		p := PackA(nil, cout, cin, u[xi*cout*cin:], cin)
 		GemmPacked(p, false, n, v[xi*cin*n:], n, m[xi*cout*n:], n, nil, 0, cout, 0, n, ws)
 	}
 	y := make([]float32, batch*cout*oh*ow)
