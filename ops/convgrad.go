@@ -46,11 +46,20 @@ func convBiasGrad(gb, gy []float32, n, c, hw int) {
 	})
 }
 
-// addPartials adds the per-chunk weight gradients into gw in chunk order.
+// addPartials adds the per-chunk weight gradients into gw in chunk order,
+// in parallel over ranges of gw: each element's sum runs in the same order
+// whatever the split, so the result does not depend on the thread count.
+// (Serial, it had taken 5 % of a batch-16 ResNet-18 training step, whose
+// last layers' 9.4 MB weight gradients have eight partials each.)
 func addPartials(gw []float32, partial [][]float32) {
-	for _, pw := range partial {
-		for j, v := range pw {
-			gw[j] += v
+	kernels.ParallelFor(len(gw), addPartialsGrain, func(lo, hi int) {
+		dst := gw[lo:hi]
+		for _, pw := range partial {
+			kernels.EngAdd(dst, pw[lo:hi], dst)
 		}
-	}
+	})
 }
+
+// addPartialsGrain is the fewest weight-gradient elements worth a
+// goroutine of addPartials.
+const addPartialsGrain = 1 << 15
