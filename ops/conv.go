@@ -179,14 +179,25 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			gw = weight.gradBuf().Data()
 			partial = make([][]float32, chunks)
 		}
+		// wT[gi] is group gi's Wᵀ [ckk, og], packed once for the input
+		// gradients of all the images instead of once per image.
+		var wT []*kernels.PackedA
+		if needX && !direct {
+			wT = make([]*kernels.PackedA, groups)
+			for gi := range wT {
+				wT[gi] = kernels.PackAT(nil, ckk, og, wd[gi*og*ckk:], ckk)
+			}
+		}
 		kernels.ParallelFor(chunks, 1, func(clo, chi int) {
 			// col [ckk, OH·OW] is scratch that Im2col or a beta = 0 SGEMM
 			// overwrites before every read; a 1×1 convolution without
 			// padding or stride needs none.
 			var col []float32
+			var ws *kernels.GemmScratch
 			if !direct {
 				col, _ = gradPool.getDirty(ckk * ohw)
 				defer gradPool.put(col)
+				ws = kernels.NewGemmScratch(ohw)
 			}
 			for c := clo; c < chi; c++ {
 				var pw []float32
@@ -220,7 +231,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 								// dX_g += W_gᵀ · dY_g   [cg, H·W]
 								kernels.SgemmSerial(true, false, ckk, ohw, og, 1, wd[gi*og*ckk:], ckk, dy, ohw, 1, dimg, ohw)
 							} else {
-								kernels.SgemmSerial(true, false, ckk, ohw, og, 1, wd[gi*og*ckk:], ckk, dy, ohw, 0, col, ohw)
+								kernels.GemmPacked(wT[gi], false, ohw, dy, ohw, col, ohw, nil, 0, ckk, 0, ohw, ws)
 								kernels.Col2im(g, col, dimg)
 							}
 						}

@@ -134,16 +134,37 @@ type PackedA struct {
 // GemmPacked, into memory from slab (or its own allocation when slab is
 // nil). The result does not share memory with a.
 func PackA(slab *Slab, m, k int, a []float32, lda int) *PackedA {
+	return packedA(slab, false, m, k, a, lda)
+}
+
+// PackAT is PackA for the transpose of the stored matrix: a is [K, M] (row
+// stride lda) and the packed operand is aᵀ [M, K], as a convolution's
+// input gradient multiplies by the transposed weights. Products with it
+// give the same bits as Sgemm with transA set.
+func PackAT(slab *Slab, m, k int, a []float32, lda int) *PackedA {
+	return packedA(slab, true, m, k, a, lda)
+}
+
+// packedA is PackA (transA false) and PackAT (transA true).
+func packedA(slab *Slab, transA bool, m, k int, a []float32, lda int) *PackedA {
 	if m < 1 || k < 1 {
 		panic(fmt.Sprintf("kernels: PackA of an empty %d×%d matrix", m, k))
 	}
-	checkMatrix("A", m, k, a, lda)
+	if transA {
+		checkMatrix("A", k, m, a, lda)
+	} else {
+		checkMatrix("A", m, k, a, lda)
+	}
 	kern := gemmKernelFor(m)
 	mrr := roundUp(m, kern.mr)
 	p := &PackedA{M: m, K: k, kern: kern, mr: kern.mr, data: slab.Make(mrr * k)}
 	for pc := 0; pc < k; pc += prepackKC {
 		kb := min(prepackKC, k-pc)
-		packA(false, a[pc:], lda, m, kb, kern.mr, p.data[mrr*pc:mrr*pc+mrr*kb])
+		ao := pc
+		if transA {
+			ao = pc * lda
+		}
+		packA(transA, a[ao:], lda, m, kb, kern.mr, p.data[mrr*pc:mrr*pc+mrr*kb])
 	}
 	return p
 }

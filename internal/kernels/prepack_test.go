@@ -119,3 +119,32 @@ func TestDepthwiseConvPlanes(t *testing.T) {
 		}
 	}
 }
+
+// TestPackAT checks that a product with the transposed weights packed
+// once (PackAT, as a convolution's input gradient uses them) gives the
+// same bits as Sgemm with transA set, including ragged last row panels.
+func TestPackAT(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	fill := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		return x
+	}
+	for _, sz := range [][3]int{{1, 1, 1}, {7, 33, 3}, {144, 100, 16}, {150, 49, 64}, {576, 64, 300}, {37, 1030, 257}} {
+		m, n, k := sz[0], sz[1], sz[2]
+		a := fill(k * m) // stored [K, M]
+		b := fill(k * n)
+		p := PackAT(nil, m, k, a, m)
+		got := make([]float32, m*n)
+		GemmPacked(p, false, n, b, n, got, n, nil, 0, m, 0, n, NewGemmScratch(n))
+		want := make([]float32, m*n)
+		SgemmSerial(true, false, m, n, k, 1, a, m, b, n, 0, want, n)
+		for i := range want {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%dx%dx%d: C[%d] = %v with PackAT, %v with Sgemm", m, n, k, i, got[i], want[i])
+			}
+		}
+	}
+}
