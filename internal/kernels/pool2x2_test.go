@@ -35,6 +35,44 @@ func TestPoolMax2x2MatchesGeneral(t *testing.T) {
 	}
 }
 
+// TestPoolMax3x3S2MatchesGeneral checks the 3×3/2 fast path against the
+// general loop, bit for bit and index for index, on data with ties, NaNs
+// and infinities, with padding 0, 1 and 2 (bottom and right padding as
+// ceil mode leaves them) and planes from smaller than the window to 112².
+func TestPoolMax3x3S2MatchesGeneral(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 1, float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}
+	for _, hw := range [][2]int{{1, 1}, {2, 2}, {3, 3}, {4, 7}, {7, 4}, {9, 10}, {56, 56}, {112, 112}, {15, 33}} {
+		for _, pad := range []int{0, 1, 2} {
+			for _, extra := range []int{0, 1} { // bottom/right padding beyond pad (ceil mode)
+				h, w := hw[0], hw[1]
+				oh, ow := (h+2*pad+extra-3)/2+1, (w+2*pad+extra-3)/2+1
+				if h+2*pad+extra < 3 || w+2*pad+extra < 3 {
+					continue
+				}
+				g := &ConvGeom{C: 1, H: h, W: w, KH: 3, KW: 3, SH: 2, SW: 2, PadT: pad, PadL: pad, DH: 1, DW: 1, OH: oh, OW: ow}
+				x := make([]float32, h*w)
+				for i := range x {
+					if r.Intn(4) == 0 {
+						x[i] = special[r.Intn(len(special))]
+					} else {
+						x[i] = float32(r.Intn(5)) // many ties
+					}
+				}
+				y1, y2 := make([]float32, oh*ow), make([]float32, oh*ow)
+				a1, a2 := make([]int32, oh*ow), make([]int32, oh*ow)
+				poolMaxPlane(g, x, y1, a1)
+				poolMaxPlaneGeneral(g, x, y2, a2)
+				for i := range y1 {
+					if math.Float32bits(y1[i]) != math.Float32bits(y2[i]) || a1[i] != a2[i] {
+						t.Fatalf("%dx%d pad %d+%d output %d: fast %v@%d, general %v@%d", h, w, pad, extra, i, y1[i], a1[i], y2[i], a2[i])
+					}
+				}
+			}
+		}
+	}
+}
+
 // TestPoolMaxValuesMatchesArgmaxPath checks the argmax-free reduction used by
 // the inference engine against poolMaxPlane on windows with padding,
 // strides, dilation and NaNs (values only; ±0 ties excluded).
@@ -69,6 +107,22 @@ func TestPoolMaxValuesMatchesArgmaxPath(t *testing.T) {
 func BenchmarkMaxPool2x2(b *testing.B) {
 	r := rand.New(rand.NewSource(1))
 	g := &ConvGeom{C: 64 * 6, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: 14, OW: 14}
+	x := make([]float32, g.C*g.H*g.W)
+	for i := range x {
+		x[i] = float32(r.NormFloat64())
+	}
+	y := make([]float32, g.C*g.OH*g.OW)
+	argmax := make([]int32, len(y))
+	for b.Loop() {
+		MaxPool2d(g, x, y, argmax)
+	}
+}
+
+// BenchmarkMaxPool3x3S2 times the 3×3/2 max pool with argmax of the
+// ResNet stem at batch 16 (1024 planes of 112×112 with padding 1).
+func BenchmarkMaxPool3x3S2(b *testing.B) {
+	r := rand.New(rand.NewSource(1))
+	g := &ConvGeom{C: 16 * 64, H: 112, W: 112, KH: 3, KW: 3, SH: 2, SW: 2, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 56, OW: 56}
 	x := make([]float32, g.C*g.H*g.W)
 	for i := range x {
 		x[i] = float32(r.NormFloat64())
