@@ -9,6 +9,7 @@ import (
 	"math"
 	"strconv"
 
+	"convnet/internal/kernels"
 	"convnet/nn"
 	"convnet/tensor"
 )
@@ -151,27 +152,42 @@ func (o *SGD) Step() {
 			b, created := o.buf("momentum_buffer", p, nil)
 			bd, fresh = b.Data(), created
 		}
-		for i := range pd {
-			g := gd[i]
-			if wd != 0 {
-				g += wd * pd[i]
-			}
-			if bd != nil {
-				if fresh {
-					bd[i] = g
-				} else {
-					bd[i] = bd[i]*mom + damp*g
+		update := func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				g := gd[i]
+				if wd != 0 {
+					g += wd * pd[i]
 				}
-				if o.cfg.Nesterov {
-					g += mom * bd[i]
-				} else {
-					g = bd[i]
+				if bd != nil {
+					if fresh {
+						bd[i] = g
+					} else {
+						bd[i] = bd[i]*mom + damp*g
+					}
+					if o.cfg.Nesterov {
+						g += mom * bd[i]
+					} else {
+						g = bd[i]
+					}
 				}
+				pd[i] += negLR * g
 			}
-			pd[i] += negLR * g
+		}
+		// Every element's update is independent of the others, so large
+		// parameters split over the threads give the same bits. (Serial,
+		// the update of ResNet-18's 11.7 M parameters held the other
+		// thread idle for 3 % of a batch-16 training step.)
+		if len(pd) >= stepParallelMin {
+			kernels.ParallelFor(len(pd), stepParallelMin/2, update)
+		} else {
+			update(0, len(pd))
 		}
 	}
 }
+
+// stepParallelMin is the fewest elements of a parameter whose update is
+// split over the threads.
+const stepParallelMin = 1 << 15
 
 // AdamConfig configures Adam and AdamW; zero Betas and Eps mean PyTorch's
 // defaults (0.9, 0.999) and 1e-8.
