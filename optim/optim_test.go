@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"convnet/internal/kernels"
 	"convnet/nn"
 	"convnet/ops"
 	"convnet/tensor"
@@ -74,6 +75,32 @@ func TestSchedules(t *testing.T) {
 	for _, bad := range []string{"step", "step:0:0.1", "cos:x", "warp", "multistep:a:1"} {
 		if _, err := ParseSchedule(bad, 0.1, 5); err == nil {
 			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// TestSGDLargeParamThreads checks that SGD's update of a parameter large
+// enough to be split over the threads gives the same bits on 1 and 2
+// threads, with momentum, Nesterov and weight decay, over three steps.
+func TestSGDLargeParamThreads(t *testing.T) {
+	defer kernels.SetThreads(kernels.Threads())
+	g := tensor.NewRNG(4)
+	n := 3*stepParallelMin + 5
+	w0, gr := tensor.Randn(g, 0, 1, n), tensor.Randn(g, 0, 1, n)
+	run := func(threads int) []float32 {
+		kernels.SetThreads(threads)
+		p := ops.Param(w0.Clone())
+		opt := NewSGD([]nn.Param{{Name: "w", V: p}}, SGDConfig{LR: 0.1, Momentum: 0.9, Nesterov: true, WeightDecay: 1e-4})
+		for range 3 {
+			p.Grad = gr.Clone()
+			opt.Step()
+		}
+		return p.Value.Data()
+	}
+	one, two := run(1), run(2)
+	for i := range one {
+		if math.Float32bits(one[i]) != math.Float32bits(two[i]) {
+			t.Fatalf("element %d: %v on 1 thread, %v on 2", i, one[i], two[i])
 		}
 	}
 }
