@@ -271,3 +271,54 @@ func TestLinearPaths(t *testing.T) {
 		})
 	}
 }
+
+// TestConvByImage checks the batch split of the convolutions (whole images
+// per goroutine, convStep.byImage) on batches of 4 and 6: row-chunked
+// stems, 1×1 and strided convolutions, residual and activation
+// epilogues, grouped convolutions; against the plain forward pass and bit
+// for bit across 1, 2 and 3 threads (batch 4 on 3 threads keeps the
+// per-image split of every product).
+func TestConvByImage(t *testing.T) {
+	for _, c := range []zooCase{
+		{"resnet18", []int{4, 3, 64, 64}, models.Options{}, true},
+		{"mobilenet_v2", []int{6, 3, 48, 48}, models.Options{}, true},
+		{"squeezenet1_1", []int{4, 3, 64, 64}, models.Options{}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if testing.Short() && !c.short {
+				t.Skip("-short: large model")
+			}
+			m := newModel(t, c.name, c.opts)
+			x := input(c.shape, 21)
+			want := plain(m, x)
+			var ref *tensor.Tensor
+			for _, threads := range []int{1, 2, 3} {
+				eng, err := Compile(m, c.shape, &Options{Threads: threads, NoVerify: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				split := 0
+				for _, s := range eng.e.steps {
+					if cs, ok := s.(*convStep); ok && cs.byImage {
+						split++
+					}
+				}
+				if threads == 2 && split == 0 {
+					t.Fatalf("2 threads, batch %d: no convolution splits the batch", c.shape[0])
+				}
+				got := eng.Run(x).Clone()
+				eng.Close()
+				if ref == nil {
+					closeTo(t, got, want)
+					ref = got
+					continue
+				}
+				for i, v := range got.Data() {
+					if math.Float32bits(v) != math.Float32bits(ref.Data()[i]) {
+						t.Fatalf("threads=%d: output[%d] = %g, with one thread %g", threads, i, v, ref.Data()[i])
+					}
+				}
+			}
+		})
+	}
+}

@@ -12,20 +12,24 @@ import (
 	"convnet/models"
 )
 
-// TestStepTimes prints the time of every step of an engine at batch 1 and
-// 224×224 (set CONVNET_STEPTIME=model[,threads]); it is a profiling aid
-// and skips otherwise.
+// TestStepTimes prints the time of every step of an engine at 224×224
+// (set CONVNET_STEPTIME=model[,threads[,batch]], batch 1 by default); it is
+// a profiling aid and skips otherwise.
 func TestStepTimes(t *testing.T) {
 	spec := os.Getenv("CONVNET_STEPTIME")
 	if spec == "" {
-		t.Skip("set CONVNET_STEPTIME=model[,threads]")
+		t.Skip("set CONVNET_STEPTIME=model[,threads[,batch]]")
 	}
 	parts := strings.Split(spec, ",")
 	threads := 1
 	if len(parts) > 1 {
 		threads, _ = strconv.Atoi(parts[1])
 	}
-	shape := []int{1, 3, 224, 224}
+	batch := 1
+	if len(parts) > 2 {
+		batch, _ = strconv.Atoi(parts[2])
+	}
+	shape := []int{max(batch, 1), 3, 224, 224}
 	m := newModel(t, parts[0], models.Options{})
 	eng, err := Compile(m, shape, &Options{Threads: threads, NoVerify: true})
 	if err != nil {
