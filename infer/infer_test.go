@@ -273,14 +273,15 @@ func TestLinearPaths(t *testing.T) {
 }
 
 // TestConvByImage checks the batch split of the convolutions (whole images
-// per goroutine, convStep.byImage) on batches of 4 and 6: row-chunked
+// per goroutine, convStep.byImage; whole groups of images per goroutine
+// for Winograd, winoStep.byGroup) on batches of 4 to 8: row-chunked
 // stems, 1×1 and strided convolutions, residual and activation
-// epilogues, grouped convolutions; against the plain forward pass and bit
-// for bit across 1, 2 and 3 threads (batch 4 on 3 threads keeps the
-// per-image split of every product).
+// epilogues; against the plain forward pass and bit for bit across 1, 2
+// and 3 threads (batch 4 on 3 threads keeps the shared split).
 func TestConvByImage(t *testing.T) {
 	for _, c := range []zooCase{
 		{"resnet18", []int{4, 3, 64, 64}, models.Options{}, true},
+		{"resnet20", []int{8, 3, 32, 32}, models.Options{InChannels: 3}, true},
 		{"mobilenet_v2", []int{6, 3, 48, 48}, models.Options{}, true},
 		{"squeezenet1_1", []int{4, 3, 64, 64}, models.Options{}, false},
 	} {
@@ -297,14 +298,20 @@ func TestConvByImage(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				split := 0
+				split, wino := 0, 0
 				for _, s := range eng.e.steps {
 					if cs, ok := s.(*convStep); ok && cs.byImage {
 						split++
 					}
+					if ws, ok := s.(*winoStep); ok && ws.byGroup {
+						wino++
+					}
 				}
 				if threads == 2 && split == 0 {
 					t.Fatalf("2 threads, batch %d: no convolution splits the batch", c.shape[0])
+				}
+				if threads == 2 && c.name == "resnet20" && wino == 0 {
+					t.Fatalf("2 threads, batch %d: no Winograd convolution splits the batch", c.shape[0])
 				}
 				got := eng.Run(x).Clone()
 				eng.Close()

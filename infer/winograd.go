@@ -83,10 +83,33 @@ type winoStep struct {
 	act          kernels.Activation
 	nr           int
 
-	// The group being computed.
-	img0, nimg, n, panels int
+	// The group being computed, when the threads share each group.
+	cur winoGroup
 
-	inFn, gemmFn, outFn func(w, lo, hi int)
+	// byGroup: each goroutine computes whole groups of images on its own
+	// slices (vLen, mLen floats) of the engine's scratch (see
+	// newWinograd).
+	byGroup    bool
+	vLen, mLen int
+
+	inFn, gemmFn, outFn, groupFn func(w, lo, hi int)
+}
+
+// winoGroup is a group of images being computed: images [img0,
+// img0+nimg), n = nimg·tiles columns in panels column panels, and the
+// transformed inputs v [36, Cin, n] and products m [36, Cout, n].
+type winoGroup struct {
+	img0, nimg, n, panels int
+	v, m                  []float32
+}
+
+// group returns group g of the step's images, with scratch v and m.
+func (s *winoStep) group(g int, v, m []float32) winoGroup {
+	gr := winoGroup{img0: g * s.perGroup, v: v, m: m}
+	gr.nimg = min(s.perGroup, s.b-gr.img0)
+	gr.n = gr.nimg * s.tiles
+	gr.panels = (gr.n + s.nr - 1) / s.nr
+	return gr
 }
 
 // newWinograd builds a winoStep from the geometry in s, transforming and
@@ -106,64 +129,104 @@ func (e *engine) newWinograd(s *convStep, w, bias []float32, act kernels.Activat
 	}
 	st.nr = st.packed[0].NR()
 	n := st.perGroup * st.tiles
-	e.winoVLen = max(e.winoVLen, kernels.WinogradN*st.cin*n)
-	e.winoMLen = max(e.winoMLen, kernels.WinogradN*st.cout*n)
+	st.vLen, st.mLen = kernels.WinogradN*st.cin*n, kernels.WinogradN*st.cout*n
+	// With at least as many groups of images as goroutines (and as many
+	// each, or 4 per goroutine), each goroutine transforms, multiplies and
+	// transforms back whole groups on its own scratch: no barriers
+	// between the three phases, and each group's transformed tiles stay in
+	// its core's cache.
+	t := e.threads
+	groups := (st.b + st.perGroup - 1) / st.perGroup
+	st.byGroup = t > 1 && groups >= t && (groups%t == 0 || groups >= 4*t)
+	copies := 1
+	if st.byGroup {
+		copies = t
+	}
+	e.winoVLen = max(e.winoVLen, copies*st.vLen)
+	e.winoMLen = max(e.winoMLen, copies*st.mLen)
 	e.gemmN = max(e.gemmN, min(n, 2048))
-	st.inFn, st.gemmFn, st.outFn = st.inBody, st.gemmBody, st.outBody
+	st.inFn, st.gemmFn, st.outFn, st.groupFn = st.inBody, st.gemmBody, st.outBody, st.groupBody
 	return st
 }
 
-func (s *winoStep) run(p *pool) {
-	for s.img0 = 0; s.img0 < s.b; s.img0 += s.perGroup {
-		s.nimg = min(s.perGroup, s.b-s.img0)
-		s.n = s.nimg * s.tiles
-		s.panels = (s.n + s.nr - 1) / s.nr
-		// Grains: ~16k input pixels per goroutine for the transforms,
-		// and at least one GEMM of ~64k multiply-adds.
-		p.parallel(s.nimg*s.cin, max(1, planeGrain/max(1, s.hw)), s.inFn)
-		p.parallel(kernels.WinogradN*s.panels, max(1, 65536/max(1, s.cin*s.cout*s.nr)), s.gemmFn)
-		p.parallel(s.nimg*s.cout, max(1, planeGrain/max(1, s.ohw)), s.outFn)
+// groupBody computes groups of images [lo, hi) whole on goroutine w.
+func (s *winoStep) groupBody(w, lo, hi int) {
+	v := s.e.winoV[w*s.vLen : (w+1)*s.vLen]
+	m := s.e.winoM[w*s.mLen : (w+1)*s.mLen]
+	for g := lo; g < hi; g++ {
+		gr := s.group(g, v, m)
+		s.inRange(&gr, 0, gr.nimg*s.cin)
+		s.gemmRange(&gr, w, 0, kernels.WinogradN*gr.panels)
+		s.outRange(&gr, 0, gr.nimg*s.cout)
 	}
 }
 
-// inBody transforms units [lo, hi) of images·input channels of the group.
-func (s *winoStep) inBody(_, lo, hi int) {
+func (s *winoStep) run(p *pool) {
+	if s.byGroup {
+		p.parallel((s.b+s.perGroup-1)/s.perGroup, 1, s.groupFn)
+		return
+	}
+	for g := 0; g*s.perGroup < s.b; g++ {
+		s.cur = s.group(g, s.e.winoV, s.e.winoM)
+		// Grains: ~16k input pixels per goroutine for the transforms,
+		// and at least one GEMM of ~64k multiply-adds.
+		p.parallel(s.cur.nimg*s.cin, max(1, planeGrain/max(1, s.hw)), s.inFn)
+		p.parallel(kernels.WinogradN*s.cur.panels, max(1, 65536/max(1, s.cin*s.cout*s.nr)), s.gemmFn)
+		p.parallel(s.cur.nimg*s.cout, max(1, planeGrain/max(1, s.ohw)), s.outFn)
+	}
+}
+
+// inBody transforms units [lo, hi) of images·input channels of the
+// current group.
+func (s *winoStep) inBody(_, lo, hi int) { s.inRange(&s.cur, lo, hi) }
+
+// gemmBody computes units [lo, hi) of products·column panels of the
+// current group.
+func (s *winoStep) gemmBody(w, lo, hi int) { s.gemmRange(&s.cur, w, lo, hi) }
+
+// outBody finishes units [lo, hi) of images·output channels of the
+// current group.
+func (s *winoStep) outBody(_, lo, hi int) { s.outRange(&s.cur, lo, hi) }
+
+// inRange transforms units [lo, hi) of images·input channels of gr.
+func (s *winoStep) inRange(gr *winoGroup, lo, hi int) {
 	for lo < hi {
 		i := lo / s.cin
 		end := min(hi, (i+1)*s.cin)
-		img := s.img0 + i
+		img := gr.img0 + i
 		x := s.x[img*s.cin*s.hw : (img+1)*s.cin*s.hw]
-		kernels.WinogradInput(&s.geom, x, lo-i*s.cin, end-i*s.cin, s.e.winoV, s.cin*s.n, s.n, i*s.tiles)
+		kernels.WinogradInput(&s.geom, x, lo-i*s.cin, end-i*s.cin, gr.v, s.cin*gr.n, gr.n, i*s.tiles)
 		lo = end
 	}
 }
 
-// gemmBody computes units [lo, hi) of products·column panels.
-func (s *winoStep) gemmBody(w, lo, hi int) {
-	vs, ms := s.cin*s.n, s.cout*s.n
+// gemmRange computes units [lo, hi) of products·column panels of gr on
+// goroutine w.
+func (s *winoStep) gemmRange(gr *winoGroup, w, lo, hi int) {
+	vs, ms := s.cin*gr.n, s.cout*gr.n
 	for lo < hi {
-		xi := lo / s.panels
-		end := min(hi, (xi+1)*s.panels)
-		n0, n1 := (lo-xi*s.panels)*s.nr, min((end-xi*s.panels)*s.nr, s.n)
-		kernels.GemmPacked(s.packed[xi], false, s.n, s.e.winoV[xi*vs:(xi+1)*vs], s.n,
-			s.e.winoM[xi*ms:(xi+1)*ms], s.n, nil, 0, s.cout, n0, n1, s.e.ws[w])
+		xi := lo / gr.panels
+		end := min(hi, (xi+1)*gr.panels)
+		n0, n1 := (lo-xi*gr.panels)*s.nr, min((end-xi*gr.panels)*s.nr, gr.n)
+		kernels.GemmPacked(s.packed[xi], false, gr.n, gr.v[xi*vs:(xi+1)*vs], gr.n,
+			gr.m[xi*ms:(xi+1)*ms], gr.n, nil, 0, s.cout, n0, n1, s.e.ws[w])
 		lo = end
 	}
 }
 
-// outBody finishes units [lo, hi) of images·output channels of the group.
-func (s *winoStep) outBody(_, lo, hi int) {
+// outRange finishes units [lo, hi) of images·output channels of gr.
+func (s *winoStep) outRange(gr *winoGroup, lo, hi int) {
 	for lo < hi {
 		i := lo / s.cout
 		end := min(hi, (i+1)*s.cout)
-		img := s.img0 + i
+		img := gr.img0 + i
 		act, post := splitAct(s.act)
 		ep := kernels.Epilogue{Bias: s.bias, Act: act}
 		if s.res != nil {
 			ep.Residual = s.res[img*s.cout*s.ohw : (img+1)*s.cout*s.ohw]
 		}
 		y := s.y[img*s.cout*s.ohw : (img+1)*s.cout*s.ohw]
-		kernels.WinogradOutput(&s.geom, s.e.winoM, s.cout*s.n, s.n, i*s.tiles, y, &ep, lo-i*s.cout, end-i*s.cout)
+		kernels.WinogradOutput(&s.geom, gr.m, s.cout*gr.n, gr.n, i*s.tiles, y, &ep, lo-i*s.cout, end-i*s.cout)
 		kernels.EngApplyAct(post, y[(lo-i*s.cout)*s.ohw:(end-i*s.cout)*s.ohw])
 		lo = end
 	}
