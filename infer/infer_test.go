@@ -183,11 +183,7 @@ func TestDeterministicAcrossThreads(t *testing.T) {
 					ref = got
 					continue
 				}
-				for i, v := range got.Data() {
-					if math.Float32bits(v) != math.Float32bits(ref.Data()[i]) {
-						t.Fatalf("threads=%d: output[%d] = %g, with one thread %g", threads, i, v, ref.Data()[i])
-					}
-				}
+				sameBits(t, threads, got, ref)
 			}
 		})
 	}
@@ -262,11 +258,7 @@ func TestLinearPaths(t *testing.T) {
 					ref = got
 					continue
 				}
-				for i, v := range got.Data() {
-					if math.Float32bits(v) != math.Float32bits(ref.Data()[i]) {
-						t.Fatalf("threads=%d: output[%d] = %g, with one thread %g", threads, i, v, ref.Data()[i])
-					}
-				}
+				sameBits(t, threads, got, ref)
 			}
 		})
 	}
@@ -320,12 +312,19 @@ func TestConvByImage(t *testing.T) {
 					ref = got
 					continue
 				}
-				for i, v := range got.Data() {
-					if math.Float32bits(v) != math.Float32bits(ref.Data()[i]) {
-						t.Fatalf("threads=%d: output[%d] = %g, with one thread %g", threads, i, v, ref.Data()[i])
-					}
-				}
+				sameBits(t, threads, got, ref)
 			}
 		})
+	}
+}
+
+// sameBits fails unless got, computed on the given number of threads, is
+// bit for bit the one-thread output ref.
+func sameBits(t *testing.T, threads int, got, ref *tensor.Tensor) {
+	t.Helper()
+	for i, v := range got.Data() {
+		if math.Float32bits(v) != math.Float32bits(ref.Data()[i]) {
+			t.Fatalf("threads=%d: output[%d] = %g, with one thread %g", threads, i, v, ref.Data()[i])
+		}
 	}
 }

@@ -105,24 +105,18 @@ func TestPoolMaxValuesMatchesArgmaxPath(t *testing.T) {
 // first pooling input at batch 64 (384 planes of 28×28, random data, so
 // the comparisons are unpredictable).
 func BenchmarkMaxPool2x2(b *testing.B) {
-	r := rand.New(rand.NewSource(1))
-	g := &ConvGeom{C: 64 * 6, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: 14, OW: 14}
-	x := make([]float32, g.C*g.H*g.W)
-	for i := range x {
-		x[i] = float32(r.NormFloat64())
-	}
-	y := make([]float32, g.C*g.OH*g.OW)
-	argmax := make([]int32, len(y))
-	for b.Loop() {
-		MaxPool2d(g, x, y, argmax)
-	}
+	benchMaxPool(b, &ConvGeom{C: 64 * 6, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: 14, OW: 14})
 }
 
 // BenchmarkMaxPool3x3S2 times the 3×3/2 max pool with argmax of the
 // ResNet stem at batch 16 (1024 planes of 112×112 with padding 1).
 func BenchmarkMaxPool3x3S2(b *testing.B) {
+	benchMaxPool(b, &ConvGeom{C: 16 * 64, H: 112, W: 112, KH: 3, KW: 3, SH: 2, SW: 2, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 56, OW: 56})
+}
+
+// benchMaxPool times MaxPool2d with argmax on random normal planes of g.
+func benchMaxPool(b *testing.B, g *ConvGeom) {
 	r := rand.New(rand.NewSource(1))
-	g := &ConvGeom{C: 16 * 64, H: 112, W: 112, KH: 3, KW: 3, SH: 2, SW: 2, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 56, OW: 56}
 	x := make([]float32, g.C*g.H*g.W)
 	for i := range x {
 		x[i] = float32(r.NormFloat64())
