@@ -75,40 +75,19 @@
 	VFMADD231PS  Z0, Z3, Z30; \
 	VFMADD231PS  Z1, Z3, Z31
 
-// ZERO_12x32, ZERO_8x32: clear the tile's accumulators.
-#define ZERO_8x32 \
-	VPXORD Z16, Z16, Z16; \
-	VPXORD Z17, Z17, Z17; \
-	VPXORD Z18, Z18, Z18; \
-	VPXORD Z19, Z19, Z19; \
-	VPXORD Z20, Z20, Z20; \
-	VPXORD Z21, Z21, Z21; \
-	VPXORD Z22, Z22, Z22; \
-	VPXORD Z23, Z23, Z23; \
-	VPXORD Z24, Z24, Z24; \
-	VPXORD Z25, Z25, Z25; \
-	VPXORD Z26, Z26, Z26; \
-	VPXORD Z27, Z27, Z27; \
-	VPXORD Z28, Z28, Z28; \
-	VPXORD Z29, Z29, Z29; \
-	VPXORD Z30, Z30, Z30; \
-	VPXORD Z31, Z31, Z31
+// ZERO_12x32, ZERO_8x32: clear the tile's accumulators (ROWS_LO, ROWS_HI
+// below).
+#define ZERO_ROW(r0, r1)    \
+	VPXORD r0, r0, r0; \
+	VPXORD r1, r1, r1
 
-#define ZERO_12x32 \
-	VPXORD Z8, Z8, Z8; \
-	VPXORD Z9, Z9, Z9; \
-	VPXORD Z10, Z10, Z10; \
-	VPXORD Z11, Z11, Z11; \
-	VPXORD Z12, Z12, Z12; \
-	VPXORD Z13, Z13, Z13; \
-	VPXORD Z14, Z14, Z14; \
-	VPXORD Z15, Z15, Z15; \
-	ZERO_8x32
+#define ZERO_8x32 ROWS_HI(ZERO_ROW)
+#define ZERO_12x32 ROWS_LO(ZERO_ROW); ZERO_8x32
 
 // STEP_12x32(ao, bo), STEP_8x32(ao, bo): a whole step on a packed B panel
 // (rows 32 floats apart, zero-padded past its columns) at BX + bo: two
 // unmasked loads at fixed offsets. The pointers move once per group of
-// steps (ADVANCE_12x32 in kernel_amd64.s), keeping integer additions off
+// steps (STEP4_12x32, STEP4_8x32 below), keeping integer additions off
 // the FMA ports.
 #define STEP_12x32(ao, bo) \
 	VMOVUPS bo(BX), Z0;    \
@@ -119,6 +98,24 @@
 	VMOVUPS bo(BX), Z0;    \
 	VMOVUPS bo+64(BX), Z1; \
 	FMA_8x32(ao)
+
+// STEP4_12x32, STEP4_8x32: four steps on a packed B panel, then AX and BX
+// move past them (the unrolled loops of the packed kernels).
+#define STEP4_12x32            \
+	STEP_12x32(0, 0);      \
+	STEP_12x32(48, 128);   \
+	STEP_12x32(96, 256);   \
+	STEP_12x32(144, 384);  \
+	ADDQ $192, AX;         \
+	ADDQ $512, BX
+
+#define STEP4_8x32            \
+	STEP_8x32(0, 0);      \
+	STEP_8x32(32, 128);   \
+	STEP_8x32(64, 256);   \
+	STEP_8x32(96, 384);   \
+	ADDQ $128, AX;        \
+	ADDQ $512, BX
 
 // STORE_Z(r0, r1), STOREB_Z(r0, r1): the alpha/beta update of one row of
 // C at DI from the accumulators r0, r1, then DI steps by ldc (DX).
@@ -159,3 +156,17 @@
 #define MIN6_ROW(r0, r1)  \
 	VMINPS r0, Z1, r0; \
 	VMINPS r1, Z1, r1
+
+// ROWS_LO(M), ROWS_HI(M): the macro M(r0, r1) for each row of a tile in
+// Z8..Z15 (rows 0–3 of the 12-row tiles) and in Z16..Z31 (the 8-row tiles,
+// and rows 4–11 of the 12-row ones).
+#define ROWS_LO(M) M(Z8, Z9); M(Z10, Z11); M(Z12, Z13); M(Z14, Z15)
+#define ROWS_HI(M) M(Z16, Z17); M(Z18, Z19); M(Z20, Z21); M(Z22, Z23); M(Z24, Z25); M(Z26, Z27); M(Z28, Z29); M(Z30, Z31)
+
+// PREFETCH_C_LINES(r0, r1): fetch both cache lines of the C row at R10
+// into L1 and step R10 by ldc (DX); r0, r1 only let ROWS_LO and ROWS_HI
+// count the rows.
+#define PREFETCH_C_LINES(r0, r1) \
+	PREFETCHT0 (R10);         \
+	PREFETCHT0 64(R10);       \
+	ADDQ       DX, R10

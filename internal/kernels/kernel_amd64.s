@@ -23,12 +23,7 @@
 
 // ---- AVX-512F: 12×32 tile in Z8..Z31 (row i in Z(8+2i), Z(9+2i)). ----
 
-// One step of p: STEP_12x32 (gemm_amd64.h).
-
-// Move the panel pointers past n steps.
-#define ADVANCE_12x32(n) \
-	ADDQ $(48*n), AX; \
-	ADDQ $(128*n), BX
+// One step of p: STEP_12x32, four: STEP4_12x32 (gemm_amd64.h).
 
 
 // func sgemm12x32AVX512(kc int, a, b, c *float32, ldc int, alpha, beta float32)
@@ -63,11 +58,7 @@ TEXT ·sgemm12x32AVX512(SB), NOSPLIT, $0-48
 	JZ   tail12x32
 
 loop12x32:
-	STEP_12x32(0, 0)
-	STEP_12x32(48, 128)
-	STEP_12x32(96, 256)
-	STEP_12x32(144, 384)
-	ADVANCE_12x32(4)
+	STEP4_12x32
 	DECQ R9
 	JNZ  loop12x32
 
@@ -77,7 +68,8 @@ tail12x32:
 
 step12x32:
 	STEP_12x32(0, 0)
-	ADVANCE_12x32(1)
+	ADDQ $48, AX
+	ADDQ $128, BX
 	DECQ CX
 	JNZ  step12x32
 
@@ -86,35 +78,15 @@ store12x32:
 	MOVL         beta+44(FP), R8
 	ANDL         $0x7fffffff, R8
 	JNZ          storeb12x32
-	STORE_Z(Z8, Z9)
-	STORE_Z(Z10, Z11)
-	STORE_Z(Z12, Z13)
-	STORE_Z(Z14, Z15)
-	STORE_Z(Z16, Z17)
-	STORE_Z(Z18, Z19)
-	STORE_Z(Z20, Z21)
-	STORE_Z(Z22, Z23)
-	STORE_Z(Z24, Z25)
-	STORE_Z(Z26, Z27)
-	STORE_Z(Z28, Z29)
-	STORE_Z(Z30, Z31)
+	ROWS_LO(STORE_Z)
+	ROWS_HI(STORE_Z)
 	VZEROUPPER
 	RET
 
 storeb12x32:
 	VBROADCASTSS beta+44(FP), Z3
-	STOREB_Z(Z8, Z9)
-	STOREB_Z(Z10, Z11)
-	STOREB_Z(Z12, Z13)
-	STOREB_Z(Z14, Z15)
-	STOREB_Z(Z16, Z17)
-	STOREB_Z(Z18, Z19)
-	STOREB_Z(Z20, Z21)
-	STOREB_Z(Z22, Z23)
-	STOREB_Z(Z24, Z25)
-	STOREB_Z(Z26, Z27)
-	STOREB_Z(Z28, Z29)
-	STOREB_Z(Z30, Z31)
+	ROWS_LO(STOREB_Z)
+	ROWS_HI(STOREB_Z)
 	VZEROUPPER
 	RET
 
