@@ -197,7 +197,8 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			if !direct {
 				col, _ = gradPool.getDirty(ckk * ohw)
 				defer gradPool.put(col)
-				ws = kernels.NewGemmScratch(ohw)
+				ws = gemmScratchPool.Get().(*kernels.GemmScratch)
+				defer gemmScratchPool.Put(ws)
 			}
 			for c := clo; c < chi; c++ {
 				var pw []float32

@@ -252,8 +252,7 @@ func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha floa
 	// the convolutions' training passes) stores the same bits. One
 	// thread, L2-resident operands, GFLOP/s packed → in place (medians
 	// of 7): 16×1024×144 110 → 176, 32×256×288 139 → 186.
-	strided := gemmInPlaceB && alpha == 1 && (beta == 0 || beta == 1) && !transB && hasFusedKernel(kern) &&
-		m%mr == 0 && m <= gemmStridedRows && (m <= 2*mr || n*kcMax <= gemmNC*gemmKC)
+	strided := gemmInPlaceB && alpha == 1 && (beta == 0 || beta == 1) && !transB && readsBInPlace(kern, m, n, k)
 	nbp := roundUp(min(gemmNC, n), nr)
 	if strided {
 		nbp = 0

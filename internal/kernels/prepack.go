@@ -184,6 +184,17 @@ func (p *PackedA) NR() int { return p.kern.nr }
 // 138 → 154, 96×784×144 172 → 173 (even, so no further).
 const gemmStridedRows = 96
 
+// readsBInPlace reports whether a product of rows rows of A, cols columns
+// and depth k on kern reads a non-transposed B in place (GemmPacked and
+// sgemmBlocked; see gemmStridedRows): whole row panels of a kernel with a
+// fused form, at most gemmStridedRows, and beyond two panels only while the
+// block of B fits in half of L2.
+func readsBInPlace(kern *gemmKernel, rows, cols, k int) bool {
+	mr := kern.mr
+	return rows%mr == 0 && rows <= gemmStridedRows && hasFusedKernel(kern) &&
+		(rows <= 2*mr || cols*min(k, prepackKC) <= gemmNC*gemmKC)
+}
+
 // GemmScratch is the workspace of one goroutine running GemmPacked: the
 // packed panel of B and a staging tile for the edges of C.
 type GemmScratch struct {
@@ -228,8 +239,7 @@ func GemmPacked(p *PackedA, transB bool, n int, b []float32, ldb int, c []float3
 	// Beyond two row panels only while a block of B fits in half of L2:
 	// read in place it is read once per row panel (ResNet-50's 256→64
 	// 1×1 at 56², 3.2 MB per block, 8 panels: 1.07 → 1.47 ms in place).
-	strided := !transB && (m1-m0)%mr == 0 && m1-m0 <= gemmStridedRows && hasFusedKernel(kern) &&
-		(m1-m0 <= 2*mr || (n1-n0)*min(k, prepackKC) <= gemmNC*gemmKC)
+	strided := !transB && readsBInPlace(kern, m1-m0, n1-n0, k)
 	for jc := n0; jc < n1; jc += nbMax {
 		nb := min(nbMax, n1-jc)
 		for pc := 0; pc < k; pc += prepackKC {
