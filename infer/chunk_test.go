@@ -64,12 +64,19 @@ func TestRowChunkedConv(t *testing.T) {
 				got := eng.Run(x).Clone()
 				eng.Close()
 				closeTo(t, got, want)
-				if first == nil {
-					first = got
-				} else if d := tensor.MaxAbsDiff(got, first); d != 0 {
-					t.Errorf("threads=%d differs from threads=1 by %g", threads, d)
-				}
+				sameAsFirst(t, threads, got, &first)
 			}
 		})
+	}
+}
+
+// sameAsFirst keeps the first thread count's output in *first and reports
+// any later one that differs from it.
+func sameAsFirst(t *testing.T, threads int, got *tensor.Tensor, first **tensor.Tensor) {
+	t.Helper()
+	if *first == nil {
+		*first = got
+	} else if d := tensor.MaxAbsDiff(got, *first); d != 0 {
+		t.Errorf("threads=%d differs from threads=1 by %g", threads, d)
 	}
 }

@@ -28,10 +28,6 @@ func TestSEBlock(t *testing.T) {
 		got := eng.Run(x).Clone()
 		eng.Close()
 		closeTo(t, got, want)
-		if first == nil {
-			first = got
-		} else if d := tensor.MaxAbsDiff(got, first); d != 0 {
-			t.Errorf("threads=%d differs from threads=1 by %g", threads, d)
-		}
+		sameAsFirst(t, threads, got, &first)
 	}
 }
