@@ -113,6 +113,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	ckk := cg * kh * kw                                                // rows of the unfolded input
 	ohw := oh * ow                                                     // output pixels per image
 	direct := kh == 1 && kw == 1 && s == [2]int{1, 1} && p == [4]int{} // 1×1: the input is its own im2col
+	tab := tabConv(g, groups, p)                                       // 3×3 read in place (conv_tab.go)
 	xd, wd := x.Value.Data(), weight.Value.Data()
 
 	out := tensor.New(n, cout, oh, ow)
@@ -126,7 +127,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	// convColCacheMax); the backward pass reads it and returns it to
 	// gradPool. Im2col writes every element, so it need not be zeroed.
 	var cache []float32
-	if colLen > 0 && GradEnabled() && needs(weight) && n*groups*colLen <= convColCacheMax {
+	if colLen > 0 && !tab && GradEnabled() && needs(weight) && n*groups*colLen <= convColCacheMax {
 		cache, _ = gradPool.getDirty(n * groups * colLen)
 	}
 	// forwardImage computes image i; gemm is Sgemm or SgemmSerial.
@@ -158,7 +159,15 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	if cache != nil {
 		scratch = 0
 	}
-	convForEachImage(n, scratch, forwardImage)
+	if tab {
+		var bd []float32
+		if bias != nil {
+			bd = bias.Value.Data()
+		}
+		tabForward(xd, wd, bd, od, n, cin, cout, h, w)
+	} else {
+		convForEachImage(n, scratch, forwardImage)
+	}
 
 	return resultAttrs("conv2d", o, out, func(res *Var) {
 		gy := res.Grad.Data() // [N, Cout, OH, OW]
@@ -182,23 +191,56 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		// wT[gi] is group gi's Wᵀ [ckk, og], packed once for the input
 		// gradients of all the images instead of once per image.
 		var wT []*kernels.PackedA
-		if needX && !direct {
+		if needX && !direct && !tab {
 			wT = make([]*kernels.PackedA, groups)
 			for gi := range wT {
 				wT[gi] = kernels.PackAT(nil, ckk, og, wd[gi*og*ckk:], ckk)
 			}
 		}
+		// The TabLayout route (conv_tab.go): the input gradient as the
+		// convolution of the padded dY with the turned weights wR, and the
+		// weight gradient of few output channels from the padded input.
+		tabX := tab && needX
+		tabW := tab && needW && tabWeightGradInPlace(cout)
+		ly := kernels.TabLayout{C: cout, H: oh, W: ow}
+		lx := kernels.TabLayout{C: cin, H: h, W: w}
+		var wR *kernels.PackedA
+		var offY, offX []int
+		if tabX {
+			wR = kernels.PackA(nil, cin, cout*9, tabRotated(wd, cin, cout), cout*9)
+			offY = ly.Offsets()
+		}
+		if tabW {
+			offX = lx.Offsets()
+		}
 		kernels.ParallelFor(chunks, 1, func(clo, chi int) {
 			// col [ckk, OH·OW] is scratch that Im2col or a beta = 0 SGEMM
 			// overwrites before every read; a 1×1 convolution without
-			// padding or stride needs none.
-			var col []float32
+			// padding or stride needs none, nor does the TabLayout route
+			// when it computes both gradients. dpad, xpad and gbuf are the
+			// TabLayout route's padded dY, padded input and product grid,
+			// each written in full before it is read.
+			var col, dpad, xpad, gbuf []float32
 			var ws *kernels.GemmScratch
-			if !direct {
+			if !direct && !(tab && (tabX || !needX) && (tabW || !needW)) {
 				col, _ = gradPool.getDirty(ckk * ohw)
 				defer gradPool.put(col)
+			}
+			if !direct {
 				ws = gemmScratchPool.Get().(*kernels.GemmScratch)
 				defer gemmScratchPool.Put(ws)
+			}
+			if tabX || tabW {
+				dpad, _ = gradPool.getDirty(ly.Len())
+				defer gradPool.put(dpad)
+			}
+			if tabX {
+				gbuf, _ = gradPool.getDirty(cin * ly.Grid())
+				defer gradPool.put(gbuf)
+			}
+			if tabW {
+				xpad, _ = gradPool.getDirty(lx.Len())
+				defer gradPool.put(xpad)
 			}
 			for c := clo; c < chi; c++ {
 				var pw []float32
@@ -209,7 +251,15 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 				for i := c * n / chunks; i < (c+1)*n/chunks; i++ {
 					for gi := 0; gi < groups; gi++ {
 						dy := gy[(i*cout+gi*og)*ohw : (i*cout+(gi+1)*og)*ohw] // [og, OH·OW]
-						if needW {
+						if tabX || tabW {
+							ly.Pad(dy, dpad)
+						}
+						if tabW {
+							// dW += dY · colᵀ over the grid, whose extra
+							// column is zero in dpad's rows 1…H.
+							lx.Pad(xd[i*cin*h*w:(i+1)*cin*h*w], xpad)
+							kernels.SgemmNTTab(cout, ckk, ly.Grid(), dpad[1+ly.Stride():], ly.Plane(), xpad, offX, pw, ckk)
+						} else if needW {
 							img := xd[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
 							src := img
 							switch {
@@ -223,7 +273,12 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 							// read along the pixels (SgemmNT).
 							kernels.SgemmNT(og, ckk, ohw, dy, ohw, src, ohw, pw[gi*og*ckk:], ckk)
 						}
-						if needX {
+						if tabX {
+							dimg := gx[i*cin*h*w : (i+1)*cin*h*w]
+							grid := ly.Grid()
+							kernels.GemmPackedTab(wR, grid, dpad, offY, gbuf, grid, 0, 0, cin, 0, grid, ws)
+							lx.Unpad(cin, gbuf, grid, dimg, !setX)
+						} else if needX {
 							dimg := gx[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
 							if setX {
 								clear(dimg)

@@ -369,3 +369,135 @@ s8_store:
 	ROWS_HI(STORE_ROW)
 	VZEROUPPER
 	RET
+
+// The table kernels of GemmPackedTab: the 12×32 and 8×32 tiles of C = A·B
+// (+ C when beta = 1) whose B row p is read at b + 4·off[p] (off in
+// floats): a convolution's input read in place, each row one tap of one
+// channel (see TabLayout), so that nothing is unfolded. The arithmetic is
+// that of the kernels above, so the tile has the bits that an unfolded B
+// read in place would give. B loads and C loads and stores are masked by
+// K1, K2 (from the arguments k1, k2). Each step prefetches the two cache
+// lines after its row's tile: the next column tile's part of the row.
+#define TAB_LOAD(oo) \
+	MOVQ       oo(SI), R8;              \
+	VMOVUPS.Z  (BX)(R8*4), K1, Z0;      \
+	VMOVUPS.Z  64(BX)(R8*4), K2, Z1;    \
+	PREFETCHT0 128(BX)(R8*4);           \
+	PREFETCHT0 192(BX)(R8*4)
+
+#define TAB12(ao, oo) TAB_LOAD(oo); FMA_12x32(ao)
+#define TAB8(ao, oo) TAB_LOAD(oo); FMA_8x32(ao)
+
+// func sgemm12x32TabAVX512(kc int, a, b *float32, off *int, c *float32, ldc int, beta int, k1, k2 int)
+TEXT ·sgemm12x32TabAVX512(SB), NOSPLIT, $0-72
+	MOVQ  k1+56(FP), R13
+	KMOVW R13, K1
+	MOVQ  k2+64(FP), R13
+	KMOVW R13, K2
+	MOVQ  kc+0(FP), CX
+	MOVQ  a+8(FP), AX
+	MOVQ  b+16(FP), BX
+	MOVQ  off+24(FP), SI
+	MOVQ  c+32(FP), DI
+	MOVQ  ldc+40(FP), DX
+	SHLQ  $2, DX
+	MOVQ  DI, R10
+	ROWS_LO(PREFETCH_C_LINES)
+	ROWS_HI(PREFETCH_C_LINES)
+	ZERO_12x32
+	MOVQ  CX, R9
+	SHRQ  $2, R9
+	JZ    t12_tail
+
+t12_loop:
+	PREFETCHT0 PFA(AX)
+	PREFETCHT0 PFA+64(AX)
+	PREFETCHT0 PFA+128(AX)
+	TAB12(0, 0)
+	TAB12(48, 8)
+	TAB12(96, 16)
+	TAB12(144, 24)
+	ADDQ       $192, AX
+	ADDQ       $32, SI
+	DECQ       R9
+	JNZ        t12_loop
+
+t12_tail:
+	ANDQ $3, CX
+	JZ   t12_end
+
+t12_step:
+	TAB12(0, 0)
+	ADDQ $48, AX
+	ADDQ $8, SI
+	DECQ CX
+	JNZ  t12_step
+
+t12_end:
+	MOVQ  beta+48(FP), R9
+	TESTQ R9, R9
+	JZ    t12_store
+	MOVQ  DI, R10
+	ROWS_LO(ADD_C_ROW)
+	ROWS_HI(ADD_C_ROW)
+
+t12_store:
+	ROWS_LO(STORE_ROW)
+	ROWS_HI(STORE_ROW)
+	VZEROUPPER
+	RET
+
+// func sgemm8x32TabAVX512(kc int, a, b *float32, off *int, c *float32, ldc int, beta int, k1, k2 int)
+TEXT ·sgemm8x32TabAVX512(SB), NOSPLIT, $0-72
+	MOVQ  k1+56(FP), R13
+	KMOVW R13, K1
+	MOVQ  k2+64(FP), R13
+	KMOVW R13, K2
+	MOVQ  kc+0(FP), CX
+	MOVQ  a+8(FP), AX
+	MOVQ  b+16(FP), BX
+	MOVQ  off+24(FP), SI
+	MOVQ  c+32(FP), DI
+	MOVQ  ldc+40(FP), DX
+	SHLQ  $2, DX
+	MOVQ  DI, R10
+	ROWS_HI(PREFETCH_C_LINES)
+	ZERO_8x32
+	MOVQ  CX, R9
+	SHRQ  $2, R9
+	JZ    t8_tail
+
+t8_loop:
+	PREFETCHT0 PFA(AX)
+	PREFETCHT0 PFA+64(AX)
+	TAB8(0, 0)
+	TAB8(32, 8)
+	TAB8(64, 16)
+	TAB8(96, 24)
+	ADDQ       $128, AX
+	ADDQ       $32, SI
+	DECQ       R9
+	JNZ        t8_loop
+
+t8_tail:
+	ANDQ $3, CX
+	JZ   t8_end
+
+t8_step:
+	TAB8(0, 0)
+	ADDQ $32, AX
+	ADDQ $8, SI
+	DECQ CX
+	JNZ  t8_step
+
+t8_end:
+	MOVQ  beta+48(FP), R9
+	TESTQ R9, R9
+	JZ    t8_store
+	MOVQ  DI, R10
+	ROWS_HI(ADD_C_ROW)
+
+t8_store:
+	ROWS_HI(STORE_ROW)
+	VZEROUPPER
+	RET

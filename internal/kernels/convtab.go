@@ -1,0 +1,225 @@
+package kernels
+
+import "fmt"
+
+// TabLayout is the padded layout from which a 3×3 convolution with stride
+// 1, dilation 1 and padding 1 reads its input in place, unfolding nothing
+// (GemmPackedTab, SgemmNTTab). Each channel's H×W plane is stored with row
+// stride R = W+1 between a zero row above and one below: element (c, y, x)
+// is at 1 + c·Plane + (y+1)·R + x, and column W of every stored row is
+// zero. That one zero column is the right-hand padding of its row and the
+// left-hand padding of the next, so tap (ky, kx) of output pixel (y, x)
+// reads input (y+ky−1, x+kx−1) at Off(c, ky, kx) + y·R + x with
+//
+//	Off(c, ky, kx) = c·Plane + ky·R + kx
+//
+// for every pixel, padding included: the rows of the unfolded input
+// (im2col) are the stored planes read at 9·C fixed offsets. A product
+// over that "grid" of H·R columns computes one extra column per output row
+// (x = W), which the caller drops (Unpad). A leading and a trailing zero
+// element keep the first and last taps inside the buffer.
+type TabLayout struct {
+	C, H, W int // channels, height and width of the stored image
+}
+
+// Stride returns the row stride R = W+1 of the planes and of the grid.
+func (l TabLayout) Stride() int { return l.W + 1 }
+
+// Plane returns the floats per channel, (H+2)·R.
+func (l TabLayout) Plane() int { return (l.H + 2) * (l.W + 1) }
+
+// Len returns the length of a padded buffer: C·Plane + 2.
+func (l TabLayout) Len() int { return l.C*l.Plane() + 2 }
+
+// Grid returns the columns of a product over the layout: H·R, output pixel
+// (y, x) in column y·R + x.
+func (l TabLayout) Grid() int { return l.H * (l.W + 1) }
+
+// Offsets returns the offsets Off(c, ky, kx) of the 9·C rows of the
+// unfolded input, in im2col's order (row c·9 + ky·3 + kx).
+func (l TabLayout) Offsets() []int {
+	r, plane := l.Stride(), l.Plane()
+	off := make([]int, 0, 9*l.C)
+	for c := 0; c < l.C; c++ {
+		for ky := 0; ky < 3; ky++ {
+			for kx := 0; kx < 3; kx++ {
+				off = append(off, c*plane+ky*r+kx)
+			}
+		}
+	}
+	return off
+}
+
+// Pad writes img [C, H, W] into dst (Len floats) in the layout, borders
+// and guards zeroed.
+func (l TabLayout) Pad(img, dst []float32) {
+	c, h, w := l.C, l.H, l.W
+	r, plane := l.Stride(), l.Plane()
+	_ = img[c*h*w-1]
+	_ = dst[l.Len()-1]
+	dst[0] = 0
+	for ch := 0; ch < c; ch++ {
+		p := dst[1+ch*plane:][:plane]
+		clear(p[:r])
+		for y := 0; y < h; y++ {
+			row := p[(y+1)*r:][:r]
+			copy(row[:w], img[(ch*h+y)*w:][:w])
+			row[w] = 0
+		}
+		clear(p[(h+1)*r:])
+	}
+	dst[l.Len()-1] = 0
+}
+
+// Unpad copies (add false) or adds (add true) the grid [M, H·R] (row stride
+// ldg) into dst [M, H, W], dropping each row's extra column.
+func (l TabLayout) Unpad(m int, grid []float32, ldg int, dst []float32, add bool) {
+	h, w, r := l.H, l.W, l.Stride()
+	_ = dst[m*h*w-1]
+	for i := 0; i < m; i++ {
+		g := grid[i*ldg:][:l.Grid()]
+		for y := 0; y < h; y++ {
+			src := g[y*r:][:w]
+			d := dst[(i*h+y)*w:][:w]
+			if add {
+				EngAdd(d, src, d)
+			} else {
+				copy(d, src)
+			}
+		}
+	}
+}
+
+// checkTab panics unless every row off[p] … off[p]+cols−1 lies inside b.
+func checkTab(name string, b []float32, off []int, cols int) {
+	if len(off) == 0 || cols <= 0 {
+		return
+	}
+	lo, hi := off[0], off[0]
+	for _, o := range off {
+		lo, hi = min(lo, o), max(hi, o)
+	}
+	if lo < 0 || hi+cols > len(b) {
+		panic(fmt.Sprintf("kernels: %s: rows at offsets [%d, %d] of %d columns outside %d elements", name, lo, hi, cols, len(b)))
+	}
+}
+
+// GemmPackedTab computes rows [m0, m1) and columns [n0, n1) of
+//
+//	C [M, N] = A [M, K] · B [K, N]   (+ C when beta is 1)
+//
+// where row p of B is b[off[p]:][:N] (len(off) = K): GemmPacked for an
+// operand whose rows lie anywhere in b, such as the unfolded input of a
+// convolution in a TabLayout. The rules for m0, n0, ws and splitting the
+// work over goroutines are GemmPacked's, and so is the arithmetic: every
+// element's sum is formed as GemmPacked and Sgemm form it from the
+// materialised B, so the result has the same bits. Products of few rows
+// read B through the table in place (the AVX-512 kernels); the others
+// gather each block of B into packed panels first. It does not allocate.
+func GemmPackedTab(p *PackedA, n int, b []float32, off []int, c []float32, ldc, beta int, m0, m1, n0, n1 int, ws *GemmScratch) {
+	kern := p.kern
+	mr, nr := kern.mr, kern.nr
+	m, k := p.M, p.K
+	if m0 >= m1 || n0 >= n1 {
+		return
+	}
+	if m0%mr != 0 || n0%nr != 0 || m0 < 0 || n0 < 0 || m1 > m || n1 > n || len(off) != k || (beta != 0 && beta != 1) {
+		panic(fmt.Sprintf("kernels: GemmPackedTab rows [%d, %d) of %d, columns [%d, %d) of %d, %d offsets for K = %d, beta %d: bad arguments for a %dx%d tile", m0, m1, m, n0, n1, n, len(off), k, beta, mr, nr))
+	}
+	checkTab("GemmPackedTab B", b, off, n)
+	checkMatrix("C", m1, n1, c, ldc)
+	mrr := roundUp(m, mr)
+	nbMax := len(ws.b) / prepackKC
+	strided := tabAsm && readsBInPlace(kern, m1-m0, n1-n0, k)
+	for jc := n0; jc < n1; jc += nbMax {
+		nb := min(nbMax, n1-jc)
+		for pc := 0; pc < k; pc += prepackKC {
+			kb := min(prepackKC, k-pc)
+			offb := off[pc : pc+kb]
+			bp := ws.b[:roundUp(nb, nr)*kb]
+			if !strided {
+				packBTab(b, offb, jc, nb, nr, bp)
+			}
+			bet := beta
+			if pc > 0 {
+				bet = 1 // later K blocks add to the partial sums
+			}
+			ablk := p.data[mrr*pc : mrr*pc+mrr*kb]
+			for ir := m0; ir < m1; ir += mr {
+				apan := ablk[ir*kb : (ir+mr)*kb]
+				rows := min(mr, m1-ir)
+				for jr := 0; jr < nb; jr += nr {
+					cols := min(nr, nb-jr)
+					col0 := jc + jr
+					ct := c[ir*ldc+col0:]
+					if strided {
+						gemmTileTab(kern, kb, apan, b, col0, offb, ct, ldc, bet, cols)
+						continue
+					}
+					bpan := bp[jr*kb : (jr+nr)*kb]
+					if rows == mr && gemmTileEp(kern, kb, apan, bpan, nr, ct, ldc, bet, nil, ir, col0, cols) {
+						continue
+					}
+					if rows == mr && cols == nr {
+						kern.fn(kb, apan, bpan, 1, ct, ldc, float32(bet))
+						continue
+					}
+					kern.fn(kb, apan, bpan, 1, ws.tile[:mr*nr], nr, 0)
+					for i := 0; i < rows; i++ {
+						dst := ct[i*ldc:][:cols]
+						src := ws.tile[i*nr:][:cols]
+						if bet == 0 {
+							copy(dst, src)
+							continue
+						}
+						for j, v := range src {
+							dst[j] = v + dst[j]
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packBTab packs columns [j0, j0+nb) of the kb rows b[off[p]:] into
+// panels of nr columns at dst (kb·nr floats each, zero-padded past nb), as
+// packB packs a stored B.
+func packBTab(b []float32, off []int, j0, nb, nr int, dst []float32) {
+	kb := len(off)
+	for jr := 0; jr < nb; jr += nr {
+		panel := dst[jr*kb : (jr+nr)*kb]
+		cols := min(nr, nb-jr)
+		for p, o := range off {
+			d := panel[p*nr : (p+1)*nr]
+			copy(d, b[o+j0+jr:][:cols])
+			clear(d[cols:])
+		}
+	}
+}
+
+// SgemmNTTab adds A·Bᵀ to C on the calling goroutine, as SgemmNT does,
+// where row j of B [n, k] is b[off[j]:][:k] (len(off) = n): a
+// convolution's weight gradient dY·colᵀ with the unfolded input read in
+// place from a TabLayout. With few rows of A (the dot-product kernel's
+// range) nothing is copied; otherwise the rows of B are gathered first.
+func SgemmNTTab(m, n, k int, a []float32, lda int, b []float32, off []int, c []float32, ldc int) {
+	if len(off) != n {
+		panic(fmt.Sprintf("kernels: SgemmNTTab: %d offsets for %d rows of B", len(off), n))
+	}
+	checkTab("SgemmNTTab B", b, off, k)
+	if dotKernel && m < sgemmNTDotMaxM {
+		sgemmNTDot(m, n, k, a, lda, func(j int) []float32 { return b[off[j]:][:k] }, c, ldc)
+		return
+	}
+	g := make([]float32, n*k)
+	for j, o := range off {
+		copy(g[j*k:][:k], b[o:])
+	}
+	SgemmNT(m, n, k, a, lda, g, k, c, ldc)
+}
+
+// SgemmNTTabInPlace reports whether SgemmNTTab with m rows of A reads B in
+// place; otherwise it gathers B's rows into a matrix first, which costs
+// what unfolding them does.
+func SgemmNTTabInPlace(m int) bool { return dotKernel && m < sgemmNTDotMaxM }

@@ -1,0 +1,12 @@
+//go:build noasm || !amd64
+
+package kernels
+
+// tabAsm is false: without the assembly, GemmPackedTab gathers B into
+// packed panels.
+var tabAsm = false
+
+// gemmTileTab is never called in this build (tabAsm is false).
+func gemmTileTab(kern *gemmKernel, kb int, a, b []float32, j0 int, off []int, c []float32, ldc, beta, cols int) {
+	panic("kernels: gemmTileTab without assembly")
+}

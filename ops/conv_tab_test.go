@@ -1,0 +1,69 @@
+package ops
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"convnet/internal/kernels"
+	"convnet/tensor"
+)
+
+// TestConv2dTabMatchesIm2col checks the TabLayout route of 3×3, stride-1,
+// padding-1 convolutions (conv_tab.go) against the im2col route on the same
+// data: the output bit for bit, the gradients of the input, weights and
+// bias to float32 rounding. Two convolutions read the same input, so the
+// second input gradient is added to the first's (the route's add path);
+// the shapes cover batch 1 (columns split over threads) and batches above
+// the thread count, few and many output channels (the weight gradient in
+// place or through im2col), odd sizes and the narrowest width taken.
+func TestConv2dTabMatchesIm2col(t *testing.T) {
+	defer kernels.SetThreads(kernels.Threads())
+	defer func(v bool) { convTab = v }(convTab)
+	cases := [][5]int{ // N, Cin, Cout, H, W
+		{1, 3, 5, 5, 7}, {3, 16, 16, 32, 32}, {2, 17, 33, 9, 4}, {5, 40, 24, 16, 16},
+		{1, 64, 64, 7, 7}, {4, 1, 1, 1, 60}, {9, 8, 12, 14, 14},
+	}
+	for _, c := range cases {
+		for _, th := range []int{1, 2, 3} {
+			t.Run(fmt.Sprintf("%v/threads=%d", c, th), func(t *testing.T) {
+				kernels.SetThreads(th)
+				n, cin, cout, h, w := c[0], c[1], c[2], c[3], c[4]
+				run := func(tab bool) []*tensor.Tensor {
+					convTab = tab
+					g := tensor.NewRNG(4)
+					x := randParam(g, n, cin, h, w)
+					w1, w2 := randParam(g, cout, cin, 3, 3), randParam(g, cout, cin, 3, 3)
+					b := randParam(g, cout)
+					o := Conv2dOptions{Padding: SymmetricPadding(1, 1)}
+					y1, y2 := Conv2d(x, w1, b, o), Conv2d(x, w2, nil, o)
+					Add(Sum(Mul(y1, y1)), Sum(Mul(y2, y2))).Backward()
+					return []*tensor.Tensor{y1.Value, y2.Value, x.Grad, w1.Grad, w2.Grad, b.Grad}
+				}
+				convTab = true
+				if tabConv(&kernels.ConvGeom{KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, H: h, W: w}, 1, [4]int{1, 1, 1, 1}) != true {
+					t.Fatal("shape does not take the TabLayout route")
+				}
+				got, want := run(true), run(false)
+				for i := range got {
+					gd, wd := got[i].Data(), want[i].Data()
+					if i < 2 {
+						for j := range gd {
+							if math.Float32bits(gd[j]) != math.Float32bits(wd[j]) {
+								t.Fatalf("output %d [%d] = %v, im2col %v", i, j, gd[j], wd[j])
+							}
+						}
+						continue
+					}
+					scale := 0.0
+					for _, v := range wd {
+						scale = math.Max(scale, math.Abs(float64(v)))
+					}
+					if d := tensor.MaxAbsDiff(got[i], want[i]); d > 1e-5*scale {
+						t.Fatalf("gradient %d: max difference %g (scale %g)", i, d, scale)
+					}
+				}
+			})
+		}
+	}
+}
