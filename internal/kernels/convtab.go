@@ -190,6 +190,13 @@ func packBTab(b []float32, off []int, j0, nb, nr int, dst []float32) {
 	for jr := 0; jr < nb; jr += nr {
 		panel := dst[jr*kb : (jr+nr)*kb]
 		cols := min(nr, nb-jr)
+		if nr == 32 && cols == 32 {
+			// Whole panels: fixed-size copies, no call per row.
+			for p, o := range off {
+				*(*[32]float32)(panel[p*32:]) = *(*[32]float32)(b[o+j0+jr:])
+			}
+			continue
+		}
 		for p, o := range off {
 			d := panel[p*nr : (p+1)*nr]
 			copy(d, b[o+j0+jr:][:cols])
