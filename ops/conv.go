@@ -113,7 +113,8 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	ckk := cg * kh * kw                                                // rows of the unfolded input
 	ohw := oh * ow                                                     // output pixels per image
 	direct := kh == 1 && kw == 1 && s == [2]int{1, 1} && p == [4]int{} // 1×1: the input is its own im2col
-	tab := tabConv(g, groups, p)                                       // 3×3 read in place (conv_tab.go)
+	tabGeom := tabGeometry(g, groups, p)                               // 3×3 that can be read in place (conv_tab.go)
+	tab := tabGeom && tabForwardPays(g)                                // and the forward pass does so
 	xd, wd := x.Value.Data(), weight.Value.Data()
 
 	out := tensor.New(n, cout, oh, ow)
@@ -191,17 +192,18 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		// wT[gi] is group gi's Wᵀ [ckk, og], packed once for the input
 		// gradients of all the images instead of once per image.
 		var wT []*kernels.PackedA
-		if needX && !direct && !tab {
+		// The TabLayout route (conv_tab.go): the input gradient as the
+		// convolution of the padded dY with the turned weights wR, and the
+		// weight gradient of few output channels from the padded input
+		// (unless the forward pass kept the unfolded input).
+		tabX := tabGeom && needX
+		tabW := tabGeom && needW && cache == nil && tabWeightGradInPlace(cout)
+		if needX && !direct && !tabX {
 			wT = make([]*kernels.PackedA, groups)
 			for gi := range wT {
 				wT[gi] = kernels.PackAT(nil, ckk, og, wd[gi*og*ckk:], ckk)
 			}
 		}
-		// The TabLayout route (conv_tab.go): the input gradient as the
-		// convolution of the padded dY with the turned weights wR, and the
-		// weight gradient of few output channels from the padded input.
-		tabX := tab && needX
-		tabW := tab && needW && tabWeightGradInPlace(cout)
 		ly := kernels.TabLayout{C: cout, H: oh, W: ow}
 		lx := kernels.TabLayout{C: cin, H: h, W: w}
 		var wR *kernels.PackedA
@@ -222,7 +224,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			// each written in full before it is read.
 			var col, dpad, xpad, gbuf []float32
 			var ws *kernels.GemmScratch
-			if !direct && !(tab && (tabX || !needX) && (tabW || !needW)) {
+			if !direct && ((needX && !tabX) || (needW && !tabW && cache == nil)) {
 				col, _ = gradPool.getDirty(ckk * ohw)
 				defer gradPool.put(col)
 			}

@@ -21,17 +21,22 @@ import (
 // 35.3, 64 at 8² 51.4 → 42.4, 32 at 16² 35.7 → 37.8, 64 at 56² 1763 →
 // 1676; weight gradient 16 at 32² 44.7 → 42.8.
 
-// tabConv reports whether Conv2d takes the TabLayout route for geometry g
-// with the given groups: 3×3, stride 1, dilation 1, padding 1 all round,
-// one group, and a grid of at most tabMaxTiles times the column tiles of
-// the unpadded output (the grid's extra column per row can cost a whole
-// tile: 8² pixels fill 2 tiles of 32, the 9·8 grid 3, and a 64-channel
-// layer at 8² then ran 43 → 48 µs forward).
-func tabConv(g *kernels.ConvGeom, groups int, p [4]int) bool {
-	if !convTab || groups != 1 || g.KH != 3 || g.KW != 3 || g.SH != 1 || g.SW != 1 ||
-		g.DH != 1 || g.DW != 1 || p != [4]int{1, 1, 1, 1} {
-		return false
-	}
+// tabGeometry reports whether a convolution of geometry g with the given
+// groups and padding can take the TabLayout route: 3×3, stride 1,
+// dilation 1, padding 1 all round, one group (and the route is enabled).
+func tabGeometry(g *kernels.ConvGeom, groups int, p [4]int) bool {
+	return convTab && groups == 1 && g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 &&
+		g.DH == 1 && g.DW == 1 && p == [4]int{1, 1, 1, 1}
+}
+
+// tabForwardPays reports whether the forward pass of such a convolution
+// takes the route: when its grid needs at most tabMaxTiles times the column
+// tiles of the unpadded output. The grid's extra column per row can cost a
+// whole tile (8² pixels fill 2 tiles of 32, the 9·8 grid 3), and a
+// 64-channel layer at 8² then ran 43 → 48 µs forward. The input gradient
+// takes the route whatever the tiles, having col2im to save: the same
+// layer's ran 55.6 → 48.7 µs.
+func tabForwardPays(g *kernels.ConvGeom) bool {
 	const nr = 32 // the widest column tile of the micro-kernels
 	tiles := func(cols int) int { return (cols + nr - 1) / nr }
 	return float64(tiles(g.H*(g.W+1))) <= tabMaxTiles*float64(tiles(g.H*g.W))

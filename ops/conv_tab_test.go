@@ -16,13 +16,15 @@ import (
 // second input gradient is added to the first's (the route's add path);
 // the shapes cover batch 1 (columns split over threads) and batches above
 // the thread count, few and many output channels (the weight gradient in
-// place or through im2col), odd sizes and the narrowest width taken.
+// place or through im2col), odd sizes, and 8² images, whose forward pass
+// takes im2col (keeping the unfolded input) and whose input gradient the
+// TabLayout.
 func TestConv2dTabMatchesIm2col(t *testing.T) {
 	defer kernels.SetThreads(kernels.Threads())
 	defer func(v bool) { convTab = v }(convTab)
 	cases := [][5]int{ // N, Cin, Cout, H, W
 		{1, 3, 5, 5, 7}, {3, 16, 16, 32, 32}, {2, 17, 33, 9, 4}, {5, 40, 24, 16, 16},
-		{1, 64, 64, 7, 7}, {4, 1, 1, 1, 60}, {9, 8, 12, 14, 14},
+		{1, 64, 64, 7, 7}, {4, 1, 1, 1, 60}, {9, 8, 12, 14, 14}, {3, 64, 64, 8, 8}, {2, 8, 16, 8, 8},
 	}
 	for _, c := range cases {
 		for _, th := range []int{1, 2, 3} {
@@ -41,8 +43,9 @@ func TestConv2dTabMatchesIm2col(t *testing.T) {
 					return []*tensor.Tensor{y1.Value, y2.Value, x.Grad, w1.Grad, w2.Grad, b.Grad}
 				}
 				convTab = true
-				if tabConv(&kernels.ConvGeom{KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, H: h, W: w}, 1, [4]int{1, 1, 1, 1}) != true {
-					t.Fatal("shape does not take the TabLayout route")
+				geom := &kernels.ConvGeom{KH: 3, KW: 3, SH: 1, SW: 1, DH: 1, DW: 1, H: h, W: w}
+				if !tabGeometry(geom, 1, [4]int{1, 1, 1, 1}) || tabForwardPays(geom) != (w != 8) {
+					t.Fatal("shape does not take the expected route")
 				}
 				got, want := run(true), run(false)
 				for i := range got {
