@@ -22,9 +22,11 @@
 //     epilogue*.go): weights packed once, and bias, residual and
 //     ReLU/ReLU6 applied in registers before a tile is stored.
 //   - Convolution building blocks: Im2col/Col2im (im2col*.go, masked
-//     AVX-512 tap kernels for column strides 1 and 2), Winograd F(4×4, 3×3)
-//     transforms (winograd*.go), direct depthwise forward and backward
-//     (depthwise*.go). Which algorithm a layer uses is decided above this
+//     AVX-512 tap kernels for column strides 1 and 2), the TabLayout in
+//     which a 3×3 stride-1 convolution's unfolded input is read in place
+//     through a table of row offsets (convtab*.go, GemmPackedTab and
+//     SgemmNTTab), Winograd F(4×4, 3×3) transforms (winograd*.go), direct
+//     depthwise forward and backward (depthwise*.go). Which algorithm a layer uses is decided above this
 //     package (ops for training, infer's measured rules for inference).
 //   - Element-wise and reductions: ReLU (relu*.go), batch normalisation
 //     (bn*.go), pooling (pool*.go, eng_pool*.go), the engine's float32
