@@ -61,11 +61,7 @@ func (l TabLayout) Pad(img, dst []float32) {
 	for ch := 0; ch < c; ch++ {
 		p := dst[1+ch*plane:][:plane]
 		clear(p[:r])
-		for y := 0; y < h; y++ {
-			row := p[(y+1)*r:][:r]
-			copy(row[:w], img[(ch*h+y)*w:][:w])
-			row[w] = 0
-		}
+		tabRows(p[r:], img[ch*h*w:], h, w, r, w, rowsPad)
 		clear(p[(h+1)*r:])
 	}
 	dst[l.Len()-1] = 0
@@ -76,16 +72,38 @@ func (l TabLayout) Pad(img, dst []float32) {
 func (l TabLayout) Unpad(m int, grid []float32, ldg int, dst []float32, add bool) {
 	h, w, r := l.H, l.W, l.Stride()
 	_ = dst[m*h*w-1]
+	mode := rowsCopy
+	if add {
+		mode = rowsAdd
+	}
 	for i := 0; i < m; i++ {
-		g := grid[i*ldg:][:l.Grid()]
-		for y := 0; y < h; y++ {
-			src := g[y*r:][:w]
-			d := dst[(i*h+y)*w:][:w]
-			if add {
-				EngAdd(d, src, d)
-			} else {
-				copy(d, src)
+		tabRows(dst[i*h*w:], grid[i*ldg:][:l.Grid()], h, w, w, r, mode)
+	}
+}
+
+// The modes of tabRows and rowsGo.
+const (
+	rowsCopy = 0 // dst row = src row
+	rowsPad  = 1 // the same, and the float after the row is zeroed
+	rowsAdd  = 2 // dst row += src row
+)
+
+// rowsGo is the reference of tabRows: for rows rows, dst and src stepping
+// by ldd and lds floats, it copies w floats (rowsCopy), copies them and
+// zeroes dst[w] (rowsPad), or adds them to dst (rowsAdd).
+func rowsGo(dst, src []float32, rows, w, ldd, lds, mode int) {
+	for y := 0; y < rows; y++ {
+		d, s := dst[y*ldd:][:w], src[y*lds:][:w]
+		switch mode {
+		case rowsAdd:
+			for j, v := range s {
+				d[j] += v
 			}
+		case rowsPad:
+			copy(d, s)
+			dst[y*ldd+w] = 0
+		default:
+			copy(d, s)
 		}
 	}
 }

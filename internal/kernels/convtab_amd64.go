@@ -39,3 +39,28 @@ func gemmTileTab(kern *gemmKernel, kb int, a, b []float32, j0 int, off []int, c 
 	}
 	sgemm12x32TabAVX512(kb, &a[0], &b[j0], &off[0], &c[0], ldc, beta, k1, k2)
 }
+
+// rowsAVX512 copies (mode 0), copies and zero-terminates (mode 1: dst[w]
+// = 0 too) or adds (mode 2) rows of w floats, dst and src stepping by ldd
+// and lds (im2col_amd64.s).
+//
+//go:noescape
+func rowsAVX512(dst, src *float32, rows, w, ldd, lds, mode int)
+
+// tabRows runs rowsAVX512, or rowsGo where im2colAsm is off.
+func tabRows(dst, src []float32, rows, w, ldd, lds, mode int) {
+	if rows <= 0 || w <= 0 {
+		return
+	}
+	if !im2colAsm {
+		rowsGo(dst, src, rows, w, ldd, lds, mode)
+		return
+	}
+	wd := w
+	if mode == rowsPad {
+		wd++
+	}
+	_ = dst[(rows-1)*ldd+wd-1]
+	_ = src[(rows-1)*lds+w-1]
+	rowsAVX512(&dst[0], &src[0], rows, w, ldd, lds, mode)
+}

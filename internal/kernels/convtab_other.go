@@ -10,3 +10,8 @@ var tabAsm = false
 func gemmTileTab(kern *gemmKernel, kb int, a, b []float32, j0 int, off []int, c []float32, ldc, beta, cols int) {
 	panic("kernels: gemmTileTab without assembly")
 }
+
+// tabRows is rowsGo in this build.
+func tabRows(dst, src []float32, rows, w, ldd, lds, mode int) {
+	rowsGo(dst, src, rows, w, ldd, lds, mode)
+}

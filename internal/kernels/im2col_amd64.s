@@ -398,3 +398,64 @@ cos_next:
 cos_done:
 	VZEROUPPER
 	RET
+
+// func rowsAVX512(dst, src *float32, rows, w, ldd, lds, mode int)
+//
+// For each of rows rows (dst and src step by ldd and lds floats): mode 0
+// copies w floats, mode 1 copies them and zeroes dst[w], mode 2 adds them
+// to dst (TabLayout's Pad and Unpad), 16 lanes per step under masks.
+TEXT ·rowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ  dst+0(FP), DI
+	MOVQ  src+8(FP), SI
+	MOVQ  rows+16(FP), R8
+	MOVQ  w+24(FP), R10
+	MOVQ  ldd+32(FP), R11
+	SHLQ  $2, R11
+	MOVQ  lds+40(FP), R12
+	SHLQ  $2, R12
+	MOVQ  mode+48(FP), R14
+	MOVQ  R10, R15 // floats stored per row
+	CMPQ  R14, $1
+	JNE   rows_w
+	INCQ  R15
+
+rows_w:
+	LEAQ  masks16<>(SB), R13
+	TESTQ R8, R8
+	JLE   rows_done
+
+rows_row:
+	XORQ CX, CX
+
+rows_chunk:
+	MOVQ      R15, DX
+	SUBQ      CX, DX
+	JLE       rows_next
+	CLAMP16(DX)
+	MOVWLZX   (R13)(DX*2), R9
+	KMOVW     R9, K2
+	MOVQ      R10, AX
+	SUBQ      CX, AX
+	CLAMP16(AX)
+	MOVWLZX   (R13)(AX*2), R9
+	KMOVW     R9, K1
+	VMOVUPS.Z (SI)(CX*4), K1, Z0
+	CMPQ      R14, $2
+	JNE       rows_store
+	VMOVUPS.Z (DI)(CX*4), K1, Z1
+	VADDPS    Z1, Z0, Z0
+
+rows_store:
+	VMOVUPS Z0, K2, (DI)(CX*4)
+	ADDQ    $16, CX
+	JMP     rows_chunk
+
+rows_next:
+	ADDQ R11, DI
+	ADDQ R12, SI
+	DECQ R8
+	JNZ  rows_row
+
+rows_done:
+	VZEROUPPER
+	RET
