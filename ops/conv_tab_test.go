@@ -18,7 +18,7 @@ import (
 // the thread count, few and many output channels (the weight gradient in
 // place or through im2col), odd sizes, and 8² images, whose forward pass
 // takes im2col (keeping the unfolded input) and whose input gradient the
-// TabLayout.
+// TabLayout; every result must have the same bits on 1, 2 and 3 threads.
 func TestConv2dTabMatchesIm2col(t *testing.T) {
 	defer kernels.SetThreads(kernels.Threads())
 	defer func(v bool) { convTab = v }(convTab)
@@ -27,6 +27,7 @@ func TestConv2dTabMatchesIm2col(t *testing.T) {
 		{1, 64, 64, 7, 7}, {4, 1, 1, 1, 60}, {9, 8, 12, 14, 14}, {3, 64, 64, 8, 8}, {2, 8, 16, 8, 8},
 	}
 	for _, c := range cases {
+		var first []*tensor.Tensor // the TabLayout route on one thread
 		for _, th := range []int{1, 2, 3} {
 			t.Run(fmt.Sprintf("%v/threads=%d", c, th), func(t *testing.T) {
 				kernels.SetThreads(th)
@@ -48,6 +49,14 @@ func TestConv2dTabMatchesIm2col(t *testing.T) {
 					t.Fatal("shape does not take the expected route")
 				}
 				got, want := run(true), run(false)
+				if first == nil {
+					first = got
+				}
+				for i := range got {
+					if j := firstDiff(got[i].Data(), first[i].Data()); j >= 0 {
+						t.Fatalf("tensor %d [%d] differs from one thread's", i, j)
+					}
+				}
 				for i := range got {
 					gd, wd := got[i].Data(), want[i].Data()
 					if i < 2 {
@@ -69,4 +78,14 @@ func TestConv2dTabMatchesIm2col(t *testing.T) {
 			})
 		}
 	}
+}
+
+// firstDiff returns the first index at which a and b differ in bits, or −1.
+func firstDiff(a, b []float32) int {
+	for i := range a {
+		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
+			return i
+		}
+	}
+	return -1
 }
