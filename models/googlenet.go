@@ -102,7 +102,7 @@ func NewBasicConv2d(g *tensor.RNG, in, out, k, stride, pad int) *BasicConv2d {
 }
 
 // Forward maps x [N, In, H, W] to ReLU(BN(conv(x))) [N, Out, OH, OW].
-func (b *BasicConv2d) Forward(x *ops.Var) *ops.Var { return ops.ReLU(b.BN.Forward(b.Conv.Forward(x))) }
+func (b *BasicConv2d) Forward(x *ops.Var) *ops.Var { return b.BN.ForwardReLU(b.Conv.Forward(x)) }
 
 // Children names the parts as torchvision does.
 func (b *BasicConv2d) Children() []nn.Child {

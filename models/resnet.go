@@ -186,7 +186,7 @@ func newResNetBlock(g *tensor.RNG, c ResNetConfig, in, planes, stride int) *ResN
 
 // Forward maps x [N, C, H, W] to [N, out, H/stride, W/stride].
 func (b *ResNetBlock) Forward(x *ops.Var) *ops.Var {
-	y := ops.ReLU(b.BN1.Forward(b.Conv1.Forward(x)))
+	y := b.BN1.ForwardReLU(b.Conv1.Forward(x))
 	y = b.BN2.Forward(b.Conv2.Forward(y))
 	if b.Conv3 != nil {
 		y = b.BN3.Forward(b.Conv3.Forward(ops.ReLU(y)))
@@ -220,7 +220,7 @@ func (b *ResNetBlock) Children() []nn.Child {
 // Forward maps x [N, C, H, W] to logits [N, NumClasses]; the spatial size
 // shrinks by 32 (224 → 7), so any H, W ≥ 1 works (28×28 ends at 1×1).
 func (m *ResNet) Forward(x *ops.Var) *ops.Var {
-	x = ops.ReLU(m.BN1.Forward(m.Conv1.Forward(x)))
+	x = m.BN1.ForwardReLU(m.Conv1.Forward(x))
 	x = ops.MaxPool2d(x, ops.Pool2dOptions{Kernel: [2]int{3, 3}, Stride: [2]int{2, 2}, Padding: [2]int{1, 1}})
 	for _, l := range m.Layers {
 		x = l.Forward(x)

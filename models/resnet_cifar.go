@@ -145,7 +145,7 @@ func newCIFARBlock(g *tensor.RNG, kind CIFARShortcut, in, out, stride int) *CIFA
 
 // Forward maps x [N, In, H, W] to [N, Out, ⌈H/Stride⌉, ⌈W/Stride⌉].
 func (b *CIFARBlock) Forward(x *ops.Var) *ops.Var {
-	y := ops.ReLU(b.BN1.Forward(b.Conv1.Forward(x)))
+	y := b.BN1.ForwardReLU(b.Conv1.Forward(x))
 	y = b.BN2.Forward(b.Conv2.Forward(y))
 	switch {
 	case b.Kind == CIFARPlain:
@@ -181,7 +181,7 @@ func (b *CIFARBlock) Children() []nn.Child {
 // Forward maps x [N, C, H, W] (32×32 for CIFAR, 28×28 for MNIST) to logits
 // [N, NumClasses].
 func (m *CIFARResNet) Forward(x *ops.Var) *ops.Var {
-	x = ops.ReLU(m.BN1.Forward(m.Conv1.Forward(x)))
+	x = m.BN1.ForwardReLU(m.Conv1.Forward(x))
 	x = m.Layers.Forward(x)
 	return m.FC.Forward(ops.Flatten(ops.GlobalAvgPool2d(x)))
 }

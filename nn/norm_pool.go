@@ -46,6 +46,21 @@ func (b *BatchNorm) Forward(x *ops.Var) *ops.Var {
 	return observe(b, x, ops.BatchNorm(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training(), b.Momentum, b.Eps))
 }
 
+// ForwardReLU returns ReLU(b.Forward(x)) through ops.BatchNormReLU, which
+// rectifies each block of the output while it is in cache. While Trace
+// observes the layers it runs as Forward then ReLU, so that the trace sees
+// this layer's own output.
+func (b *BatchNorm) ForwardReLU(x *ops.Var) *ops.Var {
+	if tracer.Load() != nil {
+		return ops.ReLU(b.Forward(x))
+	}
+	c := b.RunningMean.Len()
+	if x.Value.NDim() < 2 || x.Value.Dim(1) != c {
+		panic(fmt.Sprintf("nn: BatchNorm(%d) got input %v, want [N, %d, ...]", c, x.Value.Shape(), c))
+	}
+	return ops.BatchNormReLU(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training(), b.Momentum, b.Eps)
+}
+
 // LocalParams returns weight and bias.
 func (b *BatchNorm) LocalParams() []Param {
 	if b.Weight == nil {

@@ -51,6 +51,26 @@ const bnGrainElems = 16384
 // runningVar, which must not be nil, and the backward pass is the plain
 // affine one. The gradient flows to x, weight and bias in both modes.
 func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, training bool, momentum, eps float64) *Var {
+	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, false)
+}
+
+// BatchNormReLU returns ReLU(BatchNorm(x, …)) with the same values and
+// gradients, bit for bit, in one op: each block of the normalised output is
+// rectified while it is in cache, and the backward pass masks the incoming
+// gradient block by block as it reads it, so the un-rectified output and
+// its gradient never exist as tensors (ResNet and GoogLeNet apply ReLU to
+// nearly every batch norm). While a Recorder is installed (ONNX export,
+// the inference engine's trace) it runs as the two ops, so that they are
+// recorded as such.
+func BatchNormReLU(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, training bool, momentum, eps float64) *Var {
+	if recorder.Load() != nil {
+		return ReLU(BatchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps))
+	}
+	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, true)
+}
+
+// batchNorm is BatchNorm, or BatchNormReLU when relu is set.
+func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, training bool, momentum, eps float64, relu bool) *Var {
 	shape := x.Value.Shape()
 	if len(shape) < 2 {
 		panic(fmt.Sprintf("ops: BatchNorm: input of shape %v, want [N, C, ...] with at least 2 dimensions", shape))
@@ -121,12 +141,29 @@ func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 			for i := 0; i < n; i++ {
 				off := (i*c + ch) * s
 				kernels.BNAffine(od[off:off+s], xd[off:off+s], a32, b32)
+				if relu {
+					kernels.ReLU(od[off:off+s], od[off:off+s])
+				}
 			}
 		}
 	})
 
-	return resultAttrs("BatchNorm", BatchNormAttrs{runningMean, runningVar, training, momentum, eps}, out, func(o *Var) {
-		gd := o.Grad.Data() // [N, C, S...]
+	op := "BatchNorm"
+	if relu {
+		op = "BatchNormReLU" // never recorded (see BatchNormReLU)
+	}
+	return resultAttrs(op, BatchNormAttrs{runningMean, runningVar, training, momentum, eps}, out, func(o *Var) {
+		gd := o.Grad.Data() // [N, C, S...]; with relu, the gradient of ReLU's output
+		// dyBlock returns the gradient of the normalised output's block at
+		// off: gd's own, or with relu gd's masked as ReLU's backward pass
+		// masks a fresh gradient (kernels.MaskedGrad), into scratch.
+		dyBlock := func(off int, scratch []float32) []float32 {
+			if !relu {
+				return gd[off : off+s]
+			}
+			kernels.MaskedGrad(kernels.MaskNonZero, 0, 0, od[off:off+s], gd[off:off+s], scratch, true)
+			return scratch
+		}
 		var dx, dw, db []float32
 		// setX: dx is a fresh, unzeroed buffer (see gradDst); each block
 		// is cleared just before its contribution is added, while it is in
@@ -144,13 +181,17 @@ func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 			db = bias.gradBuf().Data()
 		}
 		kernels.ParallelFor(c, grain, func(lo, hi int) {
+			var scratch []float32
+			if relu {
+				scratch = make([]float32, s)
+			}
 			for ch := lo; ch < hi; ch++ {
 				mu, is := mean[ch], invstd[ch]
 				// sumDy = Σ dy, dot = Σ dy·(x − mean), over the channel.
 				var sumP, dotP kernels.BNPartials
 				for i := 0; i < n; i++ {
 					off := (i*c + ch) * s
-					kernels.BNBackwardSums(&sumP, &dotP, gd[off:off+s], xd[off:off+s], mu)
+					kernels.BNBackwardSums(&sumP, &dotP, dyBlock(off, scratch), xd[off:off+s], mu)
 				}
 				sumDy, dot := sumP.Sum(), dotP.Sum()
 				if dw != nil {
@@ -174,12 +215,12 @@ func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 						off := (i*c + ch) * s
 						d := dx[off : off+s]
 						if setX {
-							for j, g := range gd[off : off+s] {
+							for j, g := range dyBlock(off, scratch) {
 								d[j] = 0 + g*s32
 							}
 							continue
 						}
-						for j, g := range gd[off : off+s] {
+						for j, g := range dyBlock(off, scratch) {
 							d[j] += g * s32
 						}
 					}
@@ -194,7 +235,7 @@ func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 					if setX {
 						clear(dx[off : off+s])
 					}
-					kernels.BNBackwardDx(dx[off:off+s], gd[off:off+s], xd[off:off+s], mu, gradMean, proj, scale)
+					kernels.BNBackwardDx(dx[off:off+s], dyBlock(off, scratch), xd[off:off+s], mu, gradMean, proj, scale)
 				}
 			}
 		})

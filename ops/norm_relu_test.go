@@ -1,0 +1,123 @@
+package ops
+
+import (
+	"fmt"
+	"testing"
+
+	"convnet/internal/kernels"
+	"convnet/tensor"
+)
+
+// TestBatchNormReLUMatchesPair checks the fused BatchNormReLU against
+// ReLU(BatchNorm(…)) bit for bit: output, running statistics, and the
+// gradients of x, γ and β, in training and evaluation mode, with and
+// without affine parameters, for 2-, 3- and 4-dimensional inputs, on 1
+// and 2 threads. x also feeds a second op, so its gradient is added to in
+// one of the cases (the accumulating path); negative zeros in the incoming
+// gradient must come out as ReLU's backward pass leaves them.
+func TestBatchNormReLUMatchesPair(t *testing.T) {
+	defer kernels.SetThreads(kernels.Threads())
+	shapes := [][]int{{5, 3}, {4, 6, 7}, {3, 5, 6, 9}, {2, 40, 8, 8}}
+	for _, shape := range shapes {
+		for _, training := range []bool{true, false} {
+			for _, affine := range []bool{true, false} {
+				for _, th := range []int{1, 2} {
+					name := fmt.Sprintf("%v/train=%v/affine=%v/threads=%d", shape, training, affine, th)
+					t.Run(name, func(t *testing.T) {
+						kernels.SetThreads(th)
+						run := func(fused bool) []*tensor.Tensor {
+							g := tensor.NewRNG(7)
+							x := Param(tensor.Randn(g, 0.2, 1, shape...))
+							c := shape[1]
+							var w, b *Var
+							if affine {
+								w, b = Param(tensor.Randn(g, 1, 0.5, c)), Param(tensor.Randn(g, 0, 0.5, c))
+							}
+							rm, rv := tensor.Randn(g, 0, 0.1, c), tensor.Rand(g, 0.5, 1.5, c)
+							var y *Var
+							if fused {
+								y = BatchNormReLU(x, w, b, rm, rv, training, 0.1, 1e-5)
+							} else {
+								y = ReLU(BatchNorm(x, w, b, rm, rv, training, 0.1, 1e-5))
+							}
+							// A loss whose gradient has exact zeros, negative
+							// zeros and a second use of x.
+							up := tensor.Randn(g, 0, 1, shape...)
+							ud := up.Data()
+							for i := range ud {
+								switch i % 7 {
+								case 0:
+									ud[i] = 0
+								case 1:
+									ud[i] = float32(negZero())
+								}
+							}
+							loss := Add(Sum(Mul(y, Const(up))), Sum(Mul(x, x)))
+							loss.Backward()
+							out := []*tensor.Tensor{y.Value, x.Grad, rm, rv}
+							if affine {
+								out = append(out, w.Grad, b.Grad)
+							}
+							return out
+						}
+						got, want := run(true), run(false)
+						for i := range got {
+							if j := firstDiff(got[i].Data(), want[i].Data()); j >= 0 {
+								t.Fatalf("tensor %d [%d] = %v, pair gives %v", i, j, got[i].Data()[j], want[i].Data()[j])
+							}
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// negZero returns −0.
+func negZero() float64 {
+	z := 0.0
+	return -z
+}
+
+// TestBatchNormReLUGradCheck checks BatchNormReLU's gradients by central
+// differences, on inputs whose normalised values all lie at least 0.1 from
+// ReLU's kink (the first seed that gives such inputs), so that no
+// difference straddles it.
+func TestBatchNormReLUGradCheck(t *testing.T) {
+	for _, shape := range [][]int{{6, 3}, {3, 2, 5}, {2, 3, 3, 3}} {
+		for _, training := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%v/training=%v", shape, training), func(t *testing.T) {
+				c := shape[1]
+				for seed := uint64(1); seed < 1000; seed++ {
+					rng := tensor.NewRNG(seed)
+					inputs := []*Var{
+						Param(tensor.Randn(rng, 0.5, 2, shape...)),
+						Param(tensor.Rand(rng, 0.5, 1.5, c)),
+						Param(tensor.Rand(rng, -0.5, 0.5, c)),
+					}
+					rm, rv := tensor.Rand(rng, -0.5, 0.5, c), tensor.Rand(rng, 0.5, 2, c)
+					if training {
+						// Running statistics would make f impure.
+						rm, rv = nil, nil
+					}
+					pre := BatchNorm(Const(inputs[0].Value), Const(inputs[1].Value), Const(inputs[2].Value), rm, rv, training, 0.1, 1e-5).Value.Data()
+					near := false
+					for _, v := range pre {
+						near = near || (v > -0.1 && v < 0.1)
+					}
+					if near {
+						continue
+					}
+					f := func(in []*Var) *Var {
+						return BatchNormReLU(in[0], in[1], in[2], rm, rv, training, 0.1, 1e-5)
+					}
+					if err := CheckGrad(f, inputs, 1e-2, 1e-2); err != nil {
+						t.Fatalf("seed %d: %v", seed, err)
+					}
+					return
+				}
+				t.Fatal("no seed gives inputs away from the kink")
+			})
+		}
+	}
+}
