@@ -198,7 +198,7 @@ func (b *ResNetBlock) Forward(x *ops.Var) *ops.Var {
 	if b.Downsample != nil {
 		sc = b.Downsample.Forward(x)
 	}
-	return ops.ReLU(ops.Add(y, sc))
+	return ops.AddReLU(y, sc)
 }
 
 // Children names the layers as torchvision does (se as in timm's SE-ResNet).

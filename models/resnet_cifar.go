@@ -151,9 +151,9 @@ func (b *CIFARBlock) Forward(x *ops.Var) *ops.Var {
 	case b.Kind == CIFARPlain:
 		return ops.ReLU(y)
 	case b.Shortcut != nil:
-		return ops.ReLU(ops.Add(y, b.Shortcut.Forward(x)))
+		return ops.AddReLU(y, b.Shortcut.Forward(x))
 	case b.Stride == 1 && b.In == b.Out:
-		return ops.ReLU(ops.Add(y, x))
+		return ops.AddReLU(y, x)
 	}
 	// Option A: a 1×1 max pool with stride 2 picks x[:, :, ::2, ::2]
 	// exactly; then zero channels pad In up to Out.
@@ -165,7 +165,7 @@ func (b *CIFARBlock) Forward(x *ops.Var) *ops.Var {
 		s := sc.Value.Shape()
 		sc = ops.Concat(1, sc, ops.Const(tensor.New(s[0], b.Out-b.In, s[2], s[3])))
 	}
-	return ops.ReLU(ops.Add(y, sc))
+	return ops.AddReLU(y, sc)
 }
 
 // Children names the layers as the conformance ResNet-20 does.

@@ -179,6 +179,65 @@ func addSame(a, b *Var) *Var {
 	}, a, b)
 }
 
+// AddReLU returns ReLU(Add(a, b)) for a and b of the same shape (the end
+// of a residual block), with the same values and gradients bit for bit, in
+// one op: each block of the sum is rectified while it is in cache, and the
+// backward pass masks the incoming gradient block by block as it passes it
+// to both inputs, so the un-rectified sum and its gradient never exist as
+// tensors. Operands of different shapes, and any call while a Recorder is
+// installed (ONNX export, the inference engine's trace), run as the two
+// ops.
+func AddReLU(a, b *Var) *Var {
+	if recorder.Load() != nil || !tensor.SameShape(a.Value, b.Value) {
+		return ReLU(Add(a, b))
+	}
+	out := tensor.New(a.Value.Shape()...)
+	ad, bd, od := a.Value.Data(), b.Value.Data(), out.Data()
+	kernels.ParallelFor(len(od), actGrain, func(lo, hi int) {
+		for j := lo; j < hi; j += fuseBlock {
+			e := min(j+fuseBlock, hi)
+			kernels.EngAdd(ad[j:e], bd[j:e], od[j:e])
+			kernels.ReLU(od[j:e], od[j:e])
+		}
+	})
+	return result("add_relu", out, func(res *Var) {
+		gz := res.Grad.Data()
+		// Each input's gradient buffer, taken in Add's order (a then b,
+		// the same Var twice for Add(x, x)) and written in that order.
+		type grad struct {
+			d   []float32
+			set bool // fresh and unzeroed: set rather than add
+		}
+		var gs []grad
+		for _, in := range []*Var{a, b} {
+			if needs(in) {
+				t, set := in.gradDst()
+				gs = append(gs, grad{t.Data(), set})
+			}
+		}
+		kernels.ParallelFor(len(gz), actGrain, func(lo, hi int) {
+			g := make([]float32, min(fuseBlock, hi-lo))
+			for j := lo; j < hi; j += fuseBlock {
+				e := min(j+fuseBlock, hi)
+				// ReLU's backward pass into the sum's fresh gradient, then
+				// Add's into each input's.
+				kernels.MaskedGrad(kernels.MaskNonZero, 0, 0, od[j:e], gz[j:e], g[:e-j], true)
+				for _, d := range gs {
+					if d.set {
+						kernels.SetGrad(d.d[j:e], g[:e-j])
+					} else {
+						kernels.EngAdd(d.d[j:e], g[:e-j], d.d[j:e])
+					}
+				}
+			}
+		})
+	}, a, b)
+}
+
+// fuseBlock is the block of a fused element-wise op (AddReLU) that stays in
+// L1 between its steps: 16 KiB of float32.
+const fuseBlock = 4096
+
 // Sub returns a − b with broadcasting.
 func Sub(a, b *Var) *Var {
 	return binary("sub", a, b, func(x, y float32) float32 { return x - y },

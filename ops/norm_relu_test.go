@@ -121,3 +121,71 @@ func TestBatchNormReLUGradCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestAddReLUMatchesPair checks AddReLU against ReLU(Add(…)) bit for bit:
+// the output and both inputs' gradients, for distinct inputs whose
+// gradients are fresh or already hold a value, for Add(x, x), and for
+// sizes around the fused block, on 1 and 2 threads.
+func TestAddReLUMatchesPair(t *testing.T) {
+	defer kernels.SetThreads(kernels.Threads())
+	for _, size := range []int{1, 17, fuseBlock - 1, fuseBlock + 5, 3*fuseBlock + 100, 200000} {
+		for _, mode := range []string{"distinct", "accumulate", "same"} {
+			for _, th := range []int{1, 2} {
+				t.Run(fmt.Sprintf("%d/%s/threads=%d", size, mode, th), func(t *testing.T) {
+					kernels.SetThreads(th)
+					run := func(fused bool) []*tensor.Tensor {
+						g := tensor.NewRNG(3)
+						a, b := Param(tensor.Randn(g, 0, 1, 2, size)), Param(tensor.Randn(g, 0, 1, 2, size))
+						if mode == "same" {
+							b = a
+						}
+						f := func(x, y *Var) *Var {
+							if fused {
+								return AddReLU(x, y)
+							}
+							return ReLU(Add(x, y))
+						}
+						up := tensor.Randn(g, 0, 1, 2, size)
+						for i := range up.Data() {
+							if i%5 == 0 {
+								up.Data()[i] = float32(negZero())
+							}
+						}
+						y := f(a, b)
+						loss := Sum(Mul(y, Const(up)))
+						if mode == "accumulate" {
+							// b is used again after the sum, so its
+							// gradient holds a value when AddReLU's arrives.
+							loss = Add(loss, Sum(Mul(Scale(b, 0.5), b)))
+						}
+						loss.Backward()
+						return []*tensor.Tensor{y.Value, a.Grad, b.Grad}
+					}
+					got, want := run(true), run(false)
+					for i := range got {
+						if j := firstDiff(got[i].Data(), want[i].Data()); j >= 0 {
+							t.Fatalf("tensor %d [%d] = %v, pair gives %v", i, j, got[i].Data()[j], want[i].Data()[j])
+						}
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestAddReLUGradCheck checks AddReLU's gradients by central differences
+// on sums kept at least 0.1 from ReLU's kink.
+func TestAddReLUGradCheck(t *testing.T) {
+	g := tensor.NewRNG(5)
+	a, b := tensor.Randn(g, 0, 1, 3, 7), tensor.Randn(g, 0, 1, 3, 7)
+	ad, bd := a.Data(), b.Data()
+	for i := range ad {
+		if s := ad[i] + bd[i]; s > -0.1 && s < 0.1 {
+			ad[i] += 0.5
+		}
+	}
+	f := func(in []*Var) *Var { return AddReLU(in[0], in[1]) }
+	if err := CheckGrad(f, []*Var{Param(a), Param(b)}, 1e-2, 1e-2); err != nil {
+		t.Fatal(err)
+	}
+}
