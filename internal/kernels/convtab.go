@@ -183,17 +183,7 @@ func GemmPackedTab(p *PackedA, n int, b []float32, off []int, c []float32, ldc, 
 						continue
 					}
 					kern.fn(kb, apan, bpan, 1, ws.tile[:mr*nr], nr, 0)
-					for i := 0; i < rows; i++ {
-						dst := ct[i*ldc:][:cols]
-						src := ws.tile[i*nr:][:cols]
-						if bet == 0 {
-							copy(dst, src)
-							continue
-						}
-						for j, v := range src {
-							dst[j] = v + dst[j]
-						}
-					}
+					storeTile(ct, ldc, ws.tile[:], nr, rows, cols, bet != 0)
 				}
 			}
 		}

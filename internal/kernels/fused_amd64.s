@@ -108,6 +108,25 @@
 
 
 
+// TAB_ARGS loads the arguments of the table kernels (at the end of this
+// file): the column masks into K1, K2, kc into CX, A, B, the offsets and C
+// into AX, BX, SI, DI (and R10), and ldc in bytes into DX. (It stands
+// before the first TEXT so that vet does not check it against another
+// function's arguments.)
+#define TAB_ARGS \
+	MOVQ  k1+56(FP), R13; \
+	KMOVW R13, K1;        \
+	MOVQ  k2+64(FP), R13; \
+	KMOVW R13, K2;        \
+	MOVQ  kc+0(FP), CX;   \
+	MOVQ  a+8(FP), AX;    \
+	MOVQ  b+16(FP), BX;   \
+	MOVQ  off+24(FP), SI; \
+	MOVQ  c+32(FP), DI;   \
+	MOVQ  ldc+40(FP), DX; \
+	SHLQ  $2, DX;         \
+	MOVQ  DI, R10
+
 // func sgemm12x32EpAVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
 TEXT ·sgemm12x32EpAVX512(SB), NOSPLIT, $0-72
 	// K1, K2: the tile's columns [0, 16) and [16, 32) below cols.
@@ -390,18 +409,7 @@ s8_store:
 
 // func sgemm12x32TabAVX512(kc int, a, b *float32, off *int, c *float32, ldc int, beta int, k1, k2 int)
 TEXT ·sgemm12x32TabAVX512(SB), NOSPLIT, $0-72
-	MOVQ  k1+56(FP), R13
-	KMOVW R13, K1
-	MOVQ  k2+64(FP), R13
-	KMOVW R13, K2
-	MOVQ  kc+0(FP), CX
-	MOVQ  a+8(FP), AX
-	MOVQ  b+16(FP), BX
-	MOVQ  off+24(FP), SI
-	MOVQ  c+32(FP), DI
-	MOVQ  ldc+40(FP), DX
-	SHLQ  $2, DX
-	MOVQ  DI, R10
+	TAB_ARGS
 	ROWS_LO(PREFETCH_C_LINES)
 	ROWS_HI(PREFETCH_C_LINES)
 	ZERO_12x32
@@ -449,18 +457,7 @@ t12_store:
 
 // func sgemm8x32TabAVX512(kc int, a, b *float32, off *int, c *float32, ldc int, beta int, k1, k2 int)
 TEXT ·sgemm8x32TabAVX512(SB), NOSPLIT, $0-72
-	MOVQ  k1+56(FP), R13
-	KMOVW R13, K1
-	MOVQ  k2+64(FP), R13
-	KMOVW R13, K2
-	MOVQ  kc+0(FP), CX
-	MOVQ  a+8(FP), AX
-	MOVQ  b+16(FP), BX
-	MOVQ  off+24(FP), SI
-	MOVQ  c+32(FP), DI
-	MOVQ  ldc+40(FP), DX
-	SHLQ  $2, DX
-	MOVQ  DI, R10
+	TAB_ARGS
 	ROWS_HI(PREFETCH_C_LINES)
 	ZERO_8x32
 	MOVQ  CX, R9

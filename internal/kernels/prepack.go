@@ -305,17 +305,7 @@ func GemmPacked(p *PackedA, transB bool, n int, b []float32, ldb int, c []float3
 							kern.fn(kb, apan, bpan, 1, ct, ldc, beta)
 						} else {
 							kern.fn(kb, apan, bpan, 1, ws.tile[:mr*nr], nr, 0)
-							for i := 0; i < rows; i++ {
-								dst := ct[i*ldc:][:cols]
-								src := ws.tile[i*nr:][:cols]
-								if beta == 0 {
-									copy(dst, src)
-									continue
-								}
-								for j, v := range src {
-									dst[j] = v + dst[j]
-								}
-							}
+							storeTile(ct, ldc, ws.tile[:], nr, rows, cols, beta != 0)
 						}
 						if last && ep != nil {
 							ep.apply(ct, ldc, ir, rows, col0, cols)
@@ -323,6 +313,23 @@ func GemmPacked(p *PackedA, transB bool, n int, b []float32, ldb int, c []float3
 					}
 				}
 			}
+		}
+	}
+}
+
+// storeTile stores the first rows×cols of a tile computed into tile (row
+// stride nr) with beta = 0 into C at c (row stride ldc): copied, or added to
+// C when add is set, which rounds as a kernel's beta = 1 update does.
+func storeTile(c []float32, ldc int, tile []float32, nr, rows, cols int, add bool) {
+	for i := 0; i < rows; i++ {
+		dst := c[i*ldc:][:cols]
+		src := tile[i*nr:][:cols]
+		if !add {
+			copy(dst, src)
+			continue
+		}
+		for j, v := range src {
+			dst[j] = v + dst[j]
 		}
 	}
 }
