@@ -224,7 +224,7 @@ func SgemmNTTab(m, n, k int, a []float32, lda int, b []float32, off []int, c []f
 	}
 	checkTab("SgemmNTTab B", b, off, k)
 	if dotKernel && m < sgemmNTDotMaxM {
-		sgemmNTDot(m, n, k, a, lda, func(j int) []float32 { return b[off[j]:][:k] }, c, ldc)
+		sgemmNTDot(m, n, k, a, lda, b, 0, off, c, ldc)
 		return
 	}
 	g := make([]float32, n*k)

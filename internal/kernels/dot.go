@@ -37,12 +37,13 @@ func SgemmNT(m, n, k int, a []float32, lda int, b []float32, ldb int, c []float3
 	checkMatrix("A", m, k, a, lda)
 	checkMatrix("B", n, k, b, ldb)
 	checkMatrix("C", m, n, c, ldc)
-	sgemmNTDot(m, n, k, a, lda, func(j int) []float32 { return b[j*ldb:][:k] }, c, ldc)
+	sgemmNTDot(m, n, k, a, lda, b, ldb, nil, c, ldc)
 }
 
-// sgemmNTDot is SgemmNT's dot-product path, with row j of B [n, k] given
-// by brow(j) (k floats). The sizes are positive and checked.
-func sgemmNTDot(m, n, k int, a []float32, lda int, brow func(j int) []float32, c []float32, ldc int) {
+// sgemmNTDot is SgemmNT's dot-product path, row j of B [n, k] at
+// b[j·ldb:], or at b[off[j]:] when off is not nil. The sizes are positive
+// and checked.
+func sgemmNTDot(m, n, k int, a []float32, lda int, b []float32, ldb int, off []int, c []float32, ldc int) {
 	var ar, br [4][]float32
 	var out [16]float32
 	for i0 := 0; i0 < m; i0 += 4 {
@@ -54,7 +55,12 @@ func sgemmNTDot(m, n, k int, a []float32, lda int, brow func(j int) []float32, c
 		for j0 := 0; j0 < n; j0 += 4 {
 			cols := min(4, n-j0)
 			for j := range br {
-				br[j] = brow(j0 + min(j, cols-1))
+				r := j0 + min(j, cols-1)
+				if off != nil {
+					br[j] = b[off[r]:][:k]
+				} else {
+					br[j] = b[r*ldb:][:k]
+				}
 			}
 			dot4x4(k, &ar, &br, &out)
 			for i := 0; i < rows; i++ {
