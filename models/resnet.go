@@ -186,19 +186,20 @@ func newResNetBlock(g *tensor.RNG, c ResNetConfig, in, planes, stride int) *ResN
 
 // Forward maps x [N, C, H, W] to [N, out, H/stride, W/stride].
 func (b *ResNetBlock) Forward(x *ops.Var) *ops.Var {
-	y := b.BN1.ForwardReLU(b.Conv1.Forward(x))
-	y = b.BN2.Forward(b.Conv2.Forward(y))
+	y := b.Conv2.Forward(b.BN1.ForwardReLU(b.Conv1.Forward(x)))
+	last := b.BN2 // the batch norm that ends the residual branch
 	if b.Conv3 != nil {
-		y = b.BN3.Forward(b.Conv3.Forward(ops.ReLU(y)))
-	}
-	if b.SE != nil {
-		y = b.SE.Forward(y)
+		y = b.Conv3.Forward(b.BN2.ForwardReLU(y))
+		last = b.BN3
 	}
 	sc := x
 	if b.Downsample != nil {
 		sc = b.Downsample.Forward(x)
 	}
-	return ops.AddReLU(y, sc)
+	if b.SE != nil {
+		return ops.AddReLU(b.SE.Forward(last.Forward(y)), sc)
+	}
+	return last.ForwardAddReLU(y, sc)
 }
 
 // Children names the layers as torchvision does (se as in timm's SE-ResNet).

@@ -145,15 +145,14 @@ func newCIFARBlock(g *tensor.RNG, kind CIFARShortcut, in, out, stride int) *CIFA
 
 // Forward maps x [N, In, H, W] to [N, Out, ⌈H/Stride⌉, ⌈W/Stride⌉].
 func (b *CIFARBlock) Forward(x *ops.Var) *ops.Var {
-	y := b.BN1.ForwardReLU(b.Conv1.Forward(x))
-	y = b.BN2.Forward(b.Conv2.Forward(y))
+	y := b.Conv2.Forward(b.BN1.ForwardReLU(b.Conv1.Forward(x)))
 	switch {
 	case b.Kind == CIFARPlain:
-		return ops.ReLU(y)
+		return b.BN2.ForwardReLU(y)
 	case b.Shortcut != nil:
-		return ops.AddReLU(y, b.Shortcut.Forward(x))
+		return b.BN2.ForwardAddReLU(y, b.Shortcut.Forward(x))
 	case b.Stride == 1 && b.In == b.Out:
-		return ops.AddReLU(y, x)
+		return b.BN2.ForwardAddReLU(y, x)
 	}
 	// Option A: a 1×1 max pool with stride 2 picks x[:, :, ::2, ::2]
 	// exactly; then zero channels pad In up to Out.
@@ -165,7 +164,7 @@ func (b *CIFARBlock) Forward(x *ops.Var) *ops.Var {
 		s := sc.Value.Shape()
 		sc = ops.Concat(1, sc, ops.Const(tensor.New(s[0], b.Out-b.In, s[2], s[3])))
 	}
-	return ops.AddReLU(y, sc)
+	return b.BN2.ForwardAddReLU(y, sc)
 }
 
 // Children names the layers as the conformance ResNet-20 does.

@@ -39,10 +39,7 @@ func NewBatchNorm1d(c int) *BatchNorm { return NewBatchNorm2d(c) }
 
 // Forward normalises x.
 func (b *BatchNorm) Forward(x *ops.Var) *ops.Var {
-	c := b.RunningMean.Len()
-	if x.Value.NDim() < 2 || x.Value.Dim(1) != c {
-		panic(fmt.Sprintf("nn: BatchNorm(%d) got input %v, want [N, %d, ...]", c, x.Value.Shape(), c))
-	}
+	b.checkInput(x)
 	return observe(b, x, ops.BatchNorm(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training(), b.Momentum, b.Eps))
 }
 
@@ -54,11 +51,27 @@ func (b *BatchNorm) ForwardReLU(x *ops.Var) *ops.Var {
 	if tracer.Load() != nil {
 		return ops.ReLU(b.Forward(x))
 	}
+	b.checkInput(x)
+	return ops.BatchNormReLU(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training(), b.Momentum, b.Eps)
+}
+
+// ForwardAddReLU returns ReLU(b.Forward(x) + res) through
+// ops.BatchNormAddReLU (the end of a residual block), as ForwardReLU does
+// for ReLU alone; under Trace it runs as Forward then ops.AddReLU.
+func (b *BatchNorm) ForwardAddReLU(x, res *ops.Var) *ops.Var {
+	if tracer.Load() != nil {
+		return ops.AddReLU(b.Forward(x), res)
+	}
+	b.checkInput(x)
+	return ops.BatchNormAddReLU(x, res, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training(), b.Momentum, b.Eps)
+}
+
+// checkInput panics unless x is [N, C, ...] with the layer's C.
+func (b *BatchNorm) checkInput(x *ops.Var) {
 	c := b.RunningMean.Len()
 	if x.Value.NDim() < 2 || x.Value.Dim(1) != c {
 		panic(fmt.Sprintf("nn: BatchNorm(%d) got input %v, want [N, %d, ...]", c, x.Value.Shape(), c))
 	}
-	return ops.BatchNormReLU(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training(), b.Momentum, b.Eps)
 }
 
 // LocalParams returns weight and bias.

@@ -51,7 +51,7 @@ const bnGrainElems = 16384
 // runningVar, which must not be nil, and the backward pass is the plain
 // affine one. The gradient flows to x, weight and bias in both modes.
 func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, training bool, momentum, eps float64) *Var {
-	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, false)
+	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, nil, false)
 }
 
 // BatchNormReLU returns ReLU(BatchNorm(x, …)) with the same values and
@@ -66,11 +66,29 @@ func BatchNormReLU(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor,
 	if recorder.Load() != nil {
 		return ReLU(BatchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps))
 	}
-	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, true)
+	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, nil, true)
 }
 
-// batchNorm is BatchNorm, or BatchNormReLU when relu is set.
-func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, training bool, momentum, eps float64, relu bool) *Var {
+// BatchNormAddReLU returns AddReLU(BatchNorm(x, …), res) — the end of a
+// residual block whose last batch norm is added to the shortcut res (of
+// x's shape) and rectified — with the same values and gradients, bit for
+// bit, in one op, as BatchNormReLU does for ReLU alone: neither the
+// normalised output nor the sum exists as a tensor, and the masked
+// gradient goes to res and into the batch norm's backward pass block by
+// block. Under a Recorder, or when res is x itself, it runs as the ops.
+func BatchNormAddReLU(x, res, weight, bias *Var, runningMean, runningVar *tensor.Tensor, training bool, momentum, eps float64) *Var {
+	if recorder.Load() != nil || res == x || !tensor.SameShape(x.Value, res.Value) {
+		return AddReLU(BatchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps), res)
+	}
+	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, res, true)
+}
+
+// batchNorm is BatchNorm, BatchNormReLU when relu is set, and
+// BatchNormAddReLU when res is not nil too (res needs relu).
+func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, training bool, momentum, eps float64, res *Var, relu bool) *Var {
+	if res != nil && !relu {
+		panic("ops: batchNorm with a residual but no ReLU")
+	}
 	shape := x.Value.Shape()
 	if len(shape) < 2 {
 		panic(fmt.Sprintf("ops: BatchNorm: input of shape %v, want [N, C, ...] with at least 2 dimensions", shape))
@@ -109,6 +127,10 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 	}
 	out := tensor.New(shape...)
 	od := out.Data()
+	var rd []float32 // the residual, or nil
+	if res != nil {
+		rd = res.Value.Data()
+	}
 	grain := max(1, bnGrainElems/max(1, m))
 
 	kernels.ParallelFor(c, grain, func(lo, hi int) {
@@ -141,6 +163,9 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 			for i := 0; i < n; i++ {
 				off := (i*c + ch) * s
 				kernels.BNAffine(od[off:off+s], xd[off:off+s], a32, b32)
+				if rd != nil {
+					kernels.EngAdd(od[off:off+s], rd[off:off+s], od[off:off+s])
+				}
 				if relu {
 					kernels.ReLU(od[off:off+s], od[off:off+s])
 				}
@@ -149,7 +174,12 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 	})
 
 	op := "BatchNorm"
-	if relu {
+	inputs := []*Var{x, weight, bias}
+	switch {
+	case res != nil:
+		op = "BatchNormAddReLU" // never recorded (see BatchNormAddReLU)
+		inputs = append(inputs, res)
+	case relu:
 		op = "BatchNormReLU" // never recorded (see BatchNormReLU)
 	}
 	return resultAttrs(op, BatchNormAttrs{runningMean, runningVar, training, momentum, eps}, out, func(o *Var) {
@@ -180,6 +210,16 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 		if needs(bias) {
 			db = bias.gradBuf().Data()
 		}
+		// The residual's gradient: the masked gradient, set into a fresh
+		// buffer or added, block by block in the first pass, as Add's
+		// backward pass does.
+		var dr []float32
+		var setR bool
+		if needs(res) {
+			var t *tensor.Tensor
+			t, setR = res.gradDst()
+			dr = t.Data()
+		}
 		kernels.ParallelFor(c, grain, func(lo, hi int) {
 			var scratch []float32
 			if relu {
@@ -191,7 +231,15 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 				var sumP, dotP kernels.BNPartials
 				for i := 0; i < n; i++ {
 					off := (i*c + ch) * s
-					kernels.BNBackwardSums(&sumP, &dotP, dyBlock(off, scratch), xd[off:off+s], mu)
+					dy := dyBlock(off, scratch)
+					if dr != nil {
+						if setR {
+							kernels.SetGrad(dr[off:off+s], dy)
+						} else {
+							kernels.EngAdd(dr[off:off+s], dy, dr[off:off+s])
+						}
+					}
+					kernels.BNBackwardSums(&sumP, &dotP, dy, xd[off:off+s], mu)
 				}
 				sumDy, dot := sumP.Sum(), dotP.Sum()
 				if dw != nil {
@@ -239,7 +287,7 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 				}
 			}
 		})
-	}, x, weight, bias)
+	}, inputs...)
 }
 
 // bnStats returns the mean and the biased variance of channel ch of

@@ -189,3 +189,115 @@ func TestAddReLUGradCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestBatchNormAddReLUMatchesOps checks the fused BatchNormAddReLU against
+// AddReLU(BatchNorm(…), res) bit for bit: output, running statistics and
+// the gradients of x, γ, β and the residual, in training and evaluation
+// mode, with and without affine parameters, with a residual that needs no
+// gradient, one whose gradient is fresh and one whose gradient already
+// holds a value, on 1 and 2 threads.
+func TestBatchNormAddReLUMatchesOps(t *testing.T) {
+	defer kernels.SetThreads(kernels.Threads())
+	for _, shape := range [][]int{{5, 3}, {3, 5, 6, 9}, {2, 40, 8, 8}} {
+		for _, training := range []bool{true, false} {
+			for _, affine := range []bool{true, false} {
+				for _, resMode := range []string{"const", "fresh", "accumulate"} {
+					for _, th := range []int{1, 2} {
+						name := fmt.Sprintf("%v/train=%v/affine=%v/res=%s/threads=%d", shape, training, affine, resMode, th)
+						t.Run(name, func(t *testing.T) {
+							kernels.SetThreads(th)
+							run := func(fused bool) []*tensor.Tensor {
+								g := tensor.NewRNG(9)
+								x := Param(tensor.Randn(g, 0.2, 1, shape...))
+								r := Param(tensor.Randn(g, 0, 1, shape...))
+								if resMode == "const" {
+									r = Const(r.Value)
+								}
+								c := shape[1]
+								var w, b *Var
+								if affine {
+									w, b = Param(tensor.Randn(g, 1, 0.5, c)), Param(tensor.Randn(g, 0, 0.5, c))
+								}
+								rm, rv := tensor.Randn(g, 0, 0.1, c), tensor.Rand(g, 0.5, 1.5, c)
+								var y *Var
+								if fused {
+									y = BatchNormAddReLU(x, r, w, b, rm, rv, training, 0.1, 1e-5)
+								} else {
+									y = AddReLU(BatchNorm(x, w, b, rm, rv, training, 0.1, 1e-5), r)
+								}
+								up := tensor.Randn(g, 0, 1, shape...)
+								for i := range up.Data() {
+									if i%6 == 0 {
+										up.Data()[i] = float32(negZero())
+									}
+								}
+								loss := Sum(Mul(y, Const(up)))
+								if resMode == "accumulate" {
+									// r is used again after the block, so its
+									// gradient holds a value when the block's arrives.
+									loss = Add(loss, Sum(Mul(Scale(r, 0.5), r)))
+								}
+								loss.Backward()
+								out := []*tensor.Tensor{y.Value, x.Grad, rm, rv}
+								if resMode != "const" {
+									out = append(out, r.Grad)
+								}
+								if affine {
+									out = append(out, w.Grad, b.Grad)
+								}
+								return out
+							}
+							got, want := run(true), run(false)
+							for i := range got {
+								if j := firstDiff(got[i].Data(), want[i].Data()); j >= 0 {
+									t.Fatalf("tensor %d [%d] = %v, ops give %v", i, j, got[i].Data()[j], want[i].Data()[j])
+								}
+							}
+						})
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestBatchNormAddReLUGradCheck checks BatchNormAddReLU's gradients (x, γ,
+// β and the residual) by central differences, on inputs whose sums all
+// lie at least 0.1 from ReLU's kink.
+func TestBatchNormAddReLUGradCheck(t *testing.T) {
+	shape := []int{3, 2, 3, 3}
+	for _, training := range []bool{true, false} {
+		t.Run(fmt.Sprintf("training=%v", training), func(t *testing.T) {
+			for seed := uint64(1); seed < 1000; seed++ {
+				rng := tensor.NewRNG(seed)
+				inputs := []*Var{
+					Param(tensor.Randn(rng, 0.5, 2, shape...)),
+					Param(tensor.Randn(rng, 0, 1, shape...)),
+					Param(tensor.Rand(rng, 0.5, 1.5, 2)),
+					Param(tensor.Rand(rng, -0.5, 0.5, 2)),
+				}
+				rm, rv := tensor.Rand(rng, -0.5, 0.5, 2), tensor.Rand(rng, 0.5, 2, 2)
+				if training {
+					rm, rv = nil, nil
+				}
+				pre := BatchNorm(Const(inputs[0].Value), Const(inputs[2].Value), Const(inputs[3].Value), rm, rv, training, 0.1, 1e-5).Value.Data()
+				near := false
+				for i, v := range pre {
+					v += inputs[1].Value.Data()[i]
+					near = near || (v > -0.1 && v < 0.1)
+				}
+				if near {
+					continue
+				}
+				f := func(in []*Var) *Var {
+					return BatchNormAddReLU(in[0], in[1], in[2], in[3], rm, rv, training, 0.1, 1e-5)
+				}
+				if err := CheckGrad(f, inputs, 1e-2, 1e-2); err != nil {
+					t.Fatalf("seed %d: %v", seed, err)
+				}
+				return
+			}
+			t.Fatal("no seed gives inputs away from the kink")
+		})
+	}
+}
