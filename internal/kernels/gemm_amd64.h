@@ -1,6 +1,6 @@
 // Steps of the 12×32 and 8×32 AVX-512 SGEMM micro-kernels, shared by
 // kernel_amd64.s, kernel8_amd64.s and fused_amd64.s (#include "gemm_amd64.h"),
-// and the alpha/beta row update of C of the first two.
+// and the alpha/beta row update of C of the first two (and of the AVX2 kernel).
 //
 // One step p multiplies the row of B in Z0, Z1 (32 floats) by column p of
 // the A micro-panel at AX + ao (mr floats, broadcast in turn into Z2..Z7)
@@ -99,46 +99,50 @@
 	VMOVUPS bo+64(BX), Z1; \
 	FMA_8x32(ao)
 
-// STEP4_12x32, STEP4_8x32: four steps on a packed B panel, then AX and BX
-// move past them (the unrolled loops of the packed kernels).
-#define STEP4_12x32            \
-	STEP_12x32(0, 0);      \
-	STEP_12x32(48, 128);   \
-	STEP_12x32(96, 256);   \
-	STEP_12x32(144, 384);  \
-	ADDQ $192, AX;         \
+// STEP4(STEP, a1, a2, a3, a4): four steps STEP on a packed B panel, the
+// A micro-panel's columns at AX + 0, a1, a2, a3, then AX moves by a4 and
+// BX past the four rows of B. STEP4_12x32, STEP4_8x32: the unrolled
+// loops of the packed kernels.
+#define STEP4(STEP, a1, a2, a3, a4) \
+	STEP(0, 0);                  \
+	STEP(a1, 128);               \
+	STEP(a2, 256);               \
+	STEP(a3, 384);               \
+	ADDQ $a4, AX;                \
 	ADDQ $512, BX
 
-#define STEP4_8x32            \
-	STEP_8x32(0, 0);      \
-	STEP_8x32(32, 128);   \
-	STEP_8x32(64, 256);   \
-	STEP_8x32(96, 384);   \
-	ADDQ $128, AX;        \
-	ADDQ $512, BX
+#define STEP4_12x32 STEP4(STEP_12x32, 48, 96, 144, 192)
+#define STEP4_8x32 STEP4(STEP_8x32, 32, 64, 96, 128)
 
-// STORE_Z(r0, r1), STOREB_Z(r0, r1): the alpha/beta update of one row of
-// C at DI from the accumulators r0, r1, then DI steps by ldc (DX).
-// Row of C = alpha·acc (alpha in Z2), then the next row.
-#define STORE_Z(r0, r1) \
-	VMULPS  Z2, r0, r0;  \
-	VMULPS  Z2, r1, r1;  \
+// ALPHA_ROW(al, w, r0, r1), ALPHA_BETA_ROW(al, be, t0, t1, w, r0, r1): the
+// alpha/beta update of one row of C at DI from the accumulators r0, r1 (w
+// bytes each), then DI steps by ldc (DX). ALPHA_ROW writes alpha·acc
+// (alpha in al); ALPHA_BETA_ROW writes alpha·acc + beta·C (beta in be; t0
+// and t1 are scratch), each product rounded on its own.
+#define ALPHA_ROW(al, w, r0, r1) \
+	VMULPS  al, r0, r0;  \
+	VMULPS  al, r1, r1;  \
 	VMOVUPS r0, (DI);    \
-	VMOVUPS r1, 64(DI);  \
+	VMOVUPS r1, w(DI);   \
 	ADDQ    DX, DI
 
-// Row of C = alpha·acc + beta·C (alpha in Z2, beta in Z3), each product
-// rounded on its own, then the next row.
-#define STOREB_Z(r0, r1) \
-	VMULPS  Z2, r0, r0;     \
-	VMULPS  (DI), Z3, Z0;   \
-	VADDPS  Z0, r0, r0;     \
-	VMOVUPS r0, (DI);       \
-	VMULPS  Z2, r1, r1;     \
-	VMULPS  64(DI), Z3, Z1; \
-	VADDPS  Z1, r1, r1;     \
-	VMOVUPS r1, 64(DI);     \
+#define ALPHA_BETA_ROW(al, be, t0, t1, w, r0, r1) \
+	VMULPS  al, r0, r0;    \
+	VMULPS  (DI), be, t0;  \
+	VADDPS  t0, r0, r0;    \
+	VMOVUPS r0, (DI);      \
+	VMULPS  al, r1, r1;    \
+	VMULPS  w(DI), be, t1; \
+	VADDPS  t1, r1, r1;    \
+	VMOVUPS r1, w(DI);     \
 	ADDQ    DX, DI
+
+// STORE_Z, STOREB_Z: the AVX-512 kernels' rows (alpha in Z2, beta in Z3);
+// STORE_Y, STOREB_Y: the AVX2 kernel's (alpha in Y2, beta in Y3).
+#define STORE_Z(r0, r1) ALPHA_ROW(Z2, 64, r0, r1)
+#define STOREB_Z(r0, r1) ALPHA_BETA_ROW(Z2, Z3, Z0, Z1, 64, r0, r1)
+#define STORE_Y(r0, r1) ALPHA_ROW(Y2, 32, r0, r1)
+#define STOREB_Y(r0, r1) ALPHA_BETA_ROW(Y2, Y3, Y0, Y1, 32, r0, r1)
 
 // The fused-epilogue kernels (fused_amd64.s, kernel16_amd64.s):
 // tileEpilogue's field offsets (epilogue_amd64.go), and ReLU, ReLU6 on two

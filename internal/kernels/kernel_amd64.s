@@ -117,27 +117,6 @@ storeb12x32:
 	ADDQ         $24, AX;      \
 	ADDQ         $64, BX
 
-// Row of C = alpha·acc (alpha in Y2), then the next row.
-#define STORE_Y(r0, r1) \
-	VMULPS  Y2, r0, r0;  \
-	VMULPS  Y2, r1, r1;  \
-	VMOVUPS r0, (DI);    \
-	VMOVUPS r1, 32(DI);  \
-	ADDQ    DX, DI
-
-// Row of C = alpha·acc + beta·C (alpha in Y2, beta in Y3), then the next
-// row.
-#define STOREB_Y(r0, r1) \
-	VMULPS  Y2, r0, r0;     \
-	VMULPS  (DI), Y3, Y0;   \
-	VADDPS  Y0, r0, r0;     \
-	VMOVUPS r0, (DI);       \
-	VMULPS  Y2, r1, r1;     \
-	VMULPS  32(DI), Y3, Y1; \
-	VADDPS  Y1, r1, r1;     \
-	VMOVUPS r1, 32(DI);     \
-	ADDQ    DX, DI
-
 // func sgemm6x16AVX2(kc int, a, b, c *float32, ldc int, alpha, beta float32)
 TEXT ·sgemm6x16AVX2(SB), NOSPLIT, $0-48
 	MOVQ kc+0(FP), CX
