@@ -197,7 +197,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		// weight gradient of few output channels from the padded input
 		// (unless the forward pass kept the unfolded input).
 		tabX := tabGeom && needX
-		tabW := tabGeom && needW && cache == nil && tabWeightGradInPlace(cout)
+		tabW := tabGeom && needW && cache == nil && kernels.SgemmNTTabInPlace(cout)
 		if needX && !direct && !tabX {
 			wT = make([]*kernels.PackedA, groups)
 			for gi := range wT {

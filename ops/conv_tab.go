@@ -125,8 +125,3 @@ func tabRotated(wd []float32, cin, cout int) []float32 {
 	}
 	return r
 }
-
-// tabWeightGradInPlace reports whether the weight gradient of a layer with
-// cout output channels reads the padded input in place (SgemmNTTab's dot
-// kernel); otherwise the backward pass unfolds the input with im2col.
-func tabWeightGradInPlace(cout int) bool { return kernels.SgemmNTTabInPlace(cout) }

@@ -60,10 +60,8 @@ func TestConv2dTabMatchesIm2col(t *testing.T) {
 				for i := range got {
 					gd, wd := got[i].Data(), want[i].Data()
 					if i < 2 {
-						for j := range gd {
-							if math.Float32bits(gd[j]) != math.Float32bits(wd[j]) {
-								t.Fatalf("output %d [%d] = %v, im2col %v", i, j, gd[j], wd[j])
-							}
+						if j := firstDiff(gd, wd); j >= 0 {
+							t.Fatalf("output %d [%d] = %v, im2col %v", i, j, gd[j], wd[j])
 						}
 						continue
 					}

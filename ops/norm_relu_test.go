@@ -60,12 +60,7 @@ func TestBatchNormReLUMatchesPair(t *testing.T) {
 							}
 							return out
 						}
-						got, want := run(true), run(false)
-						for i := range got {
-							if j := firstDiff(got[i].Data(), want[i].Data()); j >= 0 {
-								t.Fatalf("tensor %d [%d] = %v, pair gives %v", i, j, got[i].Data()[j], want[i].Data()[j])
-							}
-						}
+						sameTensorBits(t, run(true), run(false), "pair")
 					})
 				}
 			}
@@ -161,12 +156,7 @@ func TestAddReLUMatchesPair(t *testing.T) {
 						loss.Backward()
 						return []*tensor.Tensor{y.Value, a.Grad, b.Grad}
 					}
-					got, want := run(true), run(false)
-					for i := range got {
-						if j := firstDiff(got[i].Data(), want[i].Data()); j >= 0 {
-							t.Fatalf("tensor %d [%d] = %v, pair gives %v", i, j, got[i].Data()[j], want[i].Data()[j])
-						}
-					}
+					sameTensorBits(t, run(true), run(false), "pair")
 				})
 			}
 		}
@@ -247,12 +237,7 @@ func TestBatchNormAddReLUMatchesOps(t *testing.T) {
 								}
 								return out
 							}
-							got, want := run(true), run(false)
-							for i := range got {
-								if j := firstDiff(got[i].Data(), want[i].Data()); j >= 0 {
-									t.Fatalf("tensor %d [%d] = %v, ops give %v", i, j, got[i].Data()[j], want[i].Data()[j])
-								}
-							}
+							sameTensorBits(t, run(true), run(false), "ops")
 						})
 					}
 				}
@@ -299,5 +284,16 @@ func TestBatchNormAddReLUGradCheck(t *testing.T) {
 			}
 			t.Fatal("no seed gives inputs away from the kink")
 		})
+	}
+}
+
+// sameTensorBits fails t unless got[i] and want[i] hold the same bits for
+// every i; ref names what want came from.
+func sameTensorBits(t *testing.T, got, want []*tensor.Tensor, ref string) {
+	t.Helper()
+	for i := range got {
+		if j := firstDiff(got[i].Data(), want[i].Data()); j >= 0 {
+			t.Fatalf("tensor %d [%d] = %v, %s gives %v", i, j, got[i].Data()[j], ref, want[i].Data()[j])
+		}
 	}
 }
