@@ -170,21 +170,7 @@ func TestDeterministicAcrossThreads(t *testing.T) {
 				t.Skip("-short: large model")
 			}
 			m := newModel(t, c.name, c.opts)
-			x := input(c.shape, 9)
-			var ref *tensor.Tensor
-			for _, threads := range []int{1, 2, 3, 5} {
-				eng, err := Compile(m, c.shape, &Options{Threads: threads, NoVerify: true})
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := eng.Run(x).Clone()
-				eng.Close()
-				if ref == nil {
-					ref = got
-					continue
-				}
-				sameBits(t, threads, got, ref)
-			}
+			checkThreads(t, m, c.shape, input(c.shape, 9), nil, []int{1, 2, 3, 5}, nil)
 		})
 	}
 }
@@ -244,22 +230,7 @@ func TestLinearPaths(t *testing.T) {
 		t.Run(fmt.Sprintf("batch=%d", b), func(t *testing.T) {
 			shape := []int{b, 1, 28, 28}
 			x := input(shape, 13)
-			want := plain(m, x)
-			var ref *tensor.Tensor
-			for _, threads := range []int{1, 2, 3} {
-				eng, err := Compile(m, shape, &Options{Threads: threads, NoVerify: true})
-				if err != nil {
-					t.Fatal(err)
-				}
-				got := eng.Run(x).Clone()
-				eng.Close()
-				if ref == nil {
-					closeTo(t, got, want)
-					ref = got
-					continue
-				}
-				sameBits(t, threads, got, ref)
-			}
+			checkThreads(t, m, shape, x, plain(m, x), []int{1, 2, 3}, nil)
 		})
 	}
 }
@@ -283,13 +254,7 @@ func TestConvByImage(t *testing.T) {
 			}
 			m := newModel(t, c.name, c.opts)
 			x := input(c.shape, 21)
-			want := plain(m, x)
-			var ref *tensor.Tensor
-			for _, threads := range []int{1, 2, 3} {
-				eng, err := Compile(m, c.shape, &Options{Threads: threads, NoVerify: true})
-				if err != nil {
-					t.Fatal(err)
-				}
+			checkThreads(t, m, c.shape, x, plain(m, x), []int{1, 2, 3}, func(threads int, eng *Engine) {
 				split, wino := 0, 0
 				for _, s := range eng.e.steps {
 					if cs, ok := s.(*convStep); ok && cs.byImage {
@@ -305,16 +270,36 @@ func TestConvByImage(t *testing.T) {
 				if threads == 2 && c.name == "resnet20" && wino == 0 {
 					t.Fatalf("2 threads, batch %d: no Winograd convolution splits the batch", c.shape[0])
 				}
-				got := eng.Run(x).Clone()
-				eng.Close()
-				if ref == nil {
-					closeTo(t, got, want)
-					ref = got
-					continue
-				}
-				sameBits(t, threads, got, ref)
-			}
+			})
 		})
+	}
+}
+
+// checkThreads compiles m for shape on each of the thread counts (the
+// first taken as the reference), calls inspect (when not nil) with each
+// engine, and runs it on x: the first output must be close to want (when
+// not nil), every later one bit for bit the first.
+func checkThreads(t *testing.T, m nn.Module, shape []int, x, want *tensor.Tensor, threads []int, inspect func(threads int, eng *Engine)) {
+	t.Helper()
+	var ref *tensor.Tensor
+	for _, th := range threads {
+		eng, err := Compile(m, shape, &Options{Threads: th, NoVerify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inspect != nil {
+			inspect(th, eng)
+		}
+		got := eng.Run(x).Clone()
+		eng.Close()
+		if ref == nil {
+			if want != nil {
+				closeTo(t, got, want)
+			}
+			ref = got
+			continue
+		}
+		sameBits(t, th, got, ref)
 	}
 }
 

@@ -67,11 +67,7 @@ func TestWinogradMatchesForward(t *testing.T) {
 				if ref == nil {
 					ref = got.Clone()
 				} else {
-					for i, v := range got.Data() {
-						if math.Float32bits(v) != math.Float32bits(ref.Data()[i]) {
-							t.Fatalf("threads=%d: output[%d] = %g, with one thread %g", threads, i, v, ref.Data()[i])
-						}
-					}
+					sameBits(t, threads, got, ref)
 				}
 				if a := testing.AllocsPerRun(3, func() { eng.Run(x) }); a != 0 {
 					t.Fatalf("threads=%d: Run allocates %v times per call", threads, a)

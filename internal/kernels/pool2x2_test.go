@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand"
 	"testing"
@@ -11,26 +12,34 @@ import (
 // and infinities, for even and odd plane sizes.
 func TestPoolMax2x2MatchesGeneral(t *testing.T) {
 	r := rand.New(rand.NewSource(1))
-	special := []float32{0, float32(math.Copysign(0, -1)), 1, 1, float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}
 	for _, hw := range [][2]int{{2, 2}, {4, 6}, {5, 7}, {28, 28}, {9, 3}} {
 		h, w := hw[0], hw[1]
 		g := &ConvGeom{C: 1, H: h, W: w, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: h / 2, OW: w / 2}
-		x := make([]float32, h*w)
-		for i := range x {
-			if r.Intn(4) == 0 {
-				x[i] = special[r.Intn(len(special))]
-			} else {
-				x[i] = float32(r.Intn(5)) // many ties
-			}
+		checkPoolFastPath(t, r, g, fmt.Sprintf("%dx%d", h, w))
+	}
+}
+
+// checkPoolFastPath fills a plane of g's input from r with ties, NaNs and
+// infinities and fails unless poolMaxPlane gives poolMaxPlaneGeneral's
+// values bit for bit and its indices; what names the case.
+func checkPoolFastPath(t *testing.T, r *rand.Rand, g *ConvGeom, what string) {
+	t.Helper()
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 1, float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}
+	x := make([]float32, g.H*g.W)
+	for i := range x {
+		if r.Intn(4) == 0 {
+			x[i] = special[r.Intn(len(special))]
+		} else {
+			x[i] = float32(r.Intn(5)) // many ties
 		}
-		y1, y2 := make([]float32, g.OH*g.OW), make([]float32, g.OH*g.OW)
-		a1, a2 := make([]int32, g.OH*g.OW), make([]int32, g.OH*g.OW)
-		poolMaxPlane(g, x, y1, a1)
-		poolMaxPlaneGeneral(g, x, y2, a2)
-		for i := range y1 {
-			if math.Float32bits(y1[i]) != math.Float32bits(y2[i]) || a1[i] != a2[i] {
-				t.Fatalf("%dx%d output %d: fast %v@%d, general %v@%d", h, w, i, y1[i], a1[i], y2[i], a2[i])
-			}
+	}
+	y1, y2 := make([]float32, g.OH*g.OW), make([]float32, g.OH*g.OW)
+	a1, a2 := make([]int32, g.OH*g.OW), make([]int32, g.OH*g.OW)
+	poolMaxPlane(g, x, y1, a1)
+	poolMaxPlaneGeneral(g, x, y2, a2)
+	for i := range y1 {
+		if math.Float32bits(y1[i]) != math.Float32bits(y2[i]) || a1[i] != a2[i] {
+			t.Fatalf("%s output %d: fast %v@%d, general %v@%d", what, i, y1[i], a1[i], y2[i], a2[i])
 		}
 	}
 }
@@ -41,7 +50,6 @@ func TestPoolMax2x2MatchesGeneral(t *testing.T) {
 // ceil mode leaves them) and planes from smaller than the window to 112².
 func TestPoolMax3x3S2MatchesGeneral(t *testing.T) {
 	r := rand.New(rand.NewSource(3))
-	special := []float32{0, float32(math.Copysign(0, -1)), 1, 1, float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))}
 	for _, hw := range [][2]int{{1, 1}, {2, 2}, {3, 3}, {4, 7}, {7, 4}, {9, 10}, {56, 56}, {112, 112}, {15, 33}} {
 		for _, pad := range []int{0, 1, 2} {
 			for _, extra := range []int{0, 1} { // bottom/right padding beyond pad (ceil mode)
@@ -51,23 +59,7 @@ func TestPoolMax3x3S2MatchesGeneral(t *testing.T) {
 					continue
 				}
 				g := &ConvGeom{C: 1, H: h, W: w, KH: 3, KW: 3, SH: 2, SW: 2, PadT: pad, PadL: pad, DH: 1, DW: 1, OH: oh, OW: ow}
-				x := make([]float32, h*w)
-				for i := range x {
-					if r.Intn(4) == 0 {
-						x[i] = special[r.Intn(len(special))]
-					} else {
-						x[i] = float32(r.Intn(5)) // many ties
-					}
-				}
-				y1, y2 := make([]float32, oh*ow), make([]float32, oh*ow)
-				a1, a2 := make([]int32, oh*ow), make([]int32, oh*ow)
-				poolMaxPlane(g, x, y1, a1)
-				poolMaxPlaneGeneral(g, x, y2, a2)
-				for i := range y1 {
-					if math.Float32bits(y1[i]) != math.Float32bits(y2[i]) || a1[i] != a2[i] {
-						t.Fatalf("%dx%d pad %d+%d output %d: fast %v@%d, general %v@%d", h, w, pad, extra, i, y1[i], a1[i], y2[i], a2[i])
-					}
-				}
+				checkPoolFastPath(t, r, g, fmt.Sprintf("%dx%d pad %d+%d", h, w, pad, extra))
 			}
 		}
 	}
