@@ -9,71 +9,39 @@
 // Z(17+2i)). Every C element is one chain of VFMADD231PS in increasing p,
 // whichever kernel runs it.
 
+// FMA_ROW(off, bz, r0, r1): row i of a step: broadcast A's element at
+// off(AX) into bz and add its products with the B row (Z0, Z1) to the
+// row's accumulators r0, r1.
+#define FMA_ROW(off, bz, r0, r1) \
+	VBROADCASTSS off(AX), bz; \
+	VFMADD231PS  Z0, bz, r0;  \
+	VFMADD231PS  Z1, bz, r1
+
 // FMA_12x32(ao), FMA_8x32(ao): the broadcasts and multiply-adds of a step
 // whose B row is already in Z0, Z1.
-#define FMA_12x32(ao) \
-	VBROADCASTSS ao+0(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z8; \
-	VFMADD231PS  Z1, Z2, Z9; \
-	VBROADCASTSS ao+4(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z10; \
-	VFMADD231PS  Z1, Z3, Z11; \
-	VBROADCASTSS ao+8(AX), Z4; \
-	VFMADD231PS  Z0, Z4, Z12; \
-	VFMADD231PS  Z1, Z4, Z13; \
-	VBROADCASTSS ao+12(AX), Z5; \
-	VFMADD231PS  Z0, Z5, Z14; \
-	VFMADD231PS  Z1, Z5, Z15; \
-	VBROADCASTSS ao+16(AX), Z6; \
-	VFMADD231PS  Z0, Z6, Z16; \
-	VFMADD231PS  Z1, Z6, Z17; \
-	VBROADCASTSS ao+20(AX), Z7; \
-	VFMADD231PS  Z0, Z7, Z18; \
-	VFMADD231PS  Z1, Z7, Z19; \
-	VBROADCASTSS ao+24(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z20; \
-	VFMADD231PS  Z1, Z2, Z21; \
-	VBROADCASTSS ao+28(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z22; \
-	VFMADD231PS  Z1, Z3, Z23; \
-	VBROADCASTSS ao+32(AX), Z4; \
-	VFMADD231PS  Z0, Z4, Z24; \
-	VFMADD231PS  Z1, Z4, Z25; \
-	VBROADCASTSS ao+36(AX), Z5; \
-	VFMADD231PS  Z0, Z5, Z26; \
-	VFMADD231PS  Z1, Z5, Z27; \
-	VBROADCASTSS ao+40(AX), Z6; \
-	VFMADD231PS  Z0, Z6, Z28; \
-	VFMADD231PS  Z1, Z6, Z29; \
-	VBROADCASTSS ao+44(AX), Z7; \
-	VFMADD231PS  Z0, Z7, Z30; \
-	VFMADD231PS  Z1, Z7, Z31
+#define FMA_12x32(ao)                 \
+	FMA_ROW(ao+0, Z2, Z8, Z9);    \
+	FMA_ROW(ao+4, Z3, Z10, Z11);  \
+	FMA_ROW(ao+8, Z4, Z12, Z13);  \
+	FMA_ROW(ao+12, Z5, Z14, Z15); \
+	FMA_ROW(ao+16, Z6, Z16, Z17); \
+	FMA_ROW(ao+20, Z7, Z18, Z19); \
+	FMA_ROW(ao+24, Z2, Z20, Z21); \
+	FMA_ROW(ao+28, Z3, Z22, Z23); \
+	FMA_ROW(ao+32, Z4, Z24, Z25); \
+	FMA_ROW(ao+36, Z5, Z26, Z27); \
+	FMA_ROW(ao+40, Z6, Z28, Z29); \
+	FMA_ROW(ao+44, Z7, Z30, Z31)
 
-#define FMA_8x32(ao) \
-	VBROADCASTSS ao+0(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z16; \
-	VFMADD231PS  Z1, Z2, Z17; \
-	VBROADCASTSS ao+4(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z18; \
-	VFMADD231PS  Z1, Z3, Z19; \
-	VBROADCASTSS ao+8(AX), Z4; \
-	VFMADD231PS  Z0, Z4, Z20; \
-	VFMADD231PS  Z1, Z4, Z21; \
-	VBROADCASTSS ao+12(AX), Z5; \
-	VFMADD231PS  Z0, Z5, Z22; \
-	VFMADD231PS  Z1, Z5, Z23; \
-	VBROADCASTSS ao+16(AX), Z6; \
-	VFMADD231PS  Z0, Z6, Z24; \
-	VFMADD231PS  Z1, Z6, Z25; \
-	VBROADCASTSS ao+20(AX), Z7; \
-	VFMADD231PS  Z0, Z7, Z26; \
-	VFMADD231PS  Z1, Z7, Z27; \
-	VBROADCASTSS ao+24(AX), Z2; \
-	VFMADD231PS  Z0, Z2, Z28; \
-	VFMADD231PS  Z1, Z2, Z29; \
-	VBROADCASTSS ao+28(AX), Z3; \
-	VFMADD231PS  Z0, Z3, Z30; \
-	VFMADD231PS  Z1, Z3, Z31
+#define FMA_8x32(ao)                  \
+	FMA_ROW(ao+0, Z2, Z16, Z17);  \
+	FMA_ROW(ao+4, Z3, Z18, Z19);  \
+	FMA_ROW(ao+8, Z4, Z20, Z21);  \
+	FMA_ROW(ao+12, Z5, Z22, Z23); \
+	FMA_ROW(ao+16, Z6, Z24, Z25); \
+	FMA_ROW(ao+20, Z7, Z26, Z27); \
+	FMA_ROW(ao+24, Z2, Z28, Z29); \
+	FMA_ROW(ao+28, Z3, Z30, Z31)
 
 // ZERO_12x32, ZERO_8x32: clear the tile's accumulators (ROWS_LO, ROWS_HI
 // below).
