@@ -280,7 +280,7 @@ func trainStep(m nn.Module, x *ops.Var, out []int, g *tensor.RNG) (func(), error
 		} else {
 			loss = ops.CrossEntropy(m.Forward(x), labels, ops.CrossEntropyOptions{})
 		}
-		loss.Backward()
+		loss.BackwardFree()
 		opt.Step()
 	}, nil
 }

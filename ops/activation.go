@@ -17,12 +17,13 @@ import (
 const actGrain = 1 << 15
 
 // actMap applies the forward loop f to x's data into a new tensor of x's
-// shape, in parallel chunks.
-func actMap(x *Var, f func(src, dst []float32)) *tensor.Tensor {
-	out := tensor.New(x.Value.Shape()...) // same shape as x
+// shape, in parallel chunks, and reports whether the buffer is pooled
+// (newValue).
+func actMap(x *Var, f func(src, dst []float32)) (*tensor.Tensor, bool) {
+	out, pooled := newValue(false, x.Value.Shape(), x) // same shape as x
 	xd, yd := x.Value.Data(), out.Data()
 	kernels.ParallelFor(len(xd), actGrain, func(lo, hi int) { f(xd[lo:hi], yd[lo:hi]) })
-	return out
+	return out, pooled
 }
 
 // actBack runs the backward loop f over parallel chunks of the saved
@@ -57,7 +58,7 @@ func actBackSet(x, o *Var, s *tensor.Tensor, f func(s, g, dx []float32, set bool
 // fresh); the backward pass reads the output (it is ±0 exactly where the
 // gradient is blocked).
 func ReLU(x *Var) *Var {
-	out := actMap(x, func(src, dst []float32) { kernels.ReLU(dst, src) })
+	out, pooled := actMap(x, func(src, dst []float32) { kernels.ReLU(dst, src) })
 	return result("relu", out, func(o *Var) {
 		actBackSet(x, o, out, func(y, g, dx []float32, set bool) {
 			if set {
@@ -66,7 +67,7 @@ func ReLU(x *Var) *Var {
 				kernels.ReLUBackward(y, g, dx)
 			}
 		})
-	}, x)
+	}, x).owns(pooled)
 }
 
 // ReLU6 returns min(max(x, 0), 6) element-wise (hardtanh(x, 0, 6); NaN
@@ -76,12 +77,12 @@ func ReLU(x *Var) *Var {
 // Both directions run on kernels.Clamp and kernels.MaskedGrad (MaskOpen on
 // the input), whose reference loops are clampGo and maskedGradGo.
 func ReLU6(x *Var) *Var {
-	out := actMap(x, func(src, dst []float32) { kernels.Clamp(dst, src, 0, 6) })
+	out, pooled := actMap(x, func(src, dst []float32) { kernels.Clamp(dst, src, 0, 6) })
 	return result("relu6", out, func(o *Var) {
 		actBackSet(x, o, x.Value, func(xs, g, dx []float32, set bool) {
 			kernels.MaskedGrad(kernels.MaskOpen, 0, 6, xs, g, dx, set)
 		})
-	}, x)
+	}, x).owns(pooled)
 }
 
 // actClamp06 clamps v to [0, 6], letting NaN through.
@@ -99,7 +100,7 @@ func actClamp06(v float32) float32 {
 // leaky_relu with negative_slope = slope). Its gradient is 1 where x > 0
 // and slope elsewhere (including at 0 and for NaN).
 func LeakyReLU(x *Var, slope float32) *Var {
-	out := actMap(x, func(src, dst []float32) {
+	out, pooled := actMap(x, func(src, dst []float32) {
 		for i, v := range src {
 			if !(v > 0) {
 				v *= slope
@@ -117,7 +118,7 @@ func LeakyReLU(x *Var, slope float32) *Var {
 				}
 			}
 		})
-	}, x)
+	}, x).owns(pooled)
 }
 
 // actSigmoid returns 1 / (1 + e^−v), computed in float64 and rounded.
@@ -128,7 +129,7 @@ func actSigmoid(v float32) float32 {
 // Sigmoid returns 1 / (1 + e^−x) element-wise. Its gradient, from the
 // output y, is y·(1 − y).
 func Sigmoid(x *Var) *Var {
-	out := actMap(x, func(src, dst []float32) {
+	out, pooled := actMap(x, func(src, dst []float32) {
 		for i, v := range src {
 			dst[i] = actSigmoid(v)
 		}
@@ -139,13 +140,13 @@ func Sigmoid(x *Var) *Var {
 				dx[i] += g[i] * (1 - v) * v
 			}
 		})
-	}, x)
+	}, x).owns(pooled)
 }
 
 // Tanh returns tanh(x) element-wise. Its gradient, from the output y, is
 // 1 − y².
 func Tanh(x *Var) *Var {
-	out := actMap(x, func(src, dst []float32) {
+	out, pooled := actMap(x, func(src, dst []float32) {
 		for i, v := range src {
 			dst[i] = float32(math.Tanh(float64(v)))
 		}
@@ -156,14 +157,14 @@ func Tanh(x *Var) *Var {
 				dx[i] += g[i] * (1 - v*v)
 			}
 		})
-	}, x)
+	}, x).owns(pooled)
 }
 
 // SiLU returns x·σ(x) = x / (1 + e^−x) element-wise (Swish). Its gradient
 // is σ(x)·(1 + x·(1 − σ(x))); σ is recomputed in the backward pass instead
 // of being stored.
 func SiLU(x *Var) *Var {
-	out := actMap(x, func(src, dst []float32) {
+	out, pooled := actMap(x, func(src, dst []float32) {
 		for i, v := range src {
 			dst[i] = float32(float64(v) / (1 + math.Exp(-float64(v))))
 		}
@@ -175,14 +176,14 @@ func SiLU(x *Var) *Var {
 				dx[i] += g[i] * s * (1 + v*(1-s))
 			}
 		})
-	}, x)
+	}, x).owns(pooled)
 }
 
 // HardSwish returns x·relu6(x + 3)/6 element-wise. Its gradient is
 // PyTorch 1.13's: 0 for x < −3, x/3 + 1/2 for −3 ≤ x ≤ 3, and 1 above (and
 // for NaN).
 func HardSwish(x *Var) *Var {
-	out := actMap(x, func(src, dst []float32) {
+	out, pooled := actMap(x, func(src, dst []float32) {
 		for i, v := range src {
 			dst[i] = v * actClamp06(v+3) / 6
 		}
@@ -199,14 +200,14 @@ func HardSwish(x *Var) *Var {
 				}
 			}
 		})
-	}, x)
+	}, x).owns(pooled)
 }
 
 // HardSigmoid returns relu6(x + 3)/6 element-wise (PyTorch's hardsigmoid,
 // not the Keras slope of 0.2). Its gradient is 1/6 strictly inside (−3, 3)
 // and 0 elsewhere (and for NaN).
 func HardSigmoid(x *Var) *Var {
-	out := actMap(x, func(src, dst []float32) {
+	out, pooled := actMap(x, func(src, dst []float32) {
 		for i, v := range src {
 			dst[i] = actClamp06(v+3) / 6
 		}
@@ -219,5 +220,5 @@ func HardSigmoid(x *Var) *Var {
 				}
 			}
 		})
-	}, x)
+	}, x).owns(pooled)
 }

@@ -113,7 +113,7 @@ func (p *bcast) rows(f func(o, ia, ib, n, da, db int)) {
 // output; ga and gb return ∂out/∂a and ∂out/∂b at (a, b).
 func binary(op string, a, b *Var, fwd, ga, gb func(x, y float32) float32) *Var {
 	p := newBcast(op, a.Value.Shape(), b.Value.Shape())
-	out := tensor.New(p.out...)
+	out, pooled := newValue(false, p.out, a, b)
 	ad, bd, od := a.Value.Data(), b.Value.Data(), out.Data()
 	p.rows(func(o, ia, ib, n, da, db int) {
 		for i := 0; i < n; i++ {
@@ -140,7 +140,7 @@ func binary(op string, a, b *Var, fwd, ga, gb func(x, y float32) float32) *Var {
 				}
 			}
 		})
-	}, a, b)
+	}, a, b).owns(pooled)
 }
 
 // Add returns a + b with broadcasting.
@@ -158,7 +158,7 @@ func Add(a, b *Var) *Var {
 // buffer is fresh); every element is independent, so the result does not
 // depend on the thread count.
 func addSame(a, b *Var) *Var {
-	out := tensor.New(a.Value.Shape()...)
+	out, pooled := newValue(false, a.Value.Shape(), a, b)
 	ad, bd, od := a.Value.Data(), b.Value.Data(), out.Data()
 	kernels.ParallelFor(len(od), actGrain, func(lo, hi int) { kernels.EngAdd(ad[lo:hi], bd[lo:hi], od[lo:hi]) })
 	return result("add", out, func(res *Var) {
@@ -176,7 +176,7 @@ func addSame(a, b *Var) *Var {
 				})
 			}
 		}
-	}, a, b)
+	}, a, b).owns(pooled)
 }
 
 // AddReLU returns ReLU(Add(a, b)) for a and b of the same shape (the end
@@ -191,7 +191,7 @@ func AddReLU(a, b *Var) *Var {
 	if recorder.Load() != nil || !tensor.SameShape(a.Value, b.Value) {
 		return ReLU(Add(a, b))
 	}
-	out := tensor.New(a.Value.Shape()...)
+	out, pooled := newValue(false, a.Value.Shape(), a, b)
 	ad, bd, od := a.Value.Data(), b.Value.Data(), out.Data()
 	kernels.ParallelFor(len(od), actGrain, func(lo, hi int) {
 		for j := lo; j < hi; j += fuseBlock {
@@ -231,7 +231,7 @@ func AddReLU(a, b *Var) *Var {
 				}
 			}
 		})
-	}, a, b)
+	}, a, b).owns(pooled)
 }
 
 // fuseBlock is the block of a fused element-wise op (AddReLU) that stays in
@@ -258,7 +258,7 @@ func Div(a, b *Var) *Var {
 
 // Scale returns s·x.
 func Scale(x *Var, s float32) *Var {
-	out := tensor.New(x.Value.Shape()...)
+	out, pooled := newValue(false, x.Value.Shape(), x)
 	xd, od := x.Value.Data(), out.Data()
 	for i, v := range xd {
 		od[i] = s * v
@@ -270,7 +270,7 @@ func Scale(x *Var, s float32) *Var {
 				gd[i] += s * v
 			}
 		}
-	}, x)
+	}, x).owns(pooled)
 }
 
 // Sum returns the sum of all elements of x as a 0-dimensional tensor.

@@ -35,6 +35,7 @@ type Var struct {
 	parents      []*Var
 	backward     func(out *Var) // adds out.Grad's contribution to parents' Grad
 	freed        bool           // an earlier Backward released this node's graph
+	pooled       bool           // Value's buffer came from gradPool (newValue) and is v's alone
 	op           string
 }
 
@@ -68,6 +69,9 @@ func (v *Var) ZeroGrad() { v.Grad = nil }
 
 // String describes v briefly.
 func (v *Var) String() string {
+	if v.Value == nil {
+		return fmt.Sprintf("Var(op=%q, value freed by BackwardFree, requiresGrad=%v)", v.op, v.requiresGrad)
+	}
 	return fmt.Sprintf("Var(op=%q, shape=%v, requiresGrad=%v)", v.op, v.Value.Shape(), v.requiresGrad)
 }
 
@@ -153,9 +157,27 @@ func (v *Var) Backward() {
 	v.BackwardWith(tensor.Full(1, v.Value.Shape()...))
 }
 
+// BackwardFree is Backward for a training loop: as the backward pass goes,
+// it also gives the memory of every intermediate result's value back for
+// the ops of later steps to reuse, instead of leaving it to the garbage
+// collector. Afterwards the Value of every intermediate result of the graph
+// (every Var made by an op, except v itself) is nil; leaves (inputs,
+// parameters) keep theirs. Read what you need from the graph, such as
+// the logits for an accuracy count, before calling it, and do not keep
+// values of the graph in other Vars (Detach) or tensors past it.
+func (v *Var) BackwardFree() {
+	if v.Value.Len() != 1 {
+		panic(fmt.Sprintf("ops: BackwardFree on a non-scalar of shape %v", v.Value.Shape()))
+	}
+	v.backwardWith(tensor.Full(1, v.Value.Shape()...), true)
+}
+
 // BackwardWith runs the backward pass seeded with grad (the gradient of some
 // scalar with respect to v, same shape as v).
-func (v *Var) BackwardWith(grad *tensor.Tensor) {
+func (v *Var) BackwardWith(grad *tensor.Tensor) { v.backwardWith(grad, false) }
+
+// backwardWith is BackwardWith, and BackwardFree's pass when free is set.
+func (v *Var) backwardWith(grad *tensor.Tensor, free bool) {
 	if !tensor.SameShape(grad, v.Value) {
 		panic(fmt.Sprintf("ops: BackwardWith gradient of shape %v for a value of shape %v", grad.Shape(), v.Value.Shape()))
 	}
@@ -208,6 +230,23 @@ func (v *Var) BackwardWith(grad *tensor.Tensor) {
 			n.parents = nil
 			n.backward = nil
 			n.freed = true
+			// Every closure that reads n's value has run: those of the
+			// ops that took n as an input came earlier in this order,
+			// and n's own just now.
+			switch {
+			case n == v:
+				if n.pooled {
+					gradPool.forget(n.Value.Len())
+				}
+			case free:
+				if n.pooled {
+					gradPool.put(n.Value.Data())
+				}
+				n.Value = nil
+			case n.pooled:
+				gradPool.forget(n.Value.Len())
+			}
+			n.pooled = false
 		}
 	}
 }

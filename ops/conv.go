@@ -117,7 +117,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	tab := tabGeom && tabForwardPays(g)                                // and the forward pass does so
 	xd, wd := x.Value.Data(), weight.Value.Data()
 
-	out := tensor.New(n, cout, oh, ow)
+	out, pooled := newValue(false, []int{n, cout, oh, ow}, x, weight, bias)
 	od := out.Data()
 	colLen := 0
 	if !direct {
@@ -307,5 +307,5 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		if needs(bias) {
 			convBiasGrad(bias.gradBuf().Data(), gy, n, cout, ohw)
 		}
-	}, x, weight, bias)
+	}, x, weight, bias).owns(pooled)
 }

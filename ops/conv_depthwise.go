@@ -2,7 +2,6 @@ package ops
 
 import (
 	"convnet/internal/kernels"
-	"convnet/tensor"
 )
 
 // depthwiseDirect routes depthwise convolutions (groups == Cin) to
@@ -22,7 +21,7 @@ func conv2dDepthwise(x, weight, bias *Var, o Conv2dOptions, g *kernels.ConvGeom,
 		bd = bias.Value.Data()
 	}
 	xd, wd := x.Value.Data(), weight.Value.Data()
-	out := tensor.New(n, cout, g.OH, g.OW)
+	out, pooled := newValue(false, []int{n, cout, g.OH, g.OW}, x, weight, bias)
 	kernels.DepthwiseConv2d(&g1, n, m, xd, wd, bd, out.Data())
 	return resultAttrs("conv2d", o, out, func(res *Var) {
 		gy := res.Grad.Data() // [N, Cout, OH, OW]
@@ -40,7 +39,7 @@ func conv2dDepthwise(x, weight, bias *Var, o Conv2dOptions, g *kernels.ConvGeom,
 		if needs(bias) {
 			convBiasGrad(bias.gradBuf().Data(), gy, n, cout, ohw)
 		}
-	}, x, weight, bias)
+	}, x, weight, bias).owns(pooled)
 }
 
 // depthwiseBackwardInput adds to dx [N, C, H, W] the input gradient of a

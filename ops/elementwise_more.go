@@ -18,7 +18,7 @@ import (
 // exUnary applies f element-wise to x and records the backward pass
 // dx += g·df(x, y), where y = f(x) is the output.
 func exUnary(op string, x *Var, f func(v float64) float64, df func(x, y float64) float64) *Var {
-	out := actMap(x, func(src, dst []float32) {
+	out, pooled := actMap(x, func(src, dst []float32) {
 		for i, v := range src {
 			dst[i] = float32(f(float64(v)))
 		}
@@ -33,7 +33,7 @@ func exUnary(op string, x *Var, f func(v float64) float64, df func(x, y float64)
 				dd[i] += float32(float64(gd[i]) * df(float64(xd[i]), float64(yd[i])))
 			}
 		})
-	}, x)
+	}, x).owns(pooled)
 }
 
 // PRelu returns x where x > 0 and slope·x elsewhere (ONNX PRelu,
@@ -191,12 +191,12 @@ func Erf(x *Var) *Var {
 // Both directions run on kernels.Clamp and kernels.MaskedGrad (MaskClosed
 // on the input).
 func Clip(x *Var, lo, hi float32) *Var {
-	out := actMap(x, func(src, dst []float32) { kernels.Clamp(dst, src, lo, hi) })
+	out, pooled := actMap(x, func(src, dst []float32) { kernels.Clamp(dst, src, lo, hi) })
 	return resultAttrs("clip", [2]float32{lo, hi}, out, func(o *Var) {
 		actBackSet(x, o, x.Value, func(xs, g, dx []float32, set bool) {
 			kernels.MaskedGrad(kernels.MaskClosed, lo, hi, xs, g, dx, set)
 		})
-	}, x)
+	}, x).owns(pooled)
 }
 
 // Pow returns aᵇ element-wise with broadcasting (ONNX Pow, torch.pow),

@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"math"
 	"sync"
 
 	"convnet/internal/kernels"
@@ -51,7 +52,7 @@ const (
 
 // gradPoolPerSize bounds the buffers kept per length, so that a run whose
 // shapes change does not fill the pool with one length.
-const gradPoolPerSize = 16
+const gradPoolPerSize = 64
 
 // bufPool is a free list of float32 buffers keyed by length.
 type bufPool struct {
@@ -93,10 +94,30 @@ func (p *bufPool) getDirty(n int) ([]float32, bool) {
 		p.free[n] = l[:len(l)-1]
 		p.bytes -= 4 * n
 		p.mu.Unlock()
+		if poisonRecycled {
+			for i := range b {
+				b[i] = float32(math.NaN())
+			}
+		}
 		return b, true
 	}
 	p.mu.Unlock()
 	return make([]float32, n), false
+}
+
+// poisonRecycled makes getDirty fill every recycled buffer with NaN, so
+// that tests catch an op that reads a part of a buffer it did not write.
+var poisonRecycled = false
+
+// forget tells the pool that a buffer of length n that was taken from it
+// will not come back (it is left to the garbage collector).
+func (p *bufPool) forget(n int) {
+	if n < gradPoolMin {
+		return
+	}
+	p.mu.Lock()
+	p.live = max(p.live-4*n, 0)
+	p.mu.Unlock()
 }
 
 // budget returns the most bytes the pool may hold now (see
@@ -136,4 +157,57 @@ func (v *Var) gradDst() (t *tensor.Tensor, set bool) {
 	b, _ := gradPool.getDirty(v.Value.Len())
 	v.Grad = tensor.FromSlice(b, v.Value.Shape()...)
 	return v.Grad, true
+}
+
+// Values of intermediate results. An op whose output will be part of a
+// recorded graph (recording is on and one of its inputs requires a
+// gradient) takes the output's buffer from gradPool (newValue) and marks
+// the output Var as its sole owner (owns). BackwardFree gives such buffers
+// back to the pool as soon as the last backward closure that reads them has
+// run, so a training loop's forward pass reuses the memory of the previous
+// step instead of having the runtime clear (or the kernel fault in) hundreds
+// of megabytes of fresh memory per step, on one thread. Backward, which
+// leaves every value readable, only tells the pool that they will not come
+// back (forget).
+
+// records reports whether an op with these inputs records its output in
+// the graph, as resultAttrs decides.
+func records(inputs []*Var) bool {
+	if !GradEnabled() {
+		return false
+	}
+	for _, in := range inputs {
+		if in != nil && in.requiresGrad {
+			return true
+		}
+	}
+	return false
+}
+
+// newValue returns the value tensor of an op's output, of the given shape,
+// and whether its buffer came from gradPool (pass that to owns). zeroed
+// asks for zeros; otherwise the contents are undefined and the op must
+// write every element.
+func newValue(zeroed bool, shape []int, inputs ...*Var) (*tensor.Tensor, bool) {
+	if !records(inputs) {
+		return tensor.New(shape...), false
+	}
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	var b []float32
+	if zeroed {
+		b = gradPool.get(n)
+	} else {
+		b, _ = gradPool.getDirty(n)
+	}
+	return tensor.FromSlice(b, shape...), n >= gradPoolMin
+}
+
+// owns records whether v's value buffer came from gradPool through
+// newValue (v is its only owner), and returns v.
+func (v *Var) owns(pooled bool) *Var {
+	v.pooled = pooled && v.requiresGrad
+	return v
 }

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"convnet/internal/kernels"
-	"convnet/tensor"
 )
 
 // Linear returns x·weightᵀ + bias for x [..., F], weight [O, F] and bias [O]
@@ -21,7 +20,7 @@ func Linear(x, weight, bias *Var) *Var {
 	f, o := ws[1], ws[0]
 	n := x.Value.Len() / max(f, 1)
 	outShape := append(append([]int(nil), xs[:len(xs)-1]...), o)
-	out := tensor.New(outShape...)
+	out, pooled := newValue(false, outShape, x, weight, bias)
 	xd, wd, od := x.Value.Data(), weight.Value.Data(), out.Data()
 	// y [n, o] = x [n, f] · wᵀ [f, o]
 	kernels.Sgemm(false, true, n, o, f, 1, xd, f, wd, f, 0, od, o)
@@ -54,7 +53,7 @@ func Linear(x, weight, bias *Var) *Var {
 				gb[j] += float32(s)
 			}
 		}
-	}, x, weight, bias)
+	}, x, weight, bias).owns(pooled)
 }
 
 // MatMul returns the matrix product a·b of a [M, K] and b [K, N].
@@ -64,7 +63,7 @@ func MatMul(a, b *Var) *Var {
 		panic(fmt.Sprintf("ops: MatMul of shapes %v and %v", as, bs))
 	}
 	m, k, n := as[0], as[1], bs[1]
-	out := tensor.New(m, n)
+	out, pooled := newValue(false, []int{m, n}, a, b)
 	ad, bd := a.Value.Data(), b.Value.Data()
 	kernels.Sgemm(false, false, m, n, k, 1, ad, k, bd, n, 0, out.Data(), n)
 	return result("matmul", out, func(res *Var) {
@@ -77,7 +76,7 @@ func MatMul(a, b *Var) *Var {
 			// db [k, n] += aᵀ [k, m] · g [m, n]
 			kernels.Sgemm(true, false, k, n, m, 1, ad, k, g, n, 1, b.gradBuf().Data(), n)
 		}
-	}, a, b)
+	}, a, b).owns(pooled)
 }
 
 // safeDim returns s[i] or -1 when s is too short (for error messages).

@@ -125,7 +125,7 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 	if bias != nil {
 		beta = bias.Value.Data()
 	}
-	out := tensor.New(shape...)
+	out, pooled := newValue(false, shape, x, weight, bias, res)
 	od := out.Data()
 	var rd []float32 // the residual, or nil
 	if res != nil {
@@ -287,7 +287,7 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 				}
 			}
 		})
-	}, inputs...)
+	}, inputs...).owns(pooled)
 }
 
 // bnStats returns the mean and the biased variance of channel ch of

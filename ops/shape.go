@@ -2,8 +2,6 @@ package ops
 
 import (
 	"fmt"
-
-	"convnet/tensor"
 )
 
 // Reshape returns x with a new shape holding the same elements (one
@@ -65,7 +63,7 @@ func Concat(axis int, xs ...*Var) *Var {
 	for _, d := range first[axis+1:] {
 		inner *= d
 	}
-	out := tensor.New(outShape...)
+	out, pooled := newValue(false, outShape, xs...)
 	od := out.Data()
 	rowOut := outShape[axis] * inner
 	off := 0 // offset of the current input inside one output row
@@ -94,5 +92,5 @@ func Concat(axis int, xs ...*Var) *Var {
 			}
 			off += w
 		}
-	}, xs...)
+	}, xs...).owns(pooled)
 }

@@ -194,11 +194,13 @@ func Fit(cfg Config, trainSet, testSet *data.Dataset) ([]EpochResult, error) {
 				}
 				return results, fmt.Errorf("training diverged at step %d (epoch %d, batch %d): loss is %v; stopped, %s", step, epoch, b+1, lv, kept)
 			}
-			loss.Backward()
+			// Count before the backward pass, which frees the graph's
+			// values (the logits among them) for the next step to reuse.
+			correct += countCorrect(logits.Value, batch.Y, nil)
+			loss.BackwardFree()
 			opt.Step()
 			n := batch.X.Dim(0)
 			lossSum += lv * float64(n)
-			correct += countCorrect(logits.Value, batch.Y, nil)
 			labelled += len(batch.Y)
 			seen += n
 			bar.update(b+1, lossSum/float64(seen), float64(seen)/time.Since(t0).Seconds())
