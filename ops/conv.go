@@ -67,6 +67,33 @@ func normPair(p [2]int) [2]int {
 // holding them. Tests may change it while no convolution runs.
 var convColCacheMax = 1 << 22
 
+// A layer with fewer than convWideMaxOHW output pixels per image and at
+// least convWideMinWeights weights takes its weight gradient as one product
+// over the whole batch, dW = dY·colᵀ with the batch's images side by side
+// along the pixels ([Cout, N·OH·OW] times [N·OH·OW, Cin·KH·KW]), instead of
+// one product per image summed into per-chunk partials. Per image, such a
+// product runs fewer than one packed panel's depth (gemmKC = 256) of
+// multiply-adds per pass over the gradient, and a gradient of that many
+// weights does not stay in L2 between the images, so the per-image route
+// moved all of it through memory once per image. Batch 16, two threads,
+// ms per weight gradient, per image → wide: ResNet-18's 512-channel 3×3
+// layers at 7×7 (2.4 M weights, 49 pixels per image) 73 → 23, ResNet-50's
+// 512 → 2048 1×1 layers at 7×7 18.7 → 12.6; 256 channels at 14×14 (0.6 M
+// weights) 22.9 → 23.6 and 1024 → 256 1×1 at 14×14 (0.26 M) 10.7 → 11.0
+// are level, and batch-128 ResNet-20's 64-channel 8×8 layers (37 K
+// weights, whose gradient stays in L2) lose, 6.1 → 7.3. The unfolded batch
+// is built in the backward pass (or kept in this layout by the forward
+// pass, within convColCacheMax) when it holds at most convWideMax
+// elements. Tests may change these limits while no convolution runs.
+var (
+	convWideMaxOHW     = 256
+	convWideMinWeights = 1 << 19
+)
+
+// convWideMax bounds the unfolded batch [Cin·KH·KW, N·OH·OW] of the wide
+// weight gradient, in elements.
+var convWideMax = 1 << 23
+
 // convGradChunks is the fixed number of batch chunks whose weight gradients
 // are accumulated separately and then summed in order, so that the result
 // does not depend on the number of threads.
@@ -116,6 +143,11 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	tabGeom := tabGeometry(g, groups, p)                               // 3×3 that can be read in place (conv_tab.go)
 	tab := tabGeom && tabForwardPays(g)                                // and the forward pass does so
 	xd, wd := x.Value.Data(), weight.Value.Data()
+	// wide: the weight gradient is one product over the batch (see
+	// convWideMaxOHW); the TabLayout route's own weight gradient for few
+	// output channels reads the input in place and stays.
+	wide := groups == 1 && ohw < convWideMaxOHW && cout*ckk >= convWideMinWeights && GradEnabled() &&
+		needs(weight) && ckk*n*ohw <= convWideMax && !(tabGeom && kernels.SgemmNTTabInPlace(cout))
 
 	out, pooled := newValue(false, []int{n, cout, oh, ow}, x, weight, bias)
 	od := out.Data()
@@ -125,26 +157,40 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	}
 	// cache holds the unfolded input of image i, group gi at
 	// (i·groups+gi)·colLen when the weight gradient will want it (see
-	// convColCacheMax); the backward pass reads it and returns it to
-	// gradPool. Im2col writes every element, so it need not be zeroed.
+	// convColCacheMax) — for the wide weight gradient as one [ckk, N·OH·OW]
+	// matrix, image i's columns at i·OH·OW; the backward pass reads it and
+	// returns it to gradPool. Im2col writes every element, so it need not
+	// be zeroed.
 	var cache []float32
 	if colLen > 0 && !tab && GradEnabled() && needs(weight) && n*groups*colLen <= convColCacheMax {
 		cache, _ = gradPool.getDirty(n * groups * colLen)
+	}
+	ldCol := ohw // row stride of the unfolded image that the product reads
+	if wide && cache != nil {
+		ldCol = n * ohw
 	}
 	// forwardImage computes image i; gemm is Sgemm or SgemmSerial.
 	forwardImage := func(i int, col []float32, gemm gemmFn) {
 		for gi := 0; gi < groups; gi++ {
 			img := xd[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
 			src := img
+			ld := ohw
 			if !direct {
-				if cache != nil {
+				switch {
+				case ldCol != ohw: // wide: groups is 1
+					col = cache[i*ohw:]
+					kernels.Im2colLd(g, img, col, ldCol)
+					ld = ldCol
+				case cache != nil:
 					col = cache[(i*groups+gi)*colLen:][:colLen]
+					kernels.Im2col(g, img, col)
+				default:
+					kernels.Im2col(g, img, col)
 				}
-				kernels.Im2col(g, img, col)
 				src = col
 			}
 			dst := od[(i*cout+gi*og)*ohw : (i*cout+(gi+1)*og)*ohw]
-			gemm(false, false, og, ohw, ckk, 1, wd[gi*og*ckk:], ckk, src, ohw, 0, dst, ohw)
+			gemm(false, false, og, ohw, ckk, 1, wd[gi*og*ckk:], ckk, src, ld, 0, dst, ohw)
 			if bias != nil {
 				bd := bias.Value.Data()[gi*og:]
 				for c := 0; c < og; c++ {
@@ -184,10 +230,20 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			gx = t.Data()
 		}
 		chunks := min(n, convGradChunks)
-		var partial [][]float32 // per-chunk weight gradients
+		chunkW := needW && !wide // the chunks below form the weight gradient
+		var partial [][]float32  // per-chunk weight gradients
 		if needW {
 			gw = weight.gradBuf().Data()
+		}
+		if chunkW {
 			partial = make([][]float32, chunks)
+		}
+		if wide {
+			var cols []float32
+			if ldCol != ohw {
+				cols = cache
+			}
+			convWideWeightGrad(g, xd, gy, n, cin, cout, h*w, ohw, direct, cols, gw)
 		}
 		// wT[gi] is group gi's Wᵀ [ckk, og], packed once for the input
 		// gradients of all the images instead of once per image.
@@ -197,7 +253,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		// weight gradient of few output channels from the padded input
 		// (unless the forward pass kept the unfolded input).
 		tabX := tabGeom && needX
-		tabW := tabGeom && needW && cache == nil && kernels.SgemmNTTabInPlace(cout)
+		tabW := tabGeom && chunkW && cache == nil && kernels.SgemmNTTabInPlace(cout)
 		if needX && !direct && !tabX {
 			wT = make([]*kernels.PackedA, groups)
 			for gi := range wT {
@@ -224,7 +280,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			// each written in full before it is read.
 			var col, dpad, xpad, gbuf []float32
 			var ws *kernels.GemmScratch
-			if !direct && ((needX && !tabX) || (needW && !tabW && cache == nil)) {
+			if !direct && ((needX && !tabX) || (chunkW && !tabW && cache == nil)) {
 				col, _ = gradPool.getDirty(ckk * ohw)
 				defer gradPool.put(col)
 			}
@@ -246,7 +302,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			}
 			for c := clo; c < chi; c++ {
 				var pw []float32
-				if needW {
+				if chunkW {
 					pw = make([]float32, len(wd))
 					partial[c] = pw
 				}
@@ -261,7 +317,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 							// column is zero in dpad's rows 1…H.
 							lx.Pad(xd[i*cin*h*w:(i+1)*cin*h*w], xpad)
 							kernels.SgemmNTTab(cout, ckk, ly.Grid(), dpad[1+ly.Stride():], ly.Plane(), xpad, offX, pw, ckk)
-						} else if needW {
+						} else if chunkW {
 							img := xd[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
 							src := img
 							switch {
@@ -301,7 +357,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			gradPool.put(cache)
 			cache = nil
 		}
-		if needW {
+		if chunkW {
 			addPartials(gw, partial)
 		}
 		if needs(bias) {

@@ -73,3 +73,51 @@ func addPartials(gw []float32, partial [][]float32) {
 // addPartialsGrain is the fewest weight-gradient elements worth a
 // goroutine of addPartials.
 const addPartialsGrain = 1 << 15
+
+// convWideWeightGrad adds to gw [Cout, ckk] the weight gradient of a
+// convolution with one group over the whole batch as one product (see
+// convWideMaxOHW): gw += dY·colᵀ, dY [Cout, N·OH·OW] and col
+// [ckk, N·OH·OW] holding the batch's images side by side. cols is that
+// unfolded batch as the forward pass kept it, or nil to build it here
+// (a 1×1 convolution without padding or stride is its own unfolding: its
+// rows are the input's planes). x is [N, Cin, H·W] (hw = H·W) and gy
+// [N, Cout, OH·OW]. kernels.Sgemm splits the product on column tiles of
+// gw, so the result does not depend on the thread count.
+func convWideWeightGrad(g *kernels.ConvGeom, x, gy []float32, n, cin, cout, hw, ohw int, direct bool, cols, gw []float32) {
+	k := n * ohw // the product's depth: every pixel of every image
+	ckk := len(gw) / cout
+	if cols == nil {
+		var b []float32
+		b, _ = gradPool.getDirty(ckk * k)
+		defer gradPool.put(b)
+		if direct {
+			stackBatch(b, x, n, cin, hw)
+		} else {
+			kernels.ParallelFor(n, 1, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					kernels.Im2colLd(g, x[i*cin*hw:(i+1)*cin*hw], b[i*ohw:], k)
+				}
+			})
+		}
+		cols = b
+	}
+	dy, _ := gradPool.getDirty(cout * k)
+	defer gradPool.put(dy)
+	stackBatch(dy, gy, n, cout, ohw)
+	kernels.Sgemm(false, true, cout, ckk, k, 1, dy, k, cols, k, 1, gw, ckk)
+}
+
+// stackBatch lays the batch src [N, rows, plane] out as dst
+// [rows, N·plane]: row r of dst is row r of every image in turn.
+func stackBatch(dst, src []float32, n, rows, plane int) {
+	kernels.ParallelFor(rows, max(1, stackGrain/max(1, n*plane)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			for i := 0; i < n; i++ {
+				copy(dst[(r*n+i)*plane:][:plane], src[(i*rows+r)*plane:][:plane])
+			}
+		}
+	})
+}
+
+// stackGrain is the fewest elements worth a goroutine of stackBatch.
+const stackGrain = 1 << 15

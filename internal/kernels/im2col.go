@@ -32,18 +32,36 @@ func validRange(x0, s, w, ow int) (lo, hi int) {
 // Im2col unfolds img [C, H, W] into col [C·KH·KW, OH·OW]: row (c·KH+i)·KW+j
 // holds, for every output position, the input pixel under kernel tap (i, j)
 // of channel c, or 0 where the tap falls in the padding.
-func Im2col(g *ConvGeom, img, col []float32) { Im2colRows(g, img, col, 0, g.OH) }
+func Im2col(g *ConvGeom, img, col []float32) { im2colRows(g, img, col, 0, g.OH, g.OH*g.OW) }
+
+// Im2colLd is Im2col into rows ld ≥ OH·OW floats apart: row r of the
+// unfolded image is col[r·ld : r·ld+OH·OW], and the rest of each row is
+// left as it was. Unfolding a batch's images side by side (image i at
+// col[i·OH·OW:], ld = N·OH·OW) makes one [C·KH·KW, N·OH·OW] matrix.
+func Im2colLd(g *ConvGeom, img, col []float32, ld int) {
+	if ld < g.OH*g.OW {
+		panic(fmt.Sprintf("kernels: Im2colLd row stride %d below the %d output pixels", ld, g.OH*g.OW))
+	}
+	im2colRows(g, img, col, 0, g.OH, ld)
+}
 
 // Im2colRows is Im2col for the output rows [oy0, oy1) only: col is
 // [C·KH·KW, (oy1−oy0)·OW], row (c·KH+i)·KW+j holding the taps of those
 // output rows. A convolution can so unfold and multiply its output a few
 // rows at a time, with col small enough to stay in cache between the two.
 func Im2colRows(g *ConvGeom, img, col []float32, oy0, oy1 int) {
+	im2colRows(g, img, col, oy0, oy1, (oy1-oy0)*g.OW)
+}
+
+// im2colRows is Im2colRows with col's rows ld floats apart (ld ≥ the
+// row's (oy1−oy0)·OW values).
+func im2colRows(g *ConvGeom, img, col []float32, oy0, oy1, ld int) {
 	if oy0 < 0 || oy1 > g.OH || oy0 > oy1 {
 		panic(fmt.Sprintf("kernels: Im2colRows rows [%d, %d) of %d", oy0, oy1, g.OH))
 	}
 	oh := oy1 - oy0
 	ohw := oh * g.OW
+	rows := g.C * g.KH * g.KW
 	pt := g.PadT - oy0*g.SH // PadT as seen from row oy0 (negative inside the image)
 	if (g.SW == 1 || g.SW == 2) && im2colAsm && ohw > 0 && g.C*g.H*g.W > 0 {
 		// Every address the tap kernels read lies in the plane of channel
@@ -51,13 +69,13 @@ func Im2colRows(g *ConvGeom, img, col []float32, oy0, oy1 int) {
 		// them) and every one they write in the tap's row of col: check
 		// the slices' lengths once.
 		_ = img[g.C*g.H*g.W-1]
-		_ = col[g.C*g.KH*g.KW*ohw-1]
+		_ = col[(rows-1)*ld+ohw-1]
 		for c := 0; c < g.C; c++ {
 			for i := 0; i < g.KH; i++ {
 				for j := 0; j < g.KW; j++ {
 					x0 := -g.PadL + j*g.DW
 					lo, hi := validRange(x0, g.SW, g.W, g.OW)
-					dst, src := &col[((c*g.KH+i)*g.KW+j)*ohw], &img[c*g.H*g.W]
+					dst, src := &col[((c*g.KH+i)*g.KW+j)*ld], &img[c*g.H*g.W]
 					switch {
 					case g.SW == 1 && g.OW <= 32:
 						im2colTapSmallAVX512(dst, src, oh, g.OW, g.W, g.H, i*g.DH-pt, g.SH, x0, lo, hi)
@@ -75,7 +93,7 @@ func Im2colRows(g *ConvGeom, img, col []float32, oy0, oy1 int) {
 		plane := img[c*g.H*g.W : (c+1)*g.H*g.W]
 		for i := 0; i < g.KH; i++ {
 			for j := 0; j < g.KW; j++ {
-				row := col[((c*g.KH+i)*g.KW+j)*ohw:][:ohw]
+				row := col[((c*g.KH+i)*g.KW+j)*ld:][:ohw]
 				x0 := -g.PadL + j*g.DW
 				lo, hi := validRange(x0, g.SW, g.W, g.OW)
 				for oy := 0; oy < oh; oy++ {

@@ -304,3 +304,52 @@ func TestIm2colRows(t *testing.T) {
 	g := gs[0]
 	Im2colRows(&g, make([]float32, g.C*g.H*g.W), make([]float32, g.C*g.KH*g.KW*g.OW), g.OH, g.OH+1)
 }
+
+// TestIm2colLd checks unfolding into rows ld floats apart: three images
+// side by side (image i at col[i·OH·OW:], ld = 3·OH·OW, as a batch's weight
+// gradient lays them out) and a single one with a ragged stride each give
+// Im2col's rows bit for bit and leave the rest of every row as it was, on
+// the tap kernels and on the Go loops.
+func TestIm2colLd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	gs := append(convGeoms(), ConvGeom{C: 3, H: 37, W: 41, KH: 7, KW: 7, SH: 2, SW: 2, PadT: 3, PadL: 3, DH: 1, DW: 1, OH: 19, OW: 21})
+	defer func(a bool) { im2colAsm = a }(im2colAsm)
+	for _, asm := range []bool{im2colAsm, false} {
+		im2colAsm = asm
+		for _, g := range gs {
+			kdim, ohw := g.C*g.KH*g.KW, g.OH*g.OW
+			imgs := [3][]float32{}
+			full := [3][]float32{}
+			for i := range imgs {
+				imgs[i] = randSlice(rng, g.C*g.H*g.W)
+				full[i] = make([]float32, kdim*ohw)
+				Im2col(&g, imgs[i], full[i])
+			}
+			for _, c := range []struct{ images, ld int }{{3, 3 * ohw}, {1, ohw + 5}} {
+				col := randSlice(rng, (kdim-1)*c.ld+c.images*ohw)
+				before := append([]float32(nil), col...)
+				for i := 0; i < c.images; i++ {
+					Im2colLd(&g, imgs[i], col[i*ohw:], c.ld)
+				}
+				for r := 0; r < kdim; r++ {
+					for j := 0; j < c.ld && r*c.ld+j < len(col); j++ {
+						want := before[r*c.ld+j]
+						if i := j / ohw; i < c.images {
+							want = full[i][r*ohw+j%ohw]
+						}
+						if got := col[r*c.ld+j]; math.Float32bits(got) != math.Float32bits(want) {
+							t.Fatalf("asm %v %s, %d images, ld %d: row %d element %d = %v, want %v", asm, geomName(g), c.images, c.ld, r, j, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("Im2colLd with a row stride below OH·OW did not panic")
+		}
+	}()
+	g := gs[0]
+	Im2colLd(&g, make([]float32, g.C*g.H*g.W), make([]float32, g.C*g.KH*g.KW*g.OH*g.OW), g.OH*g.OW-1)
+}
