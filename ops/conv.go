@@ -94,6 +94,15 @@ var (
 // weight gradient, in elements.
 var convWideMax = 1 << 23
 
+// convColTile is the most elements of an image's unfolded input that a
+// weight gradient unfolds at a time (whole output rows, at least one): it
+// multiplies each block while the block is in L2 instead of unfolding the
+// whole image first. ResNet-18's 7×7 stem at batch 16 unfolds 1.8 M
+// elements per image, which the product then read back from memory: its
+// weight gradient took 72–80 ms, in blocks 62 ms (two threads). Tests may
+// change it while no convolution runs.
+var convColTile = 1 << 17
+
 // convGradChunks is the fixed number of batch chunks whose weight gradients
 // are accumulated separately and then summed in order, so that the result
 // does not depend on the number of threads.
@@ -319,17 +328,25 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 							kernels.SgemmNTTab(cout, ckk, ly.Grid(), dpad[1+ly.Stride():], ly.Plane(), xpad, offX, pw, ckk)
 						} else if chunkW {
 							img := xd[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
-							src := img
-							switch {
-							case cache != nil:
-								src = cache[(i*groups+gi)*colLen:][:colLen]
-							case !direct:
-								kernels.Im2col(g, img, col)
-								src = col
-							}
 							// dW_g += dY_g · colᵀ   [og, ckk]; both are
 							// read along the pixels (SgemmNT).
-							kernels.SgemmNT(og, ckk, ohw, dy, ohw, src, ohw, pw[gi*og*ckk:], ckk)
+							switch {
+							case cache != nil:
+								kernels.SgemmNT(og, ckk, ohw, dy, ohw, cache[(i*groups+gi)*colLen:][:colLen], ohw, pw[gi*og*ckk:], ckk)
+							case direct:
+								kernels.SgemmNT(og, ckk, ohw, dy, ohw, img, ohw, pw[gi*og*ckk:], ckk)
+							default:
+								// A few output rows at a time (see
+								// convColTile), each block's product
+								// added in turn.
+								rows := max(1, convColTile/(ckk*ow))
+								for oy0 := 0; oy0 < oh; oy0 += rows {
+									oy1 := min(oh, oy0+rows)
+									kb := (oy1 - oy0) * ow
+									kernels.Im2colRows(g, img, col, oy0, oy1)
+									kernels.SgemmNT(og, ckk, kb, dy[oy0*ow:], ohw, col, kb, pw[gi*og*ckk:], ckk)
+								}
+							}
 						}
 						if tabX {
 							dimg := gx[i*cin*h*w : (i+1)*cin*h*w]
