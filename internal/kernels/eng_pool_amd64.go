@@ -32,3 +32,31 @@ func engHMaxS2AVX512(dst, src *float32, n, kw int)
 //
 //go:noescape
 func engMaxPool3x3S1AVX512(x, y *float32, h, w, planes int)
+
+// poolMax3x3S2RowAVX512 is the inner loop of poolMax3x3S2Plane on n
+// outputs, a positive multiple of 16 (eng_pool_amd64.s): out[k], am[k] are
+// the maximum and its index (a0 + its offset from r0[0], rows w apart) of
+// the 3×3 window at r0[2k], r1[2k], r2[2k]. It reads r0, r1, r2 up to
+// element 2n and no further. am may be nil.
+//
+//go:noescape
+func poolMax3x3S2RowAVX512(r0, r1, r2, out *float32, am *int32, n, a0, w int)
+
+// poolMax3x3S2Row runs poolMax3x3S2RowAVX512 on the first multiple of 16
+// of the n outputs of a row of windows (see poolMax3x3S2Plane) and returns
+// how many it did: 0 without AVX-512.
+func poolMax3x3S2Row(r0, r1, r2, out []float32, am []int32, n, a0, w int) int {
+	n &^= 15
+	if !poolVector || n == 0 {
+		return 0
+	}
+	// Every element the kernel reads or writes lies in the slices.
+	_, _, _, _ = r0[2*n], r1[2*n], r2[2*n], out[n-1]
+	var ap *int32
+	if am != nil {
+		_ = am[n-1]
+		ap = &am[0]
+	}
+	poolMax3x3S2RowAVX512(&r0[0], &r1[0], &r2[0], &out[0], ap, n, a0, w)
+	return n
+}

@@ -283,3 +283,126 @@ mp3_vert:
 mp3_done:
 	VZEROUPPER
 	RET
+
+// Indices 1, 3, …, 31: VPERMT2PS picks the odd elements of two vectors.
+DATA poolOddIdx<>+0(SB)/4, $1
+DATA poolOddIdx<>+4(SB)/4, $3
+DATA poolOddIdx<>+8(SB)/4, $5
+DATA poolOddIdx<>+12(SB)/4, $7
+DATA poolOddIdx<>+16(SB)/4, $9
+DATA poolOddIdx<>+20(SB)/4, $11
+DATA poolOddIdx<>+24(SB)/4, $13
+DATA poolOddIdx<>+28(SB)/4, $15
+DATA poolOddIdx<>+32(SB)/4, $17
+DATA poolOddIdx<>+36(SB)/4, $19
+DATA poolOddIdx<>+40(SB)/4, $21
+DATA poolOddIdx<>+44(SB)/4, $23
+DATA poolOddIdx<>+48(SB)/4, $25
+DATA poolOddIdx<>+52(SB)/4, $27
+DATA poolOddIdx<>+56(SB)/4, $29
+DATA poolOddIdx<>+60(SB)/4, $31
+GLOBL poolOddIdx<>(SB), RODATA|NOPTR, $64
+
+// TAP0(R), TAP1(R), TAP2(R): the 16 values of kernel column 0, 1 or 2 of
+// a row of windows (R: the row's element under the first window's column
+// 0) into Z1. Columns 0 and 1 are the even elements of the 32 floats at R
+// and at R+4 bytes, column 2 the odd ones of the latter: no element past
+// the last window's column 2 is read.
+#define TAP0(R) \
+	VMOVUPS   (R), Z1; \
+	VPERMT2PS 64(R), Z31, Z1
+
+#define TAP1(R) \
+	VMOVUPS   4(R), Z1; \
+	VPERMT2PS 68(R), Z31, Z1
+
+#define TAP2(R) \
+	VMOVUPS   4(R), Z1; \
+	VPERMT2PS 68(R), Z30, Z1
+
+// TAKE(off): the running maximum Z0 takes the tap in Z1 where it is
+// greater or NaN (maxStep), and the argmax Z10 the tap's index, the
+// block's base indices Z29 plus off.
+#define TAKE(off) \
+	VCMPPS  $0x1e, Z0, Z1, K1; \
+	VCMPPS  $3, Z1, Z1, K2;    \
+	KORW    K2, K1, K1;        \
+	VMOVAPS Z1, K1, Z0;        \
+	VPADDD  off, Z29, K1, Z10
+
+// func poolMax3x3S2RowAVX512(r0, r1, r2, out *float32, am *int32, n, a0, w int)
+//
+// out[k] and am[k] for k < n (a positive multiple of 16) are the maximum
+// and its index of the 3×3 window whose top-left element is r0[2k], rows
+// r0, r1, r2 (w floats apart in the plane; a0 is r0[0]'s index in it), in
+// poolMax3x3S2Plane's order. am may be nil.
+TEXT ·poolMax3x3S2RowAVX512(SB), NOSPLIT, $0-64
+	MOVQ r0+0(FP), SI
+	MOVQ r1+8(FP), DI
+	MOVQ r2+16(FP), R8
+	MOVQ out+24(FP), R9
+	MOVQ am+32(FP), R10
+	MOVQ n+40(FP), CX
+	MOVQ a0+48(FP), AX
+	MOVQ w+56(FP), BX
+
+	VMOVUPS      engEvenIdx<>(SB), Z31
+	VMOVUPS      poolOddIdx<>(SB), Z30
+	VPBROADCASTD AX, Z29
+	VPADDD       Z31, Z29, Z29 // a0 + 2k: the indices of column 0 of row 0
+	MOVL         $32, AX
+	VPBROADCASTD AX, Z28       // the indices' step per block
+	// Index offsets of the other eight taps: 1, 2, w, w+1, w+2, 2w, 2w+1, 2w+2.
+	MOVL         $1, AX
+	VPBROADCASTD AX, Z20
+	MOVL         $2, AX
+	VPBROADCASTD AX, Z21
+	MOVL         BX, AX
+	VPBROADCASTD AX, Z22
+	INCL         AX
+	VPBROADCASTD AX, Z23
+	INCL         AX
+	VPBROADCASTD AX, Z24
+	LEAL         (BX)(BX*1), AX
+	VPBROADCASTD AX, Z25
+	INCL         AX
+	VPBROADCASTD AX, Z26
+	INCL         AX
+	VPBROADCASTD AX, Z27
+
+mp3s2_loop:
+	TAP0(SI)
+	VMOVAPS   Z1, Z0
+	VMOVDQA32 Z29, Z10
+	TAP1(SI)
+	TAKE(Z20)
+	TAP2(SI)
+	TAKE(Z21)
+	TAP0(DI)
+	TAKE(Z22)
+	TAP1(DI)
+	TAKE(Z23)
+	TAP2(DI)
+	TAKE(Z24)
+	TAP0(R8)
+	TAKE(Z25)
+	TAP1(R8)
+	TAKE(Z26)
+	TAP2(R8)
+	TAKE(Z27)
+	VMOVUPS   Z0, (R9)
+	TESTQ     R10, R10
+	JZ        mp3s2_next
+	VMOVDQU32 Z10, (R10)
+	ADDQ      $64, R10
+
+mp3s2_next:
+	ADDQ   $128, SI
+	ADDQ   $128, DI
+	ADDQ   $128, R8
+	ADDQ   $64, R9
+	VPADDD Z28, Z29, Z29
+	SUBQ   $16, CX
+	JNZ    mp3s2_loop
+	VZEROUPPER
+	RET

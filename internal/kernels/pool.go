@@ -97,7 +97,16 @@ func poolMax3x3S2Plane(g *ConvGeom, x, y []float32, argmax []int32) {
 		if argmax != nil {
 			am = argmax[oy*g.OW : (oy+1)*g.OW]
 		}
-		for ox := ox0; ox < ox1; ox++ {
+		first := ox0
+		if ox1 > ox0 {
+			i := 2*ox0 - g.PadL
+			var amr []int32
+			if am != nil {
+				amr = am[ox0:ox1]
+			}
+			first += poolMax3x3S2Row(r0[i:], r1[i:], r2[i:], out[ox0:ox1], amr, ox1-ox0, y0*w+i, w)
+		}
+		for ox := first; ox < ox1; ox++ {
 			i := 2*ox - g.PadL
 			a0 := int32(y0*w + i)
 			a1, a2 := a0+int32(w), a0+int32(2*w)
