@@ -150,7 +150,8 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	ohw := oh * ow                                                     // output pixels per image
 	direct := kh == 1 && kw == 1 && s == [2]int{1, 1} && p == [4]int{} // 1×1: the input is its own im2col
 	tabGeom := tabGeometry(g, groups, p)                               // 3×3 that can be read in place (conv_tab.go)
-	tab := tabGeom && tabForwardPays(g)                                // and the forward pass does so
+	wino := tabGeom && winoPays(n, cin, cout, oh, ow)                  // by Winograd (conv_wino.go)
+	tab := tabGeom && !wino && tabForwardPays(g)                       // or the forward pass reads it in place
 	xd, wd := x.Value.Data(), weight.Value.Data()
 	// wide: the weight gradient is one product over the batch (see
 	// convWideMaxOHW); the TabLayout route's own weight gradient for few
@@ -171,7 +172,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	// returns it to gradPool. Im2col writes every element, so it need not
 	// be zeroed.
 	var cache []float32
-	if colLen > 0 && !tab && GradEnabled() && needs(weight) && n*groups*colLen <= convColCacheMax {
+	if colLen > 0 && !tab && !wino && GradEnabled() && needs(weight) && n*groups*colLen <= convColCacheMax {
 		cache, _ = gradPool.getDirty(n * groups * colLen)
 	}
 	ldCol := ohw // row stride of the unfolded image that the product reads
@@ -215,13 +216,16 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	if cache != nil {
 		scratch = 0
 	}
-	if tab {
-		var bd []float32
-		if bias != nil {
-			bd = bias.Value.Data()
-		}
+	var bd []float32
+	if bias != nil {
+		bd = bias.Value.Data()
+	}
+	switch {
+	case wino:
+		winoConv(xd, n, cin, h, w, wd, cout, 1, 1, oh, ow, bd, od, false)
+	case tab:
 		tabForward(xd, wd, bd, od, n, cin, cout, h, w)
-	} else {
+	default:
 		convForEachImage(n, scratch, forwardImage)
 	}
 
@@ -261,9 +265,16 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		// convolution of the padded dY with the turned weights wR, and the
 		// weight gradient of few output channels from the padded input
 		// (unless the forward pass kept the unfolded input).
-		tabX := tabGeom && needX
+		// winoX: the input gradient by Winograd, for the whole batch
+		// before the chunks; chunkX: by the chunks.
+		winoX := tabGeom && needX && winoPays(n, cout, cin, h, w)
+		chunkX := needX && !winoX
+		tabX := tabGeom && chunkX
+		if winoX {
+			winoConv(gy, n, cout, oh, ow, tabRotated(wd, cin, cout), cin, 1, 1, h, w, nil, gx, !setX)
+		}
 		tabW := tabGeom && chunkW && cache == nil && kernels.SgemmNTTabInPlace(cout)
-		if needX && !direct && !tabX {
+		if chunkX && !direct && !tabX {
 			wT = make([]*kernels.PackedA, groups)
 			for gi := range wT {
 				wT[gi] = kernels.PackAT(nil, ckk, og, wd[gi*og*ckk:], ckk)
@@ -289,7 +300,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			// each written in full before it is read.
 			var col, dpad, xpad, gbuf []float32
 			var ws *kernels.GemmScratch
-			if !direct && ((needX && !tabX) || (chunkW && !tabW && cache == nil)) {
+			if !direct && ((chunkX && !tabX) || (chunkW && !tabW && cache == nil)) {
 				col, _ = gradPool.getDirty(ckk * ohw)
 				defer gradPool.put(col)
 			}
@@ -353,7 +364,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 							grid := ly.Grid()
 							kernels.GemmPackedTab(wR, grid, dpad, offY, gbuf, grid, 0, 0, cin, 0, grid, ws)
 							lx.Unpad(cin, gbuf, grid, dimg, !setX)
-						} else if needX {
+						} else if chunkX {
 							dimg := gx[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
 							if setX {
 								clear(dimg)

@@ -34,7 +34,7 @@ func TestConv2dWideWeightGrad(t *testing.T) {
 			if cached {
 				convColCacheMax = 1 << 22
 			}
-			compareConvRoutes(t, cases, func(wide bool, _ convCase) {
+			compareConvRoutes(t, cases, 0, func(wide bool, _ convCase) {
 				convWideMaxOHW, convWideMinWeights = 0, math.MaxInt
 				if wide {
 					convWideMaxOHW, convWideMinWeights = 1<<20, 0
@@ -57,7 +57,7 @@ func TestConv2dWeightGradRowBlocks(t *testing.T) {
 	}
 	for _, rows := range []int{1, 2} {
 		t.Run(fmt.Sprintf("rows=%d", rows), func(t *testing.T) {
-			compareConvRoutes(t, cases, func(blocks bool, c convCase) {
+			compareConvRoutes(t, cases, 0, func(blocks bool, c convCase) {
 				convColTile = 1 << 30
 				if blocks {
 					ow := ConvOutputSize(c.w, c.k, c.s, c.p, c.p, c.d)
@@ -75,9 +75,11 @@ type convCase struct{ n, cin, cout, h, w, k, s, p, d int }
 // compareConvRoutes runs a convolution with a bias and both gradients for
 // each case, two steps (the second on the pool's recycled buffers, filled
 // with NaN), with set(true, case) and set(false, case) choosing two routes. The first
-// route must give the same bits on 1, 2 and 3 threads, the forward output
-// of the second route's bits, and gradients within 1e-5 of the largest.
-func compareConvRoutes(t *testing.T, cases []convCase, set func(first bool, c convCase)) {
+// route must give the same bits on 1, 2 and 3 threads; with tol 0 the
+// forward output must have the second route's bits, and every tensor must
+// lie within max(tol, 1e-5) times its largest element of the second
+// route's.
+func compareConvRoutes(t *testing.T, cases []convCase, tol float64, set func(first bool, c convCase)) {
 	t.Helper()
 	defer kernels.SetThreads(kernels.Threads())
 	defer func(p bool) { poisonRecycled = p }(poisonRecycled)
@@ -112,17 +114,75 @@ func compareConvRoutes(t *testing.T, cases []convCase, set func(first bool, c co
 					t.Fatalf("%+v, %d threads: tensor %d [%d] differs from one thread's", c, th, i, j)
 				}
 			}
-			if j := firstDiff(got[0].Data(), want[0].Data()); j >= 0 {
+			if j := firstDiff(got[0].Data(), want[0].Data()); j >= 0 && tol == 0 {
 				t.Fatalf("%+v, %d threads: output [%d] = %v, other route %v", c, th, j, got[0].Data()[j], want[0].Data()[j])
 			}
-			for i := 1; i < len(got); i++ {
+			for i := range got {
 				scale := 0.0
 				for _, v := range want[i].Data() {
 					scale = math.Max(scale, math.Abs(float64(v)))
 				}
-				if d := tensor.MaxAbsDiff(got[i], want[i]); !(d <= 1e-5*scale) {
-					t.Fatalf("%+v, %d threads: gradient %d: max difference %g (scale %g)", c, th, i, d, scale)
+				if d := tensor.MaxAbsDiff(got[i], want[i]); !(d <= max(tol, 1e-5)*scale) {
+					t.Fatalf("%+v, %d threads: tensor %d: max difference %g (scale %g)", c, th, i, d, scale)
 				}
+			}
+		}
+	}
+}
+
+// TestConv2dWinograd checks the Winograd route of 3×3 stride-1 padding-1
+// convolutions (forward and input gradient) against the direct routes:
+// groups of images that do and do not fill a group (16 tiles per 16×16
+// image: 16 images to a group), fewer groups than threads and as many or
+// more,
+// outputs that do not fill the last tile row and column, a bias, and an
+// input gradient added to another contribution as well as set afresh.
+// The tolerance is Winograd F(4×4, 3×3)'s rounding in float32.
+func TestConv2dWinograd(t *testing.T) {
+	defer func(w bool, a, b int) { convWino, winoMinChannels, winoMinPixels = w, a, b }(convWino, winoMinChannels, winoMinPixels)
+	winoMinChannels, winoMinPixels = 16, 0
+	cases := []convCase{
+		{4, 16, 24, 16, 16, 3, 1, 1, 1}, {20, 16, 16, 16, 16, 3, 1, 1, 1}, {50, 16, 16, 16, 16, 3, 1, 1, 1},
+		{40, 17, 19, 10, 7, 3, 1, 1, 1}, {2, 32, 16, 33, 35, 3, 1, 1, 1}, {20, 24, 40, 8, 8, 3, 1, 1, 1},
+	}
+	for _, c := range cases {
+		tiles := winoTiles(c.h, c.w)
+		if !winoPays(c.n, c.cin, c.cout, c.h, c.w) || !winoPays(c.n, c.cout, c.cin, c.h, c.w) {
+			t.Fatalf("%+v does not take the Winograd route (%d tiles per image)", c, tiles)
+		}
+	}
+	compareConvRoutes(t, cases, 1e-4, func(wino bool, _ convCase) { convWino = wino })
+	// The input gradient of an intermediate h added to another
+	// contribution (h also feeds a sum of squares), which reaches h before
+	// or after the convolution's depending on the order of the terms, and
+	// so is set or added to.
+	convWino = true
+	if !winoPays(8, 16, 16, 12, 12) {
+		t.Fatal("the shared-input case does not take the Winograd route")
+	}
+	for _, convFirst := range []bool{true, false} {
+		run := func(wino bool) []*tensor.Tensor {
+			convWino = wino
+			g := tensor.NewRNG(8)
+			x := randParam(g, 8, 16, 12, 12)
+			w := randParam(g, 16, 16, 3, 3)
+			h := Scale(x, 1)
+			y := Conv2d(h, w, nil, Conv2dOptions{Padding: SymmetricPadding(1, 1)})
+			a, b := Sum(Mul(y, y)), Sum(Mul(h, h))
+			if convFirst {
+				a, b = b, a
+			}
+			Add(a, b).Backward()
+			return []*tensor.Tensor{x.Grad, w.Grad}
+		}
+		got, want := run(true), run(false)
+		for i := range got {
+			scale := 0.0
+			for _, v := range want[i].Data() {
+				scale = math.Max(scale, math.Abs(float64(v)))
+			}
+			if d := tensor.MaxAbsDiff(got[i], want[i]); !(d <= 1e-4*scale) {
+				t.Fatalf("shared input, conv first %v: tensor %d: max difference %g (scale %g)", convFirst, i, d, scale)
 			}
 		}
 	}

@@ -137,6 +137,20 @@ func PackA(slab *Slab, m, k int, a []float32, lda int) *PackedA {
 	return packedA(slab, false, m, k, a, lda)
 }
 
+// PackedALen returns the number of floats PackAInto needs for an [m, k]
+// operand.
+func PackedALen(m, k int) int { return roundUp(m, gemmKernelFor(m).mr) * k }
+
+// PackAInto is PackA into dst (at least PackedALen(m, k) floats, every one
+// of which it writes), for callers that recycle the memory of operands
+// packed afresh for every product.
+func PackAInto(dst []float32, m, k int, a []float32, lda int) *PackedA {
+	if n := PackedALen(m, k); len(dst) < n {
+		panic(fmt.Sprintf("kernels: PackAInto %d×%d into %d floats, want %d", m, k, len(dst), n))
+	}
+	return packedAInto(dst, false, m, k, a, lda)
+}
+
 // PackAT is PackA for the transpose of the stored matrix: a is [K, M] (row
 // stride lda) and the packed operand is aᵀ [M, K], as a convolution's
 // input gradient multiplies by the transposed weights. Products with it
@@ -150,6 +164,14 @@ func packedA(slab *Slab, transA bool, m, k int, a []float32, lda int) *PackedA {
 	if m < 1 || k < 1 {
 		panic(fmt.Sprintf("kernels: PackA of an empty %d×%d matrix", m, k))
 	}
+	return packedAInto(slab.Make(PackedALen(m, k)), transA, m, k, a, lda)
+}
+
+// packedAInto is packedA into data, PackedALen(m, k) floats or more.
+func packedAInto(data []float32, transA bool, m, k int, a []float32, lda int) *PackedA {
+	if m < 1 || k < 1 {
+		panic(fmt.Sprintf("kernels: PackA of an empty %d×%d matrix", m, k))
+	}
 	if transA {
 		checkMatrix("A", k, m, a, lda)
 	} else {
@@ -157,7 +179,7 @@ func packedA(slab *Slab, transA bool, m, k int, a []float32, lda int) *PackedA {
 	}
 	kern := gemmKernelFor(m)
 	mrr := roundUp(m, kern.mr)
-	p := &PackedA{M: m, K: k, kern: kern, mr: kern.mr, data: slab.Make(mrr * k)}
+	p := &PackedA{M: m, K: k, kern: kern, mr: kern.mr, data: data[:mrr*k]}
 	for pc := 0; pc < k; pc += prepackKC {
 		kb := min(prepackKC, k-pc)
 		ao := pc

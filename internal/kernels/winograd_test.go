@@ -289,3 +289,38 @@ func TestWinogradPlanFollowsGeometry(t *testing.T) {
 		t.Fatal("a geometry changed after NewWinogradGeom still uses the old plan")
 	}
 }
+
+// TestWinogradWeights32 checks the float32 weight transform, computed in
+// ranges of output channels as threads share it, against the float64 one:
+// within a few float32 roundings of each transformed value's scale, every
+// element written.
+func TestWinogradWeights32(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 11))
+	for _, sz := range [][2]int{{1, 1}, {3, 17}, {16, 33}, {40, 64}} {
+		cout, cin := sz[0], sz[1]
+		w := make([]float32, cout*cin*9)
+		for i := range w {
+			w[i] = float32(rng.NormFloat64())
+		}
+		want := make([]float32, WinogradN*cout*cin)
+		WinogradWeights(cout, cin, w, want)
+		got := make([]float32, len(want))
+		for i := range got {
+			got[i] = float32(math.NaN())
+		}
+		for o0 := 0; o0 < cout; o0 += 3 {
+			WinogradWeights32(cout, cin, w, got, o0, min(o0+3, cout))
+		}
+		for i := range want {
+			if d := math.Abs(float64(got[i] - want[i])); !(d <= 4e-7*(1+math.Abs(float64(want[i])))) {
+				t.Fatalf("%dx%d: u[%d] = %v, float64 transform %v", cout, cin, i, got[i], want[i])
+			}
+		}
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("WinogradWeights32 past the last output channel did not panic")
+		}
+	}()
+	WinogradWeights32(2, 2, make([]float32, 36), make([]float32, 144), 0, 3)
+}
