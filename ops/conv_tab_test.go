@@ -22,7 +22,7 @@ import (
 func TestConv2dTabMatchesIm2col(t *testing.T) {
 	defer kernels.SetThreads(kernels.Threads())
 	defer func(v, w bool) { convTab, convWino = v, w }(convTab, convWino)
-	convWino = false // this test is about the TabLayout route
+	convWino = false   // this test is about the TabLayout route
 	cases := [][5]int{ // N, Cin, Cout, H, W
 		{1, 3, 5, 5, 7}, {3, 16, 16, 32, 32}, {2, 17, 33, 9, 4}, {5, 40, 24, 16, 16},
 		{1, 64, 64, 7, 7}, {4, 1, 1, 1, 60}, {9, 8, 12, 14, 14}, {3, 64, 64, 8, 8}, {2, 8, 16, 8, 8},
