@@ -184,15 +184,15 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 	}
 	return resultAttrs(op, BatchNormAttrs{runningMean, runningVar, training, momentum, eps}, out, func(o *Var) {
 		gd := o.Grad.Data() // [N, C, S...]; with relu, the gradient of ReLU's output
-		// dyBlock returns the gradient of the normalised output's block at
-		// off: gd's own, or with relu gd's masked as ReLU's backward pass
-		// masks a fresh gradient (kernels.MaskedGrad), into scratch.
-		dyBlock := func(off int, scratch []float32) []float32 {
-			if !relu {
-				return gd[off : off+s]
+		// With relu, the first pass over each block masks gd's block in
+		// place, as ReLU's backward pass masks a fresh gradient
+		// (kernels.MaskedGrad): gd is this op's output gradient, which
+		// nothing reads after this closure, and the second pass then reads
+		// the masked block instead of masking it again.
+		mask := func(off int) {
+			if relu {
+				kernels.MaskedGrad(kernels.MaskNonZero, 0, 0, od[off:off+s], gd[off:off+s], gd[off:off+s], true)
 			}
-			kernels.MaskedGrad(kernels.MaskNonZero, 0, 0, od[off:off+s], gd[off:off+s], scratch, true)
-			return scratch
 		}
 		var dx, dw, db []float32
 		// setX: dx is a fresh, unzeroed buffer (see gradDst); each block
@@ -221,17 +221,14 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 			dr = t.Data()
 		}
 		kernels.ParallelFor(c, grain, func(lo, hi int) {
-			var scratch []float32
-			if relu {
-				scratch = make([]float32, s)
-			}
 			for ch := lo; ch < hi; ch++ {
 				mu, is := mean[ch], invstd[ch]
 				// sumDy = Σ dy, dot = Σ dy·(x − mean), over the channel.
 				var sumP, dotP kernels.BNPartials
 				for i := 0; i < n; i++ {
 					off := (i*c + ch) * s
-					dy := dyBlock(off, scratch)
+					mask(off)
+					dy := gd[off : off+s]
 					if dr != nil {
 						if setR {
 							kernels.SetGrad(dr[off:off+s], dy)
@@ -263,12 +260,12 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 						off := (i*c + ch) * s
 						d := dx[off : off+s]
 						if setX {
-							for j, g := range dyBlock(off, scratch) {
+							for j, g := range gd[off : off+s] {
 								d[j] = 0 + g*s32
 							}
 							continue
 						}
-						for j, g := range dyBlock(off, scratch) {
+						for j, g := range gd[off : off+s] {
 							d[j] += g * s32
 						}
 					}
@@ -283,7 +280,7 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 					if setX {
 						clear(dx[off : off+s])
 					}
-					kernels.BNBackwardDx(dx[off:off+s], dyBlock(off, scratch), xd[off:off+s], mu, gradMean, proj, scale)
+					kernels.BNBackwardDx(dx[off:off+s], gd[off:off+s], xd[off:off+s], mu, gradMean, proj, scale)
 				}
 			}
 		})
