@@ -284,6 +284,14 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		lx := kernels.TabLayout{C: cin, H: h, W: w}
 		var wR *kernels.PackedA
 		var offY, offX []int
+		// colX: where the TabLayout forward pass does not pay (its grid
+		// wastes column tiles on small images), the input gradient unfolds
+		// dY with im2col instead and multiplies it by the same turned
+		// weights, as the forward pass does its input: 64 channels at 8×8,
+		// batch 128, two threads, 5.05 → 4.27 ms per input gradient
+		// (medians of 3 runs of 100).
+		colX := tabX && !tabForwardPays(g)
+		gdy := kernels.ConvGeom{C: cout, H: oh, W: ow, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: h, OW: w}
 		if tabX {
 			wR = kernels.PackA(nil, cin, cout*9, tabRotated(wd, cin, cout), cout*9)
 			offY = ly.Offsets()
@@ -298,7 +306,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			// when it computes both gradients. dpad, xpad and gbuf are the
 			// TabLayout route's padded dY, padded input and product grid,
 			// each written in full before it is read.
-			var col, dpad, xpad, gbuf []float32
+			var col, dpad, xpad, gbuf, dcol []float32
 			var ws *kernels.GemmScratch
 			if !direct && ((chunkX && !tabX) || (chunkW && !tabW && cache == nil)) {
 				col, _ = gradPool.getDirty(ckk * ohw)
@@ -316,6 +324,10 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 				gbuf, _ = gradPool.getDirty(cin * ly.Grid())
 				defer gradPool.put(gbuf)
 			}
+			if colX {
+				dcol, _ = gradPool.getDirty(cout * 9 * h * w)
+				defer gradPool.put(dcol)
+			}
 			if tabW {
 				xpad, _ = gradPool.getDirty(lx.Len())
 				defer gradPool.put(xpad)
@@ -329,7 +341,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 				for i := c * n / chunks; i < (c+1)*n/chunks; i++ {
 					for gi := 0; gi < groups; gi++ {
 						dy := gy[(i*cout+gi*og)*ohw : (i*cout+(gi+1)*og)*ohw] // [og, OH·OW]
-						if tabX || tabW {
+						if tabW || (tabX && !colX) {
 							ly.Pad(dy, dpad)
 						}
 						if tabW {
@@ -359,7 +371,18 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 								}
 							}
 						}
-						if tabX {
+						if colX {
+							dimg := gx[i*cin*h*w : (i+1)*cin*h*w]
+							kernels.Im2col(&gdy, dy, dcol)
+							dst := dimg
+							if !setX {
+								dst = gbuf[:cin*h*w]
+							}
+							kernels.GemmPacked(wR, false, h*w, dcol, h*w, dst, h*w, nil, 0, cin, 0, h*w, ws)
+							if !setX {
+								kernels.EngAdd(dimg, dst, dimg)
+							}
+						} else if tabX {
 							dimg := gx[i*cin*h*w : (i+1)*cin*h*w]
 							grid := ly.Grid()
 							kernels.GemmPackedTab(wR, grid, dpad, offY, gbuf, grid, 0, 0, cin, 0, grid, ws)
