@@ -63,7 +63,32 @@ func poolMaxPlane(g *ConvGeom, x, y []float32, argmax []int32) {
 		poolMax3x3S2Plane(g, x, y, argmax)
 		return
 	}
+	if g.KH == 1 && g.KW == 1 && g.PadT == 0 && g.PadL == 0 && (g.OH-1)*g.SH < g.H && (g.OW-1)*g.SW < g.W {
+		poolMax1x1Plane(g, x, y, argmax)
+		return
+	}
 	poolMaxPlaneGeneral(g, x, y, argmax)
+}
+
+// poolMax1x1Plane is poolMaxPlane for a 1×1 window without padding, every
+// window inside the input: a strided subsample (the CIFAR ResNets'
+// option-A shortcut), each output its one tap and that tap's index. (The
+// general loop took 3.8 ms of a batch-128 ResNet-20 training step for
+// its two shortcuts.)
+func poolMax1x1Plane(g *ConvGeom, x, y []float32, argmax []int32) {
+	for oy := 0; oy < g.OH; oy++ {
+		row := oy * g.SH * g.W
+		out := y[oy*g.OW : (oy+1)*g.OW]
+		for ox := range out {
+			out[ox] = x[row+ox*g.SW]
+		}
+		if argmax != nil {
+			am := argmax[oy*g.OW : (oy+1)*g.OW]
+			for ox := range am {
+				am[ox] = int32(row + ox*g.SW)
+			}
+		}
+	}
 }
 
 // poolMax3x3S2Plane is poolMaxPlane for the 3×3 window with stride 2 of

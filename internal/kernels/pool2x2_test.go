@@ -73,6 +73,27 @@ func TestPoolMax3x3S2MatchesGeneral(t *testing.T) {
 	}
 }
 
+// TestPoolMax1x1MatchesGeneral checks the 1×1 subsampling fast path
+// against the general loop, bit for bit and index for index, on data with
+// ties, NaNs and infinities, for strides 1 to 3 and outputs that do and do
+// not reach the input's last row and column.
+func TestPoolMax1x1MatchesGeneral(t *testing.T) {
+	r := rand.New(rand.NewSource(4))
+	for _, hw := range [][2]int{{1, 1}, {2, 3}, {8, 8}, {9, 7}, {32, 32}} {
+		for _, st := range []int{1, 2, 3} {
+			h, w := hw[0], hw[1]
+			for _, extra := range []int{0, 1} { // one output row and column fewer
+				oh, ow := (h-1)/st+1-extra, (w-1)/st+1-extra
+				if oh < 1 || ow < 1 {
+					continue
+				}
+				g := &ConvGeom{C: 1, H: h, W: w, KH: 1, KW: 1, SH: st, SW: st, DH: 1, DW: 1, OH: oh, OW: ow}
+				checkPoolFastPath(t, r, g, fmt.Sprintf("%dx%d stride %d, %dx%d out", h, w, st, oh, ow))
+			}
+		}
+	}
+}
+
 // TestPoolMaxValuesMatchesArgmaxPath checks the argmax-free reduction used by
 // the inference engine against poolMaxPlane on windows with padding,
 // strides, dilation and NaNs (values only; ±0 ties excluded).
@@ -112,6 +133,12 @@ func BenchmarkMaxPool2x2(b *testing.B) {
 // ResNet stem at batch 16 (1024 planes of 112×112 with padding 1).
 func BenchmarkMaxPool3x3S2(b *testing.B) {
 	benchMaxPool(b, &ConvGeom{C: 16 * 64, H: 112, W: 112, KH: 3, KW: 3, SH: 2, SW: 2, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 56, OW: 56})
+}
+
+// BenchmarkMaxPool1x1S2 times the 1×1/2 subsample with argmax of a CIFAR
+// ResNet's option-A shortcut at batch 128 (2048 planes of 32×32).
+func BenchmarkMaxPool1x1S2(b *testing.B) {
+	benchMaxPool(b, &ConvGeom{C: 128 * 16, H: 32, W: 32, KH: 1, KW: 1, SH: 2, SW: 2, DH: 1, DW: 1, OH: 16, OW: 16})
 }
 
 // benchMaxPool times MaxPool2d with argmax on random normal planes of g.
