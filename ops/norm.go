@@ -277,10 +277,7 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 				proj := dot * is * is / float64(m)
 				for i := 0; i < n; i++ {
 					off := (i*c + ch) * s
-					if setX {
-						clear(dx[off : off+s])
-					}
-					kernels.BNBackwardDx(dx[off:off+s], gd[off:off+s], xd[off:off+s], mu, gradMean, proj, scale)
+					kernels.BNBackwardDx(dx[off:off+s], gd[off:off+s], xd[off:off+s], mu, gradMean, proj, scale, setX)
 				}
 			}
 		})

@@ -92,21 +92,26 @@ func bnAffineGo(dst, x []float32, a, b float32) {
 
 // BNBackwardDx adds float32((float64(g[j]) − gm − (float64(x[j]) − mean)·proj)·scale)
 // to dx[j] for j < len(g), every float64 operation rounded on its own: the
-// input gradient of batch normalisation in training mode.
-func BNBackwardDx(dx, g, x []float32, mean, gm, proj, scale float64) {
+// input gradient of batch normalisation in training mode. With set, dx is
+// not read and each value is added to +0 instead, as if dx had been
+// cleared first.
+func BNBackwardDx(dx, g, x []float32, mean, gm, proj, scale float64, set bool) {
 	x, dx = x[:len(g)], dx[:len(g)]
 	if bnAsm && len(g) > 0 {
-		bnBackwardDxAVX512(&dx[0], &g[0], &x[0], len(g), mean, gm, proj, scale)
+		bnBackwardDxAVX512(&dx[0], &g[0], &x[0], len(g), mean, gm, proj, scale, set)
 		return
 	}
-	bnBackwardDxGo(dx, g, x, mean, gm, proj, scale)
+	bnBackwardDxGo(dx, g, x, mean, gm, proj, scale, set)
 }
 
-func bnBackwardDxGo(dx, g, x []float32, mean, gm, proj, scale float64) {
+func bnBackwardDxGo(dx, g, x []float32, mean, gm, proj, scale float64, set bool) {
 	x, dx = x[:len(g)], dx[:len(g)]
 	for j, gv := range g {
 		t := float64(float64(x[j])-mean) * proj
 		d := float64(gv) - gm - float64(t)
+		if set {
+			dx[j] = 0
+		}
 		dx[j] += float32(float64(d * scale))
 	}
 }

@@ -21,4 +21,4 @@ func bnBackwardSumsAVX512(sum, dot *BNPartials, dy, x *float32, n int, mean floa
 func bnAffineAVX512(dst, x *float32, n int, a, b float32)
 
 //go:noescape
-func bnBackwardDxAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64)
+func bnBackwardDxAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64, set bool)

@@ -319,8 +319,11 @@ af_done:
 	VZEROUPPER
 	RET
 
-// func bnBackwardDxAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64)
-TEXT ·bnBackwardDxAVX512(SB), NOSPLIT, $0-64
+// func bnBackwardDxAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64, set bool)
+//
+// With set, dx is not read: each result is added to +0 instead (what
+// clearing dx first would give).
+TEXT ·bnBackwardDxAVX512(SB), NOSPLIT, $0-65
 	MOVQ dx+0(FP), DI
 	MOVQ dy+8(FP), SI
 	MOVQ x+16(FP), R9
@@ -329,6 +332,7 @@ TEXT ·bnBackwardDxAVX512(SB), NOSPLIT, $0-64
 	VBROADCASTSD gm+40(FP), Z17
 	VBROADCASTSD proj+48(FP), Z18
 	VBROADCASTSD scale+56(FP), Z19
+	MOVBLZX set+64(FP), R10
 dx_loop:
 	TESTQ CX, CX
 	JLE   dx_done
@@ -341,7 +345,11 @@ dx_loop:
 	VSUBPD Z1, Z0, Z0
 	VMULPD Z19, Z0, Z0
 	VCVTPD2PS Z0, Y0
+	VXORPS Y2, Y2, Y2
+	TESTQ  R10, R10
+	JNZ    dx_add
 	VMOVUPS.Z (DI), K1, Y2
+dx_add:
 	VADDPS Y0, Y2, Y2
 	VMOVUPS Y2, K1, (DI)
 	ADDQ $32, SI

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -35,10 +36,10 @@ func TestBNKernelsMatchGo(t *testing.T) {
 			}
 			if pass == 0 {
 				BNAffine(afGot, x, 0.7, -0.2)
-				BNBackwardDx(dxGot, g, x, mean, gm, proj, scale)
+				BNBackwardDx(dxGot, g, x, mean, gm, proj, scale, false)
 			} else {
 				BNAffine(afWant, x, 0.7, -0.2)
-				BNBackwardDx(dxWant, g, x, mean, gm, proj, scale)
+				BNBackwardDx(dxWant, g, x, mean, gm, proj, scale, false)
 			}
 		}
 		for k := 0; k < 4; k++ {
@@ -53,6 +54,22 @@ func TestBNKernelsMatchGo(t *testing.T) {
 		}
 		if i := sameBits(dxGot, dxWant); i >= 0 {
 			t.Fatalf("n=%d BNBackwardDx[%d] = %v, want %v", n, i, dxGot[i], dxWant[i])
+		}
+		// set: dx's old values (NaN here) are not read; the result is the
+		// Go loop's accumulation into zeros, on either path.
+		cleared := make([]float32, n)
+		bnAsm = false
+		BNBackwardDx(cleared, g, x, mean, gm, proj, scale, false)
+		for pass := 0; pass < 2; pass++ {
+			bnAsm = pass == 0
+			set := make([]float32, n)
+			for i := range set {
+				set[i] = float32(math.NaN())
+			}
+			BNBackwardDx(set, g, x, mean, gm, proj, scale, true)
+			if i := sameBits(set, cleared); i >= 0 {
+				t.Fatalf("n=%d asm %v: BNBackwardDx set [%d] = %v, want %v", n, bnAsm, i, set[i], cleared[i])
+			}
 		}
 	}
 }
