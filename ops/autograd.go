@@ -7,7 +7,9 @@
 // output remembers its inputs and a closure that, given the gradient of the
 // loss with respect to the output, adds the gradients with respect to the
 // inputs into their Grad tensors. Var.Backward on a scalar loss runs those
-// closures in reverse topological order.
+// closures in reverse topological order; Var.BackwardFree, for training
+// loops, also gives the memory of the graph's intermediate values back for
+// the next step's ops to reuse.
 //
 // Dimension legend used in shape comments: N batch, C channels, H height,
 // W width, K kernel size, O output features, F input features.
