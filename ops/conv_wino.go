@@ -28,7 +28,7 @@ const winoTrainCols = 256
 // winoPays reports whether a 3×3 stride-1 convolution of n images from
 // cin to cout channels with an oh×ow output takes the Winograd route: both
 // channel counts at least winoMinChannels, and an output of at least
-// winoMinPixels pixels or channels of at least winoAnyPixels, and a group
+// winoMinPixels pixels or at least winoWideChannels channels (whatever the size), and a group
 // of images giving the products at least 64 columns.
 //
 // Against the routes it replaces (TabLayout forward or im2col at 8² and
@@ -48,7 +48,7 @@ func winoPays(n, cin, cout, oh, ow int) bool {
 	}
 	c := min(cin, cout)
 	tiles := winoTiles(oh, ow)
-	return c >= winoMinChannels && (oh*ow >= winoMinPixels || c >= winoAnyPixels) && winoPerGroup(n, tiles)*tiles >= 64
+	return c >= winoMinChannels && (oh*ow >= winoMinPixels || c >= winoWideChannels) && winoPerGroup(n, tiles)*tiles >= 64
 }
 
 // The thresholds of winoPays; tests lower them to run small layers by
@@ -56,7 +56,7 @@ func winoPays(n, cin, cout, oh, ow int) bool {
 var (
 	winoMinChannels = 64
 	winoMinPixels   = 14 * 14
-	winoAnyPixels   = 256
+	winoWideChannels   = 256
 )
 
 // winoTiles returns the number of 4×4 output tiles of an oh×ow output.
