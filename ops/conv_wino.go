@@ -28,8 +28,9 @@ const winoTrainCols = 256
 // winoPays reports whether a 3×3 stride-1 convolution of n images from
 // cin to cout channels with an oh×ow output takes the Winograd route: both
 // channel counts at least winoMinChannels, and an output of at least
-// winoMinPixels pixels or at least winoWideChannels channels (whatever the size), and a group
-// of images giving the products at least 64 columns.
+// winoMinPixels pixels or at least winoWideChannels channels (whatever
+// the size), and a group of images giving the products at least 64
+// columns.
 //
 // Against the routes it replaces (TabLayout forward or im2col at 8² and
 // 7², TabLayout input gradient), two threads, forward / backward (both
@@ -54,9 +55,9 @@ func winoPays(n, cin, cout, oh, ow int) bool {
 // The thresholds of winoPays; tests lower them to run small layers by
 // Winograd.
 var (
-	winoMinChannels = 64
-	winoMinPixels   = 14 * 14
-	winoWideChannels   = 256
+	winoMinChannels  = 64
+	winoMinPixels    = 14 * 14
+	winoWideChannels = 256
 )
 
 // winoTiles returns the number of 4×4 output tiles of an oh×ow output.
