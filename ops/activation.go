@@ -20,7 +20,7 @@ const actGrain = 1 << 15
 // shape, in parallel chunks, and reports whether the buffer is pooled
 // (newValue).
 func actMap(x *Var, f func(src, dst []float32)) (*tensor.Tensor, bool) {
-	out, pooled := newValue(false, x.Value.Shape(), x) // same shape as x
+	out, pooled := newValue(x.Value.Shape(), x) // same shape as x
 	xd, yd := x.Value.Data(), out.Data()
 	kernels.ParallelFor(len(xd), actGrain, func(lo, hi int) { f(xd[lo:hi], yd[lo:hi]) })
 	return out, pooled

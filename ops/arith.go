@@ -113,7 +113,7 @@ func (p *bcast) rows(f func(o, ia, ib, n, da, db int)) {
 // output; ga and gb return ∂out/∂a and ∂out/∂b at (a, b).
 func binary(op string, a, b *Var, fwd, ga, gb func(x, y float32) float32) *Var {
 	p := newBcast(op, a.Value.Shape(), b.Value.Shape())
-	out, pooled := newValue(false, p.out, a, b)
+	out, pooled := newValue(p.out, a, b)
 	ad, bd, od := a.Value.Data(), b.Value.Data(), out.Data()
 	p.rows(func(o, ia, ib, n, da, db int) {
 		for i := 0; i < n; i++ {
@@ -158,7 +158,7 @@ func Add(a, b *Var) *Var {
 // buffer is fresh); every element is independent, so the result does not
 // depend on the thread count.
 func addSame(a, b *Var) *Var {
-	out, pooled := newValue(false, a.Value.Shape(), a, b)
+	out, pooled := newValue(a.Value.Shape(), a, b)
 	ad, bd, od := a.Value.Data(), b.Value.Data(), out.Data()
 	kernels.ParallelFor(len(od), actGrain, func(lo, hi int) { kernels.EngAdd(ad[lo:hi], bd[lo:hi], od[lo:hi]) })
 	return result("add", out, func(res *Var) {
@@ -191,7 +191,7 @@ func AddReLU(a, b *Var) *Var {
 	if recorder.Load() != nil || !tensor.SameShape(a.Value, b.Value) {
 		return ReLU(Add(a, b))
 	}
-	out, pooled := newValue(false, a.Value.Shape(), a, b)
+	out, pooled := newValue(a.Value.Shape(), a, b)
 	ad, bd, od := a.Value.Data(), b.Value.Data(), out.Data()
 	kernels.ParallelFor(len(od), actGrain, func(lo, hi int) {
 		for j := lo; j < hi; j += fuseBlock {
@@ -258,7 +258,7 @@ func Div(a, b *Var) *Var {
 
 // Scale returns s·x.
 func Scale(x *Var, s float32) *Var {
-	out, pooled := newValue(false, x.Value.Shape(), x)
+	out, pooled := newValue(x.Value.Shape(), x)
 	xd, od := x.Value.Data(), out.Data()
 	for i, v := range xd {
 		od[i] = s * v

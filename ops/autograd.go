@@ -130,16 +130,8 @@ func result(op string, value *tensor.Tensor, back func(out *Var), inputs ...*Var
 func resultAttrs(op string, attrs any, value *tensor.Tensor, back func(out *Var), inputs ...*Var) *Var {
 	out := &Var{Value: value, op: op}
 	record(op, attrs, out, inputs)
-	if !GradEnabled() {
-		return out
-	}
-	for _, in := range inputs {
-		if in != nil && in.requiresGrad {
-			out.requiresGrad = true
-			break
-		}
-	}
-	if out.requiresGrad {
+	if records(inputs) {
+		out.requiresGrad = true
 		out.parents = inputs
 		out.backward = back
 	}
@@ -236,11 +228,7 @@ func (v *Var) backwardWith(grad *tensor.Tensor, free bool) {
 			// ops that took n as an input came earlier in this order,
 			// and n's own just now.
 			switch {
-			case n == v:
-				if n.pooled {
-					gradPool.forget(n.Value.Len())
-				}
-			case free:
+			case free && n != v:
 				if n.pooled {
 					gradPool.put(n.Value.Data())
 				}

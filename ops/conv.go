@@ -159,7 +159,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	wide := groups == 1 && ohw < convWideMaxOHW && cout*ckk >= convWideMinWeights && GradEnabled() &&
 		needs(weight) && ckk*n*ohw <= convWideMax && !(tabGeom && kernels.SgemmNTTabInPlace(cout))
 
-	out, pooled := newValue(false, []int{n, cout, oh, ow}, x, weight, bias)
+	out, pooled := newValue([]int{n, cout, oh, ow}, x, weight, bias)
 	od := out.Data()
 	colLen := 0
 	if !direct {

@@ -21,7 +21,7 @@ func conv2dDepthwise(x, weight, bias *Var, o Conv2dOptions, g *kernels.ConvGeom,
 		bd = bias.Value.Data()
 	}
 	xd, wd := x.Value.Data(), weight.Value.Data()
-	out, pooled := newValue(false, []int{n, cout, g.OH, g.OW}, x, weight, bias)
+	out, pooled := newValue([]int{n, cout, g.OH, g.OW}, x, weight, bias)
 	kernels.DepthwiseConv2d(&g1, n, m, xd, wd, bd, out.Data())
 	return resultAttrs("conv2d", o, out, func(res *Var) {
 		gy := res.Grad.Data() // [N, Cout, OH, OW]

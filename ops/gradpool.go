@@ -173,7 +173,7 @@ func (v *Var) gradDst() (t *tensor.Tensor, set bool) {
 // back (forget).
 
 // records reports whether an op with these inputs records its output in
-// the graph, as resultAttrs decides.
+// the graph: recording is on and one of them requires a gradient.
 func records(inputs []*Var) bool {
 	if !GradEnabled() {
 		return false
@@ -187,10 +187,9 @@ func records(inputs []*Var) bool {
 }
 
 // newValue returns the value tensor of an op's output, of the given shape,
-// and whether its buffer came from gradPool (pass that to owns). zeroed
-// asks for zeros; otherwise the contents are undefined and the op must
-// write every element.
-func newValue(zeroed bool, shape []int, inputs ...*Var) (*tensor.Tensor, bool) {
+// and whether its buffer came from gradPool (pass that to owns). Its
+// contents are undefined: the op must write every element.
+func newValue(shape []int, inputs ...*Var) (*tensor.Tensor, bool) {
 	if !records(inputs) {
 		return tensor.New(shape...), false
 	}
@@ -198,12 +197,7 @@ func newValue(zeroed bool, shape []int, inputs ...*Var) (*tensor.Tensor, bool) {
 	for _, d := range shape {
 		n *= d
 	}
-	var b []float32
-	if zeroed {
-		b = gradPool.get(n)
-	} else {
-		b, _ = gradPool.getDirty(n)
-	}
+	b, _ := gradPool.getDirty(n)
 	return tensor.FromSlice(b, shape...), n >= gradPoolMin
 }
 

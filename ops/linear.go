@@ -20,7 +20,7 @@ func Linear(x, weight, bias *Var) *Var {
 	f, o := ws[1], ws[0]
 	n := x.Value.Len() / max(f, 1)
 	outShape := append(append([]int(nil), xs[:len(xs)-1]...), o)
-	out, pooled := newValue(false, outShape, x, weight, bias)
+	out, pooled := newValue(outShape, x, weight, bias)
 	xd, wd, od := x.Value.Data(), weight.Value.Data(), out.Data()
 	// y [n, o] = x [n, f] · wᵀ [f, o]
 	kernels.Sgemm(false, true, n, o, f, 1, xd, f, wd, f, 0, od, o)
@@ -63,7 +63,7 @@ func MatMul(a, b *Var) *Var {
 		panic(fmt.Sprintf("ops: MatMul of shapes %v and %v", as, bs))
 	}
 	m, k, n := as[0], as[1], bs[1]
-	out, pooled := newValue(false, []int{m, n}, a, b)
+	out, pooled := newValue([]int{m, n}, a, b)
 	ad, bd := a.Value.Data(), b.Value.Data()
 	kernels.Sgemm(false, false, m, n, k, 1, ad, k, bd, n, 0, out.Data(), n)
 	return result("matmul", out, func(res *Var) {

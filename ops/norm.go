@@ -125,7 +125,7 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 	if bias != nil {
 		beta = bias.Value.Data()
 	}
-	out, pooled := newValue(false, shape, x, weight, bias, res)
+	out, pooled := newValue(shape, x, weight, bias, res)
 	od := out.Data()
 	var rd []float32 // the residual, or nil
 	if res != nil {

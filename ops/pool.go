@@ -162,8 +162,8 @@ func poolResolve(op string, x *Var, o Pool2dOptions, avg bool) *kernels.ConvGeom
 func MaxPool2d(x *Var, o Pool2dOptions) *Var {
 	g := poolResolve("MaxPool2d", x, o, false)
 	shape := x.Value.Shape()
-	out, pooled := newValue(false, []int{shape[0], shape[1], g.OH, g.OW}, x) // [N, C, OH, OW]
-	var argmax []int32                                                       // [N, C, OH, OW], index within the H×W plane
+	out, pooled := newValue([]int{shape[0], shape[1], g.OH, g.OW}, x) // [N, C, OH, OW]
+	var argmax []int32                                                // [N, C, OH, OW], index within the H×W plane
 	if GradEnabled() && needs(x) {
 		argmax = make([]int32, out.Len())
 	}
@@ -184,7 +184,7 @@ func MaxPool2d(x *Var, o Pool2dOptions) *Var {
 func AvgPool2d(x *Var, o Pool2dOptions) *Var {
 	g := poolResolve("AvgPool2d", x, o, true)
 	shape := x.Value.Shape()
-	out, pooled := newValue(false, []int{shape[0], shape[1], g.OH, g.OW}, x) // [N, C, OH, OW]
+	out, pooled := newValue([]int{shape[0], shape[1], g.OH, g.OW}, x) // [N, C, OH, OW]
 	incl := o.CountIncludePad
 	p := o.pads()
 	kernels.AvgPool2dPadded(g, p[2], p[3], incl, x.Value.Data(), out.Data())
@@ -203,7 +203,7 @@ func GlobalAvgPool2d(x *Var) *Var {
 		panic(fmt.Sprintf("ops: GlobalAvgPool2d wants a non-empty input of shape [N, C, H, W], got %v", shape))
 	}
 	n, c, hw := shape[0], shape[1], shape[2]*shape[3]
-	out, pooled := newValue(false, []int{n, c, 1, 1}, x) // [N, C, 1, 1]
+	out, pooled := newValue([]int{n, c, 1, 1}, x) // [N, C, 1, 1]
 	kernels.GlobalAvgPool2d(n*c, hw, x.Value.Data(), out.Data())
 	return result("global_avg_pool2d", out, func(o *Var) {
 		if needs(x) {
@@ -224,7 +224,7 @@ func AdaptiveAvgPool2d(x *Var, outH, outW int) *Var {
 			shape, outH, outW))
 	}
 	n, c, h, w := shape[0], shape[1], shape[2], shape[3]
-	out, pooled := newValue(false, []int{n, c, outH, outW}, x) // [N, C, outH, outW]
+	out, pooled := newValue([]int{n, c, outH, outW}, x) // [N, C, outH, outW]
 	kernels.AdaptiveAvgPool2d(n*c, h, w, outH, outW, x.Value.Data(), out.Data())
 	return resultAttrs("adaptive_avg_pool2d", [2]int{outH, outW}, out, func(o *Var) {
 		if needs(x) {

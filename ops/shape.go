@@ -63,7 +63,7 @@ func Concat(axis int, xs ...*Var) *Var {
 	for _, d := range first[axis+1:] {
 		inner *= d
 	}
-	out, pooled := newValue(false, outShape, xs...)
+	out, pooled := newValue(outShape, xs...)
 	od := out.Data()
 	rowOut := outShape[axis] * inner
 	off := 0 // offset of the current input inside one output row
