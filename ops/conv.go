@@ -179,7 +179,6 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	if wide && cache != nil {
 		ldCol = n * ohw
 	}
-	// forwardImage computes image i; gemm is Sgemm or SgemmSerial.
 	// packedW: with an image per goroutine (convForEachImage's serial
 	// products) and few output pixels per image, each group's weights are
 	// packed once for the whole batch instead of once per image by
@@ -195,6 +194,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			packedW[gi] = kernels.PackA(nil, og, ckk, wd[gi*og*ckk:], ckk)
 		}
 	}
+	// forwardImage computes image i; gemm is Sgemm or SgemmSerial.
 	forwardImage := func(i int, col []float32, gemm gemmFn) {
 		for gi := 0; gi < groups; gi++ {
 			img := xd[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
@@ -279,13 +279,6 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			}
 			convWideWeightGrad(g, xd, gy, n, cin, cout, h*w, ohw, direct, cols, gw)
 		}
-		// wT[gi] is group gi's Wᵀ [ckk, og], packed once for the input
-		// gradients of all the images instead of once per image.
-		var wT []*kernels.PackedA
-		// The TabLayout route (conv_tab.go): the input gradient as the
-		// convolution of the padded dY with the turned weights wR, and the
-		// weight gradient of few output channels from the padded input
-		// (unless the forward pass kept the unfolded input).
 		// winoX: the input gradient by Winograd, for the whole batch
 		// before the chunks; chunkX: by the chunks.
 		winoX := tabGeom && needX && winoPays(n, cout, cin, h, w)
@@ -294,7 +287,14 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		if winoX {
 			winoConv(gy, n, cout, oh, ow, tabRotated(wd, cin, cout), cin, 1, 1, h, w, nil, gx, !setX)
 		}
+		// The TabLayout route (conv_tab.go): the input gradient as the
+		// convolution of the padded dY with the turned weights wR, and the
+		// weight gradient of few output channels from the padded input
+		// (unless the forward pass kept the unfolded input).
 		tabW := tabGeom && chunkW && cache == nil && kernels.SgemmNTTabInPlace(cout)
+		// wT[gi] is group gi's Wᵀ [ckk, og], packed once for the input
+		// gradients of all the images instead of once per image.
+		var wT []*kernels.PackedA
 		if chunkX && !direct && !tabX {
 			wT = make([]*kernels.PackedA, groups)
 			for gi := range wT {

@@ -28,12 +28,7 @@ func TestBatchNormReLUMatchesPair(t *testing.T) {
 						run := func(fused bool) []*tensor.Tensor {
 							g := tensor.NewRNG(7)
 							x := Param(tensor.Randn(g, 0.2, 1, shape...))
-							c := shape[1]
-							var w, b *Var
-							if affine {
-								w, b = Param(tensor.Randn(g, 1, 0.5, c)), Param(tensor.Randn(g, 0, 0.5, c))
-							}
-							rm, rv := tensor.Randn(g, 0, 0.1, c), tensor.Rand(g, 0.5, 1.5, c)
+							w, b, rm, rv := bnTestParams(g, shape[1], affine)
 							var y *Var
 							if fused {
 								y = BatchNormReLU(x, w, b, rm, rv, training, 0.1, 1e-5)
@@ -203,12 +198,7 @@ func TestBatchNormAddReLUMatchesOps(t *testing.T) {
 								if resMode == "const" {
 									r = Const(r.Value)
 								}
-								c := shape[1]
-								var w, b *Var
-								if affine {
-									w, b = Param(tensor.Randn(g, 1, 0.5, c)), Param(tensor.Randn(g, 0, 0.5, c))
-								}
-								rm, rv := tensor.Randn(g, 0, 0.1, c), tensor.Rand(g, 0.5, 1.5, c)
+								w, b, rm, rv := bnTestParams(g, shape[1], affine)
 								var y *Var
 								if fused {
 									y = BatchNormAddReLU(x, r, w, b, rm, rv, training, 0.1, 1e-5)
@@ -296,4 +286,13 @@ func sameTensorBits(t *testing.T, got, want []*tensor.Tensor, ref string) {
 			t.Fatalf("tensor %d [%d] = %v, %s gives %v", i, j, got[i].Data()[j], ref, want[i].Data()[j])
 		}
 	}
+}
+
+// bnTestParams draws from g a batch norm's γ and β for c channels (nil
+// unless affine) and its running mean and variance, in that order.
+func bnTestParams(g *tensor.RNG, c int, affine bool) (w, b *Var, rm, rv *tensor.Tensor) {
+	if affine {
+		w, b = Param(tensor.Randn(g, 1, 0.5, c)), Param(tensor.Randn(g, 0, 0.5, c))
+	}
+	return w, b, tensor.Randn(g, 0, 0.1, c), tensor.Rand(g, 0.5, 1.5, c)
 }

@@ -169,7 +169,7 @@ func TestPackAInto(t *testing.T) {
 		if got.M != m || got.K != k || got.MR() != want.MR() || len(got.data) != len(want.data) {
 			t.Fatalf("%dx%d: packed %dx%d mr %d (%d floats), want mr %d (%d floats)", m, k, got.M, got.K, got.MR(), len(got.data), want.MR(), len(want.data))
 		}
-		if i := firstBitDiff(got.data, want.data); i >= 0 {
+		if i := sameBits(got.data, want.data); i >= 0 {
 			t.Fatalf("%dx%d: packed element %d = %v, PackA's %v", m, k, i, got.data[i], want.data[i])
 		}
 	}
@@ -179,15 +179,4 @@ func TestPackAInto(t *testing.T) {
 		}
 	}()
 	PackAInto(make([]float32, PackedALen(5, 5)-1), 5, 5, make([]float32, 25), 5)
-}
-
-// firstBitDiff returns the first index at which a and b differ in bits,
-// or −1.
-func firstBitDiff(a, b []float32) int {
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return i
-		}
-	}
-	return -1
 }
