@@ -93,7 +93,7 @@ func convWideWeightGrad(g *kernels.ConvGeom, x, gy []float32, n, cin, cout, hw, 
 		b, _ = gradPool.getDirty(ckk * k)
 		defer gradPool.put(b)
 		if direct {
-			stackBatch(b, x, n, cin, hw)
+			kernels.Permute(b, x[:n*cin*hw], []int{n, cin, hw}, []int{1, 0, 2}, false)
 		} else {
 			kernels.ParallelFor(n, 1, func(lo, hi int) {
 				for i := lo; i < hi; i++ {
@@ -105,21 +105,6 @@ func convWideWeightGrad(g *kernels.ConvGeom, x, gy []float32, n, cin, cout, hw, 
 	}
 	dy, _ := gradPool.getDirty(cout * k)
 	defer gradPool.put(dy)
-	stackBatch(dy, gy, n, cout, ohw)
+	kernels.Permute(dy, gy[:n*cout*ohw], []int{n, cout, ohw}, []int{1, 0, 2}, false)
 	kernels.Sgemm(false, true, cout, ckk, k, 1, dy, k, cols, k, 1, gw, ckk)
 }
-
-// stackBatch lays the batch src [N, rows, plane] out as dst
-// [rows, N·plane]: row r of dst is row r of every image in turn.
-func stackBatch(dst, src []float32, n, rows, plane int) {
-	kernels.ParallelFor(rows, max(1, stackGrain/max(1, n*plane)), func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			for i := 0; i < n; i++ {
-				copy(dst[(r*n+i)*plane:][:plane], src[(i*rows+r)*plane:][:plane])
-			}
-		}
-	})
-}
-
-// stackGrain is the fewest elements worth a goroutine of stackBatch.
-const stackGrain = 1 << 15
