@@ -118,7 +118,15 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 	xd := x.Value.Data()
 	mean := make([]float64, c)   // [C] statistic used for normalising
 	invstd := make([]float64, c) // [C] 1/√(var + eps)
-	var gamma, beta []float32    // [C] or nil
+	// [C] each channel's BNAffine coefficients, kept where a ReLU follows
+	// without a residual: the backward pass recomputes the ReLU's mask
+	// from x with them (kernels.BNBackwardSumsReLU) instead of reading the
+	// output again.
+	var scale32, shift32 []float32
+	if relu && res == nil {
+		scale32, shift32 = make([]float32, c), make([]float32, c)
+	}
+	var gamma, beta []float32 // [C] or nil
 	if weight != nil {
 		gamma = weight.Value.Data()
 	}
@@ -160,6 +168,9 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 				shift += float64(beta[ch])
 			}
 			a32, b32 := float32(alpha), float32(shift)
+			if scale32 != nil {
+				scale32[ch], shift32[ch] = a32, b32
+			}
 			for i := 0; i < n; i++ {
 				off := (i*c + ch) * s
 				kernels.BNAffine(od[off:off+s], xd[off:off+s], a32, b32)
@@ -185,10 +196,12 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 	return resultAttrs(op, BatchNormAttrs{runningMean, runningVar, training, momentum, eps}, out, func(o *Var) {
 		gd := o.Grad.Data() // [N, C, S...]; with relu, the gradient of ReLU's output
 		// With relu, the first pass over each block masks gd's block in
-		// place, as ReLU's backward pass masks a fresh gradient
-		// (kernels.MaskedGrad): gd is this op's output gradient, which
-		// nothing reads after this closure, and the second pass then reads
-		// the masked block instead of masking it again.
+		// place, as ReLU's backward pass masks a fresh gradient: gd is
+		// this op's output gradient, which nothing reads after this
+		// closure, and the second pass then reads the masked block instead
+		// of masking it again. Without a residual the mask is recomputed
+		// from x in the same pass as the sums (scale32); with one, it is
+		// read from the output (mask).
 		mask := func(off int) {
 			if relu {
 				kernels.MaskedGrad(kernels.MaskNonZero, 0, 0, od[off:off+s], gd[off:off+s], gd[off:off+s], true)
@@ -227,8 +240,13 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 				var sumP, dotP kernels.BNPartials
 				for i := 0; i < n; i++ {
 					off := (i*c + ch) * s
-					mask(off)
 					dy := gd[off : off+s]
+					if scale32 != nil {
+						// Mask and sums in one pass, the mask from x.
+						kernels.BNBackwardSumsReLU(&sumP, &dotP, dy, xd[off:off+s], mu, scale32[ch], shift32[ch])
+						continue
+					}
+					mask(off)
 					if dr != nil {
 						if setR {
 							kernels.SetGrad(dr[off:off+s], dy)

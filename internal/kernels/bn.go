@@ -72,6 +72,40 @@ func bnBackwardSumsGo(sum, dot *BNPartials, g, x []float32, mean float64) {
 	}
 }
 
+// BNBackwardSumsReLU is BNBackwardSums for a batch norm whose output went
+// through a ReLU, y = ReLU(float32(x·a) + b) as BNAffine and ReLU form it,
+// with g the gradient of y. It first masks g in place as ReLU's backward
+// pass does (MaskedGrad with MaskNonZero on y, set): g[j] becomes 0 + g[j]
+// where float32(x[j]·a) + b is positive or NaN (y[j] is not ±0) and +0
+// elsewhere. Then it adds the masked g[j] and g[j]·(x[j] − mean) to sum and
+// dot as BNBackwardSums does. The mask comes from x, which the sums read
+// anyway, instead of from the ReLU's output.
+func BNBackwardSumsReLU(sum, dot *BNPartials, g, x []float32, mean float64, a, b float32) {
+	x = x[:len(g)]
+	n := 0
+	if bnAsm {
+		// Whole groups of 32 (every partial once) in assembly, the rest,
+		// starting again at partial 0, in Go.
+		if n = len(g) &^ 31; n > 0 {
+			bnBackwardSumsReLUAVX512(sum, dot, &g[0], &x[0], n, mean, a, b)
+		}
+	}
+	bnBackwardSumsReLUGo(sum, dot, g[n:], x[n:], mean, a, b)
+}
+
+func bnBackwardSumsReLUGo(sum, dot *BNPartials, g, x []float32, mean float64, a, b float32) {
+	x = x[:len(g)]
+	for j, gv := range g {
+		var d float32
+		if y := float32(x[j]*a) + b; !(y <= 0) {
+			d += gv
+		}
+		g[j] = d
+		sum[j%32] += float64(d)
+		dot[j%32] += float64(float64(d) * (float64(x[j]) - mean))
+	}
+}
+
 // BNAffine sets dst[j] = x[j]·a + b, the product rounded to float32 before
 // the addition, for j < len(x).
 func BNAffine(dst, x []float32, a, b float32) {

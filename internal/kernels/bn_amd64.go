@@ -22,3 +22,6 @@ func bnAffineAVX512(dst, x *float32, n int, a, b float32)
 
 //go:noescape
 func bnBackwardDxAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64, set bool)
+
+//go:noescape
+func bnBackwardSumsReLUAVX512(sum, dot *BNPartials, dy, x *float32, n int, mean float64, a, b float32)

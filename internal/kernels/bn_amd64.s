@@ -277,6 +277,74 @@ bs_done:
 	VZEROUPPER
 	RET
 
+// SUMS_RELU16(off, s0, s1, d0, d1): 16 values of bnBackwardSumsReLUAVX512
+// at byte offset off: y = x·a + b (Z17, Z18), g masked in place to 0 + g
+// where y is not ≤ 0 (positive or NaN) and +0 elsewhere, then the masked g
+// and g·(x − mean) (mean in Z16) added to the partials s0, s1 (sums of the
+// low and high eight) and d0, d1 (dots). Z19 is zero.
+#define SUMS_RELU16(off, s0, s1, d0, d1) \
+	VMOVUPS       off(R9), Z8;           \
+	VMULPS        Z17, Z8, Z9;           \
+	VADDPS        Z18, Z9, Z9;           \
+	VCMPPS        $0x12, Z19, Z9, K2;    \
+	KNOTW         K2, K3;                \
+	VADDPS.Z      off(SI), Z19, K3, Z10; \
+	VMOVUPS       Z10, off(SI);          \
+	VCVTPS2PD     Y10, Z11;              \
+	VEXTRACTF32X8 $1, Z10, Y12;          \
+	VCVTPS2PD     Y12, Z12;              \
+	VCVTPS2PD     Y8, Z13;               \
+	VEXTRACTF32X8 $1, Z8, Y14;           \
+	VCVTPS2PD     Y14, Z14;              \
+	VADDPD        Z11, s0, s0;           \
+	VADDPD        Z12, s1, s1;           \
+	VSUBPD        Z16, Z13, Z13;         \
+	VMULPD        Z13, Z11, Z13;         \
+	VADDPD        Z13, d0, d0;           \
+	VSUBPD        Z16, Z14, Z14;         \
+	VMULPD        Z14, Z12, Z14;         \
+	VADDPD        Z14, d1, d1
+
+// func bnBackwardSumsReLUAVX512(sum, dot *BNPartials, dy, x *float32, n int, mean float64, a, b float32)
+// n is a positive multiple of 32.
+TEXT ·bnBackwardSumsReLUAVX512(SB), NOSPLIT, $0-56
+	MOVQ         sum+0(FP), DI
+	MOVQ         dot+8(FP), R8
+	MOVQ         dy+16(FP), SI
+	MOVQ         x+24(FP), R9
+	MOVQ         n+32(FP), CX
+	VBROADCASTSD mean+40(FP), Z16
+	VBROADCASTSS a+48(FP), Z17
+	VBROADCASTSS b+52(FP), Z18
+	VPXORD       Z19, Z19, Z19
+	VMOVUPD      0(DI), Z0
+	VMOVUPD      64(DI), Z1
+	VMOVUPD      128(DI), Z2
+	VMOVUPD      192(DI), Z3
+	VMOVUPD      0(R8), Z4
+	VMOVUPD      64(R8), Z5
+	VMOVUPD      128(R8), Z6
+	VMOVUPD      192(R8), Z7
+
+sr_loop:
+	SUMS_RELU16(0, Z0, Z1, Z4, Z5)
+	SUMS_RELU16(64, Z2, Z3, Z6, Z7)
+	ADDQ $128, SI
+	ADDQ $128, R9
+	SUBQ $32, CX
+	JNZ  sr_loop
+
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD Z3, 192(DI)
+	VMOVUPD Z4, 0(R8)
+	VMOVUPD Z5, 64(R8)
+	VMOVUPD Z6, 128(R8)
+	VMOVUPD Z7, 192(R8)
+	VZEROUPPER
+	RET
+
 // func bnAffineAVX512(dst, x *float32, n int, a, b float32)
 TEXT ·bnAffineAVX512(SB), NOSPLIT, $0-32
 	MOVQ dst+0(FP), DI

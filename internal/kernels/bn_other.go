@@ -10,6 +10,9 @@ func bnSumSqDevAVX512(p *BNPartials, x *float32, n int, mean float64) { panic("n
 func bnBackwardSumsAVX512(sum, dot *BNPartials, dy, x *float32, n int, mean float64) {
 	panic("no asm")
 }
+func bnBackwardSumsReLUAVX512(sum, dot *BNPartials, dy, x *float32, n int, mean float64, a, b float32) {
+	panic("no asm")
+}
 func bnAffineAVX512(dst, x *float32, n int, a, b float32) { panic("no asm") }
 func bnBackwardDxAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64, set bool) {
 	panic("no asm")

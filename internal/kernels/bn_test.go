@@ -73,3 +73,71 @@ func TestBNKernelsMatchGo(t *testing.T) {
 		}
 	}
 }
+
+// TestBNBackwardSumsReLU checks the fused mask-and-sums kernel against the
+// separate steps it replaces (BNAffine, ReLU, MaskedGrad with MaskNonZero
+// and set, BNBackwardSums), bit for bit on the masked gradient and the
+// partials, with and without the assembly. x holds values for which
+// float32(x·a) + b is exactly +0 (blocked), −0 (blocked) and NaN (passes),
+// and the partials carry over three slices as for a channel spanning
+// images.
+func TestBNBackwardSumsReLU(t *testing.T) {
+	rng := rand.New(rand.NewPCG(19, 20))
+	defer func(old bool) { bnAsm = old }(bnAsm)
+	const mean = 0.3
+	for _, ab := range [][2]float32{{0.5, -0.25}, {-1.5, float32(math.Copysign(0, -1))}} {
+		a, b := ab[0], ab[1]
+		for _, n := range []int{1, 5, 16, 31, 32, 33, 64, 65, 100, 1000} {
+			x, g := fillSpecial(rng, n), randSlice(rng, n)
+			for i := range x {
+				switch i % 11 {
+				case 2:
+					x[i] = 0.5 // 0.5·0.5 − 0.25 = +0 with the first a, b
+				case 5:
+					x[i] = 0 // +0·(−1.5) + (−0) = −0 with the second
+				case 8:
+					x[i] = float32(math.NaN())
+				}
+			}
+			// The steps it replaces, in Go.
+			var wantSum, wantDot BNPartials
+			wantG := make([]float32, n)
+			y := make([]float32, n)
+			saved := bnAsm
+			bnAsm = false
+			for rep := 0; rep < 3; rep++ {
+				BNAffine(y, x, a, b)
+				ReLU(y, y)
+				maskedGradGo(MaskNonZero, 0, 0, y, g, wantG, true)
+				bnBackwardSumsGo(&wantSum, &wantDot, wantG, x, mean)
+			}
+			bnAsm = saved
+			for _, asm := range []bool{false, true} {
+				if asm && !saved {
+					continue
+				}
+				bnAsm = asm
+				var sum, dot BNPartials
+				var got []float32
+				for rep := 0; rep < 3; rep++ {
+					got = append([]float32(nil), g...)
+					BNBackwardSumsReLU(&sum, &dot, got, x, mean, a, b)
+				}
+				bnAsm = saved
+				if i := sameBits(got, wantG); i >= 0 {
+					t.Fatalf("a=%v b=%v n=%d asm %v: g[%d] = %v, want %v (x %v)", a, b, n, asm, i, got[i], wantG[i], x[i])
+				}
+				for i := range sum {
+					if !sameFloat64(sum[i], wantSum[i]) || !sameFloat64(dot[i], wantDot[i]) {
+						t.Fatalf("a=%v b=%v n=%d asm %v: partial %d = %v, %v, want %v, %v", a, b, n, asm, i, sum[i], dot[i], wantSum[i], wantDot[i])
+					}
+				}
+			}
+		}
+	}
+}
+
+// sameFloat64 reports whether a and b have the same bits, or are both NaN.
+func sameFloat64(a, b float64) bool {
+	return math.Float64bits(a) == math.Float64bits(b) || (a != a && b != b)
+}
