@@ -199,9 +199,10 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 		// place, as ReLU's backward pass masks a fresh gradient: gd is
 		// this op's output gradient, which nothing reads after this
 		// closure, and the second pass then reads the masked block instead
-		// of masking it again. Without a residual the mask is recomputed
-		// from x in the same pass as the sums (scale32); with one, it is
-		// read from the output (mask).
+		// of masking it again. Without a residual the mask is instead
+		// recomputed from x, which both passes read anyway, and gd is left
+		// as it is (scale32): the output is not read again and gd's lines
+		// are not written back to memory.
 		mask := func(off int) {
 			if relu {
 				kernels.MaskedGrad(kernels.MaskNonZero, 0, 0, od[off:off+s], gd[off:off+s], gd[off:off+s], true)
@@ -242,7 +243,6 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 					off := (i*c + ch) * s
 					dy := gd[off : off+s]
 					if scale32 != nil {
-						// Mask and sums in one pass, the mask from x.
 						kernels.BNBackwardSumsReLU(&sumP, &dotP, dy, xd[off:off+s], mu, scale32[ch], shift32[ch])
 						continue
 					}
@@ -276,15 +276,16 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 					s32 := float32(scale)
 					for i := 0; i < n; i++ {
 						off := (i*c + ch) * s
-						d := dx[off : off+s]
-						if setX {
-							for j, g := range gd[off : off+s] {
-								d[j] = 0 + g*s32
-							}
-							continue
-						}
+						d, xs := dx[off:off+s], xd[off:off+s]
 						for j, g := range gd[off : off+s] {
-							d[j] += g * s32
+							if scale32 != nil {
+								g = kernels.ReLUMaskBN(g, xs[j], scale32[ch], shift32[ch])
+							}
+							if setX {
+								d[j] = 0 + g*s32
+							} else {
+								d[j] += g * s32
+							}
 						}
 					}
 					continue
@@ -295,6 +296,10 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 				proj := dot * is * is / float64(m)
 				for i := 0; i < n; i++ {
 					off := (i*c + ch) * s
+					if scale32 != nil {
+						kernels.BNBackwardDxReLU(dx[off:off+s], gd[off:off+s], xd[off:off+s], mu, gradMean, proj, scale, setX, scale32[ch], shift32[ch])
+						continue
+					}
 					kernels.BNBackwardDx(dx[off:off+s], gd[off:off+s], xd[off:off+s], mu, gradMean, proj, scale, setX)
 				}
 			}

@@ -74,12 +74,10 @@ func bnBackwardSumsGo(sum, dot *BNPartials, g, x []float32, mean float64) {
 
 // BNBackwardSumsReLU is BNBackwardSums for a batch norm whose output went
 // through a ReLU, y = ReLU(float32(x·a) + b) as BNAffine and ReLU form it,
-// with g the gradient of y. It first masks g in place as ReLU's backward
-// pass does (MaskedGrad with MaskNonZero on y, set): g[j] becomes 0 + g[j]
-// where float32(x[j]·a) + b is positive or NaN (y[j] is not ±0) and +0
-// elsewhere. Then it adds the masked g[j] and g[j]·(x[j] − mean) to sum and
-// dot as BNBackwardSums does. The mask comes from x, which the sums read
-// anyway, instead of from the ReLU's output.
+// with g the gradient of y: it adds the ReLU's input gradient, which
+// ReLUMaskBN gives, and its product with x − mean to sum and dot, as
+// BNBackwardSums would add them, leaving g as it is. The mask comes from x,
+// which the sums read anyway, instead of from the ReLU's output.
 func BNBackwardSumsReLU(sum, dot *BNPartials, g, x []float32, mean float64, a, b float32) {
 	x = x[:len(g)]
 	n := 0
@@ -96,13 +94,46 @@ func BNBackwardSumsReLU(sum, dot *BNPartials, g, x []float32, mean float64, a, b
 func bnBackwardSumsReLUGo(sum, dot *BNPartials, g, x []float32, mean float64, a, b float32) {
 	x = x[:len(g)]
 	for j, gv := range g {
-		var d float32
-		if y := float32(x[j]*a) + b; !(y <= 0) {
-			d += gv
-		}
-		g[j] = d
+		d := ReLUMaskBN(gv, x[j], a, b)
 		sum[j%32] += float64(d)
 		dot[j%32] += float64(float64(d) * (float64(x[j]) - mean))
+	}
+}
+
+// ReLUMaskBN returns the gradient that ReLU's backward pass (MaskedGrad
+// with MaskNonZero, set) passes on from g at a ReLU whose input was
+// float32(x·a) + b: 0 + g where that is positive or NaN (the ReLU's output
+// is not ±0), +0 elsewhere.
+func ReLUMaskBN(g, x, a, b float32) float32 {
+	var d float32
+	if y := float32(x*a) + b; !(y <= 0) {
+		d += g
+	}
+	return d
+}
+
+// BNBackwardDxReLU is BNBackwardDx applied to the ReLU's input gradient
+// of BNBackwardSumsReLU: dx[j] gets float32((float64(m) − gm − (float64(x[j])
+// − mean)·proj)·scale) with m = ReLUMaskBN(g[j], x[j], a, b), added or
+// (with set) set as BNBackwardDx does. g is not changed.
+func BNBackwardDxReLU(dx, g, x []float32, mean, gm, proj, scale float64, set bool, a, b float32) {
+	x, dx = x[:len(g)], dx[:len(g)]
+	if bnAsm && len(g) > 0 {
+		bnBackwardDxReLUAVX512(&dx[0], &g[0], &x[0], len(g), mean, gm, proj, scale, set, a, b)
+		return
+	}
+	bnBackwardDxReLUGo(dx, g, x, mean, gm, proj, scale, set, a, b)
+}
+
+func bnBackwardDxReLUGo(dx, g, x []float32, mean, gm, proj, scale float64, set bool, a, b float32) {
+	x, dx = x[:len(g)], dx[:len(g)]
+	for j, gv := range g {
+		t := float64(float64(x[j])-mean) * proj
+		d := float64(ReLUMaskBN(gv, x[j], a, b)) - gm - float64(t)
+		if set {
+			dx[j] = 0
+		}
+		dx[j] += float32(float64(d * scale))
 	}
 }
 

@@ -25,3 +25,6 @@ func bnBackwardDxAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64
 
 //go:noescape
 func bnBackwardSumsReLUAVX512(sum, dot *BNPartials, dy, x *float32, n int, mean float64, a, b float32)
+
+//go:noescape
+func bnBackwardDxReLUAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64, set bool, a, b float32)

@@ -278,10 +278,11 @@ bs_done:
 	RET
 
 // SUMS_RELU16(off, s0, s1, d0, d1): 16 values of bnBackwardSumsReLUAVX512
-// at byte offset off: y = x·a + b (Z17, Z18), g masked in place to 0 + g
-// where y is not ≤ 0 (positive or NaN) and +0 elsewhere, then the masked g
-// and g·(x − mean) (mean in Z16) added to the partials s0, s1 (sums of the
-// low and high eight) and d0, d1 (dots). Z19 is zero.
+// at byte offset off: y = x·a + b (Z17, Z18), g masked to 0 + g where y is
+// not ≤ 0 (positive or NaN) and +0 elsewhere (g itself is not written),
+// then the masked g and its product with x − mean (mean in Z16) added to
+// the partials s0, s1 (sums of the low and high eight) and d0, d1 (dots).
+// Z19 is zero.
 #define SUMS_RELU16(off, s0, s1, d0, d1) \
 	VMOVUPS       off(R9), Z8;           \
 	VMULPS        Z17, Z8, Z9;           \
@@ -289,7 +290,6 @@ bs_done:
 	VCMPPS        $0x12, Z19, Z9, K2;    \
 	KNOTW         K2, K3;                \
 	VADDPS.Z      off(SI), Z19, K3, Z10; \
-	VMOVUPS       Z10, off(SI);          \
 	VCVTPS2PD     Y10, Z11;              \
 	VEXTRACTF32X8 $1, Z10, Y12;          \
 	VCVTPS2PD     Y12, Z12;              \
@@ -342,6 +342,60 @@ sr_loop:
 	VMOVUPD Z5, 64(R8)
 	VMOVUPD Z6, 128(R8)
 	VMOVUPD Z7, 192(R8)
+	VZEROUPPER
+	RET
+
+// func bnBackwardDxReLUAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64, set bool, a, b float32)
+// bnBackwardDxAVX512 with dy masked as in SUMS_RELU16 first: y = x·a + b
+// (Y20, Y21) in float32, dy's lanes passed (0 + dy) where y is not ≤ 0 and
+// +0 elsewhere (K3), before the float64 arithmetic.
+TEXT ·bnBackwardDxReLUAVX512(SB), NOSPLIT, $0-76
+	MOVQ         dx+0(FP), DI
+	MOVQ         dy+8(FP), SI
+	MOVQ         x+16(FP), R9
+	MOVQ         n+24(FP), CX
+	VBROADCASTSD mean+32(FP), Z16
+	VBROADCASTSD gm+40(FP), Z17
+	VBROADCASTSD proj+48(FP), Z18
+	VBROADCASTSD scale+56(FP), Z19
+	MOVBLZX      set+64(FP), R10
+	VBROADCASTSS a+68(FP), Y20
+	VBROADCASTSS b+72(FP), Y21
+	VPXORD       Y22, Y22, Y22
+
+dr_loop:
+	TESTQ     CX, CX
+	JLE       dr_done
+	MASK8
+	VMOVUPS.Z (R9), K1, Y3
+	VMULPS    Y20, Y3, Y4
+	VADDPS    Y21, Y4, Y4
+	VCMPPS    $0x12, Y22, Y4, K2
+	KANDNW    K1, K2, K3
+	VADDPS.Z  (SI), Y22, K3, Y5
+	VCVTPS2PD Y5, Z0
+	VCVTPS2PD Y3, Z1
+	VSUBPD    Z16, Z1, Z1
+	VMULPD    Z18, Z1, Z1
+	VSUBPD    Z17, Z0, Z0
+	VSUBPD    Z1, Z0, Z0
+	VMULPD    Z19, Z0, Z0
+	VCVTPD2PS Z0, Y0
+	VXORPS    Y2, Y2, Y2
+	TESTQ     R10, R10
+	JNZ       dr_add
+	VMOVUPS.Z (DI), K1, Y2
+
+dr_add:
+	VADDPS  Y0, Y2, Y2
+	VMOVUPS Y2, K1, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, R9
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     dr_loop
+
+dr_done:
 	VZEROUPPER
 	RET
 

@@ -13,6 +13,9 @@ func bnBackwardSumsAVX512(sum, dot *BNPartials, dy, x *float32, n int, mean floa
 func bnBackwardSumsReLUAVX512(sum, dot *BNPartials, dy, x *float32, n int, mean float64, a, b float32) {
 	panic("no asm")
 }
+func bnBackwardDxReLUAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64, set bool, a, b float32) {
+	panic("no asm")
+}
 func bnAffineAVX512(dst, x *float32, n int, a, b float32) { panic("no asm") }
 func bnBackwardDxAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64, set bool) {
 	panic("no asm")

@@ -74,17 +74,18 @@ func TestBNKernelsMatchGo(t *testing.T) {
 	}
 }
 
-// TestBNBackwardSumsReLU checks the fused mask-and-sums kernel against the
-// separate steps it replaces (BNAffine, ReLU, MaskedGrad with MaskNonZero
-// and set, BNBackwardSums), bit for bit on the masked gradient and the
-// partials, with and without the assembly. x holds values for which
-// float32(x·a) + b is exactly +0 (blocked), −0 (blocked) and NaN (passes),
-// and the partials carry over three slices as for a channel spanning
-// images.
+// TestBNBackwardSumsReLU checks the kernels that take a ReLU's mask from
+// the batch norm's input (BNBackwardSumsReLU, BNBackwardDxReLU) against the
+// separate steps they replace (BNAffine, ReLU, MaskedGrad with MaskNonZero
+// and set, then BNBackwardSums and BNBackwardDx on the masked gradient),
+// bit for bit, with and without the assembly, dx set and added. x holds
+// values for which float32(x·a) + b is exactly +0 (blocked), −0 (blocked)
+// and NaN (passes); the partials carry over three slices as for a channel
+// spanning images; g must come back unchanged.
 func TestBNBackwardSumsReLU(t *testing.T) {
 	rng := rand.New(rand.NewPCG(19, 20))
 	defer func(old bool) { bnAsm = old }(bnAsm)
-	const mean = 0.3
+	const mean, gm, proj, scale = 0.3, -0.01, 0.02, 1.7
 	for _, ab := range [][2]float32{{0.5, -0.25}, {-1.5, float32(math.Copysign(0, -1))}} {
 		a, b := ab[0], ab[1]
 		for _, n := range []int{1, 5, 16, 31, 32, 33, 64, 65, 100, 1000} {
@@ -99,18 +100,24 @@ func TestBNBackwardSumsReLU(t *testing.T) {
 					x[i] = float32(math.NaN())
 				}
 			}
-			// The steps it replaces, in Go.
-			var wantSum, wantDot BNPartials
-			wantG := make([]float32, n)
-			y := make([]float32, n)
+			g0 := append([]float32(nil), g...)
+			dx0 := randSlice(rng, n)
+			// The steps they replace, in Go.
 			saved := bnAsm
 			bnAsm = false
+			var wantSum, wantDot BNPartials
+			masked := make([]float32, n)
+			y := make([]float32, n)
 			for rep := 0; rep < 3; rep++ {
 				BNAffine(y, x, a, b)
 				ReLU(y, y)
-				maskedGradGo(MaskNonZero, 0, 0, y, g, wantG, true)
-				bnBackwardSumsGo(&wantSum, &wantDot, wantG, x, mean)
+				maskedGradGo(MaskNonZero, 0, 0, y, g, masked, true)
+				bnBackwardSumsGo(&wantSum, &wantDot, masked, x, mean)
 			}
+			wantAdd := append([]float32(nil), dx0...)
+			bnBackwardDxGo(wantAdd, masked, x, mean, gm, proj, scale, false)
+			wantSet := make([]float32, n)
+			bnBackwardDxGo(wantSet, masked, x, mean, gm, proj, scale, true)
 			bnAsm = saved
 			for _, asm := range []bool{false, true} {
 				if asm && !saved {
@@ -118,19 +125,30 @@ func TestBNBackwardSumsReLU(t *testing.T) {
 				}
 				bnAsm = asm
 				var sum, dot BNPartials
-				var got []float32
 				for rep := 0; rep < 3; rep++ {
-					got = append([]float32(nil), g...)
-					BNBackwardSumsReLU(&sum, &dot, got, x, mean, a, b)
+					BNBackwardSumsReLU(&sum, &dot, g, x, mean, a, b)
 				}
+				add := append([]float32(nil), dx0...)
+				BNBackwardDxReLU(add, g, x, mean, gm, proj, scale, false, a, b)
+				set := make([]float32, n)
+				for i := range set {
+					set[i] = float32(math.NaN()) // not read with set
+				}
+				BNBackwardDxReLU(set, g, x, mean, gm, proj, scale, true, a, b)
 				bnAsm = saved
-				if i := sameBits(got, wantG); i >= 0 {
-					t.Fatalf("a=%v b=%v n=%d asm %v: g[%d] = %v, want %v (x %v)", a, b, n, asm, i, got[i], wantG[i], x[i])
-				}
 				for i := range sum {
 					if !sameFloat64(sum[i], wantSum[i]) || !sameFloat64(dot[i], wantDot[i]) {
 						t.Fatalf("a=%v b=%v n=%d asm %v: partial %d = %v, %v, want %v, %v", a, b, n, asm, i, sum[i], dot[i], wantSum[i], wantDot[i])
 					}
+				}
+				if i := sameBits(add, wantAdd); i >= 0 {
+					t.Fatalf("a=%v b=%v n=%d asm %v: added dx[%d] = %v, want %v (x %v)", a, b, n, asm, i, add[i], wantAdd[i], x[i])
+				}
+				if i := sameBits(set, wantSet); i >= 0 {
+					t.Fatalf("a=%v b=%v n=%d asm %v: set dx[%d] = %v, want %v (x %v)", a, b, n, asm, i, set[i], wantSet[i], x[i])
+				}
+				if i := sameBits(g, g0); i >= 0 {
+					t.Fatalf("a=%v b=%v n=%d asm %v: g[%d] changed to %v from %v", a, b, n, asm, i, g[i], g0[i])
 				}
 			}
 		}
