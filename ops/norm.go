@@ -224,15 +224,17 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 		if needs(bias) {
 			db = bias.gradBuf().Data()
 		}
-		// The residual's gradient: the masked gradient, set into a fresh
-		// buffer or added, block by block in the first pass, as Add's
-		// backward pass does.
+		// The residual's gradient: the masked gradient, added block by
+		// block in the first pass, as Add's backward pass does. Where the
+		// residual has no gradient yet, it is given gd itself once masked
+		// (donate): gd is not read after this closure, and a copy would
+		// be the same bits (the mask writes 0 + g, as SetGrad does).
 		var dr []float32
-		var setR bool
+		var donate bool
 		if needs(res) {
-			var t *tensor.Tensor
-			t, setR = res.gradDst()
-			dr = t.Data()
+			if donate = res.Grad == nil && !res.leaf; !donate {
+				dr = res.gradBuf().Data()
+			}
 		}
 		kernels.ParallelFor(c, grain, func(lo, hi int) {
 			for ch := lo; ch < hi; ch++ {
@@ -248,11 +250,7 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 					}
 					mask(off)
 					if dr != nil {
-						if setR {
-							kernels.SetGrad(dr[off:off+s], dy)
-						} else {
-							kernels.EngAdd(dr[off:off+s], dy, dr[off:off+s])
-						}
+						kernels.EngAdd(dr[off:off+s], dy, dr[off:off+s])
 					}
 					kernels.BNBackwardSums(&sumP, &dotP, dy, xd[off:off+s], mu)
 				}
@@ -304,6 +302,11 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 				}
 			}
 		})
+		if donate {
+			// o's gradient buffer now belongs to res: the release after
+			// this closure must not return it to the pool.
+			res.Grad, o.Grad = o.Grad, nil
+		}
 	}, inputs...).owns(pooled)
 }
 

@@ -180,13 +180,15 @@ func TestAddReLUGradCheck(t *testing.T) {
 // the gradients of x, γ, β and the residual, in training and evaluation
 // mode, with and without affine parameters, with a residual that needs no
 // gradient, one whose gradient is fresh and one whose gradient already
-// holds a value, on 1 and 2 threads.
+// holds a value, both as a parameter and as an op's output (which the
+// fused op gives its gradient buffer where it has none yet), on 1 and 2
+// threads.
 func TestBatchNormAddReLUMatchesOps(t *testing.T) {
 	defer kernels.SetThreads(kernels.Threads())
 	for _, shape := range [][]int{{5, 3}, {3, 5, 6, 9}, {2, 40, 8, 8}} {
 		for _, training := range []bool{true, false} {
 			for _, affine := range []bool{true, false} {
-				for _, resMode := range []string{"const", "fresh", "accumulate"} {
+				for _, resMode := range []string{"const", "fresh", "accumulate", "op", "op-accumulate"} {
 					for _, th := range []int{1, 2} {
 						name := fmt.Sprintf("%v/train=%v/affine=%v/res=%s/threads=%d", shape, training, affine, resMode, th)
 						t.Run(name, func(t *testing.T) {
@@ -195,8 +197,16 @@ func TestBatchNormAddReLUMatchesOps(t *testing.T) {
 								g := tensor.NewRNG(9)
 								x := Param(tensor.Randn(g, 0.2, 1, shape...))
 								r := Param(tensor.Randn(g, 0, 1, shape...))
-								if resMode == "const" {
+								rLeaf := r
+								switch resMode {
+								case "const":
 									r = Const(r.Value)
+								case "op", "op-accumulate":
+									// An op's output, without a gradient
+									// when the block's arrives (unless
+									// used again): the fused op hands it
+									// its own masked gradient buffer.
+									r = Scale(rLeaf, 1.5)
 								}
 								w, b, rm, rv := bnTestParams(g, shape[1], affine)
 								var y *Var
@@ -212,7 +222,7 @@ func TestBatchNormAddReLUMatchesOps(t *testing.T) {
 									}
 								}
 								loss := Sum(Mul(y, Const(up)))
-								if resMode == "accumulate" {
+								if resMode == "accumulate" || resMode == "op-accumulate" {
 									// r is used again after the block, so its
 									// gradient holds a value when the block's arrives.
 									loss = Add(loss, Sum(Mul(Scale(r, 0.5), r)))
@@ -220,7 +230,7 @@ func TestBatchNormAddReLUMatchesOps(t *testing.T) {
 								loss.Backward()
 								out := []*tensor.Tensor{y.Value, x.Grad, rm, rv}
 								if resMode != "const" {
-									out = append(out, r.Grad)
+									out = append(out, rLeaf.Grad)
 								}
 								if affine {
 									out = append(out, w.Grad, b.Grad)
