@@ -223,17 +223,26 @@ func TestBatchNormPanics(t *testing.T) {
 }
 
 // BenchmarkBatchNormTrain times a training-mode BatchNorm forward and
-// backward on a CIFAR ResNet-20 activation at batch 128 ([128, 16, 32, 32]).
+// backward on a CIFAR ResNet-20 activation at batch 128 ([128, 16, 32, 32]),
+// alone and fused with the ReLU that follows it (BatchNormReLU).
 func BenchmarkBatchNormTrain(b *testing.B) {
-	g := tensor.NewRNG(1)
-	x := Param(tensor.Randn(g, 0, 1, 128, 16, 32, 32))
-	w := Param(tensor.Randn(g, 1, 0.1, 16))
-	bias := Param(tensor.Randn(g, 0, 0.1, 16))
-	rm, rv := tensor.New(16), tensor.Full(1, 16)
-	gy := tensor.Randn(g, 0, 1, 128, 16, 32, 32)
-	b.ReportAllocs()
-	for b.Loop() {
-		x.Grad, w.Grad, bias.Grad = nil, nil, nil
-		BatchNorm(x, w, bias, rm, rv, true, 0.1, 1e-5).BackwardWith(gy)
+	for _, relu := range []bool{false, true} {
+		b.Run(fmt.Sprintf("relu=%v", relu), func(b *testing.B) {
+			g := tensor.NewRNG(1)
+			x := Param(tensor.Randn(g, 0, 1, 128, 16, 32, 32))
+			w := Param(tensor.Randn(g, 1, 0.1, 16))
+			bias := Param(tensor.Randn(g, 0, 0.1, 16))
+			rm, rv := tensor.New(16), tensor.Full(1, 16)
+			gy := tensor.Randn(g, 0, 1, 128, 16, 32, 32)
+			bn := BatchNorm
+			if relu {
+				bn = BatchNormReLU
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				x.Grad, w.Grad, bias.Grad = nil, nil, nil
+				bn(x, w, bias, rm, rv, true, 0.1, 1e-5).BackwardWith(gy)
+			}
+		})
 	}
 }
