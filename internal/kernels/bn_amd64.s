@@ -32,6 +32,75 @@
 	KMOVW AX, K1;   \
 	MOVQ  BX, CX
 
+// SUMS_START, STORE_SUMS_DOTS: the backward-sums kernels' common start
+// and end. SUMS_START loads their first arguments (DI: sum, R8: dot, SI:
+// dy, R9: x, CX: n, Z16: mean) and the 32 partial sums at DI into Z0..Z3
+// and the 32 partial dots at R8 into Z4..Z7; STORE_SUMS_DOTS writes the
+// partials back.
+#define SUMS_START \
+	MOVQ         sum+0(FP), DI;    \
+	MOVQ         dot+8(FP), R8;    \
+	MOVQ         dy+16(FP), SI;    \
+	MOVQ         x+24(FP), R9;     \
+	MOVQ         n+32(FP), CX;     \
+	VBROADCASTSD mean+40(FP), Z16; \
+	VMOVUPD      0(DI), Z0;        \
+	VMOVUPD      64(DI), Z1;       \
+	VMOVUPD      128(DI), Z2;      \
+	VMOVUPD      192(DI), Z3;      \
+	VMOVUPD      0(R8), Z4;        \
+	VMOVUPD      64(R8), Z5;       \
+	VMOVUPD      128(R8), Z6;      \
+	VMOVUPD      192(R8), Z7
+
+#define STORE_SUMS_DOTS \
+	VMOVUPD Z0, 0(DI);   \
+	VMOVUPD Z1, 64(DI);  \
+	VMOVUPD Z2, 128(DI); \
+	VMOVUPD Z3, 192(DI); \
+	VMOVUPD Z4, 0(R8);   \
+	VMOVUPD Z5, 64(R8);  \
+	VMOVUPD Z6, 128(R8); \
+	VMOVUPD Z7, 192(R8)
+
+// DX_START loads the arguments common to both dx kernels: DI, SI, R9 walk
+// dx, dy and x, CX counts the values left; mean, gm, proj and scale go to
+// Z16..Z19; K5 is 0 with set (dx not read) and 0xff without.
+#define DX_START \
+	MOVQ         dx+0(FP), DI;      \
+	MOVQ         dy+8(FP), SI;      \
+	MOVQ         x+16(FP), R9;      \
+	MOVQ         n+24(FP), CX;      \
+	VBROADCASTSD mean+32(FP), Z16;  \
+	VBROADCASTSD gm+40(FP), Z17;    \
+	VBROADCASTSD proj+48(FP), Z18;  \
+	VBROADCASTSD scale+56(FP), Z19; \
+	MOVL         $0xff, AX;         \
+	XORL         BX, BX;            \
+	CMPB         set+64(FP), $0;    \
+	CMOVLNE      BX, AX;            \
+	KMOVW        AX, K5
+
+// DX8 finishes up to eight values (lanes K1) whose dy (Z0) and x (Z1)
+// are in float64: dx += float32((dy − gm − (x − mean)·proj)·scale), or
+// dx = 0 + that with set (K5 zero: the old dx reads as +0); then the
+// pointers and the count move on by eight. It uses Y2 and K6.
+#define DX8 \
+	VSUBPD    Z16, Z1, Z1;    \
+	VMULPD    Z18, Z1, Z1;    \
+	VSUBPD    Z17, Z0, Z0;    \
+	VSUBPD    Z1, Z0, Z0;     \
+	VMULPD    Z19, Z0, Z0;    \
+	VCVTPD2PS Z0, Y0;         \
+	KANDW     K1, K5, K6;     \
+	VMOVUPS.Z (DI), K6, Y2;   \
+	VADDPS    Y0, Y2, Y2;     \
+	VMOVUPS   Y2, K1, (DI);   \
+	ADDQ      $32, SI;        \
+	ADDQ      $32, R9;        \
+	ADDQ      $32, DI;        \
+	SUBQ      $8, CX
+
 // func bnSumAVX512(p *BNPartials, x *float32, n int)
 TEXT ·bnSumAVX512(SB), NOSPLIT, $0-24
 	MOVQ p+0(FP), DI
@@ -171,20 +240,7 @@ sq_done:
 
 // func bnBackwardSumsAVX512(sum, dot *BNPartials, dy, x *float32, n int, mean float64)
 TEXT ·bnBackwardSumsAVX512(SB), NOSPLIT, $0-48
-	MOVQ sum+0(FP), DI
-	MOVQ dot+8(FP), R8
-	MOVQ dy+16(FP), SI
-	MOVQ x+24(FP), R9
-	MOVQ n+32(FP), CX
-	VBROADCASTSD mean+40(FP), Z16
-	VMOVUPD 0(DI), Z0
-	VMOVUPD 64(DI), Z1
-	VMOVUPD 128(DI), Z2
-	VMOVUPD 192(DI), Z3
-	VMOVUPD 0(R8), Z4
-	VMOVUPD 64(R8), Z5
-	VMOVUPD 128(R8), Z6
-	VMOVUPD 192(R8), Z7
+	SUMS_START
 bs_loop:
 	CMPQ CX, $32
 	JLT  bs_tail
@@ -266,14 +322,7 @@ bs_tail:
 	ADDQ $32, R9
 	SUBQ $8, CX
 bs_done:
-	VMOVUPD Z0, 0(DI)
-	VMOVUPD Z1, 64(DI)
-	VMOVUPD Z2, 128(DI)
-	VMOVUPD Z3, 192(DI)
-	VMOVUPD Z4, 0(R8)
-	VMOVUPD Z5, 64(R8)
-	VMOVUPD Z6, 128(R8)
-	VMOVUPD Z7, 192(R8)
+	STORE_SUMS_DOTS
 	VZEROUPPER
 	RET
 
@@ -308,23 +357,10 @@ bs_done:
 // func bnBackwardSumsReLUAVX512(sum, dot *BNPartials, dy, x *float32, n int, mean float64, a, b float32)
 // n is a positive multiple of 32.
 TEXT ·bnBackwardSumsReLUAVX512(SB), NOSPLIT, $0-56
-	MOVQ         sum+0(FP), DI
-	MOVQ         dot+8(FP), R8
-	MOVQ         dy+16(FP), SI
-	MOVQ         x+24(FP), R9
-	MOVQ         n+32(FP), CX
-	VBROADCASTSD mean+40(FP), Z16
+	SUMS_START
 	VBROADCASTSS a+48(FP), Z17
 	VBROADCASTSS b+52(FP), Z18
 	VPXORD       Z19, Z19, Z19
-	VMOVUPD      0(DI), Z0
-	VMOVUPD      64(DI), Z1
-	VMOVUPD      128(DI), Z2
-	VMOVUPD      192(DI), Z3
-	VMOVUPD      0(R8), Z4
-	VMOVUPD      64(R8), Z5
-	VMOVUPD      128(R8), Z6
-	VMOVUPD      192(R8), Z7
 
 sr_loop:
 	SUMS_RELU16(0, Z0, Z1, Z4, Z5)
@@ -334,14 +370,7 @@ sr_loop:
 	SUBQ $32, CX
 	JNZ  sr_loop
 
-	VMOVUPD Z0, 0(DI)
-	VMOVUPD Z1, 64(DI)
-	VMOVUPD Z2, 128(DI)
-	VMOVUPD Z3, 192(DI)
-	VMOVUPD Z4, 0(R8)
-	VMOVUPD Z5, 64(R8)
-	VMOVUPD Z6, 128(R8)
-	VMOVUPD Z7, 192(R8)
+	STORE_SUMS_DOTS
 	VZEROUPPER
 	RET
 
@@ -350,15 +379,7 @@ sr_loop:
 // (Y20, Y21) in float32, dy's lanes passed (0 + dy) where y is not ≤ 0 and
 // +0 elsewhere (K3), before the float64 arithmetic.
 TEXT ·bnBackwardDxReLUAVX512(SB), NOSPLIT, $0-76
-	MOVQ         dx+0(FP), DI
-	MOVQ         dy+8(FP), SI
-	MOVQ         x+16(FP), R9
-	MOVQ         n+24(FP), CX
-	VBROADCASTSD mean+32(FP), Z16
-	VBROADCASTSD gm+40(FP), Z17
-	VBROADCASTSD proj+48(FP), Z18
-	VBROADCASTSD scale+56(FP), Z19
-	MOVBLZX      set+64(FP), R10
+	DX_START
 	VBROADCASTSS a+68(FP), Y20
 	VBROADCASTSS b+72(FP), Y21
 	VPXORD       Y22, Y22, Y22
@@ -375,25 +396,8 @@ dr_loop:
 	VADDPS.Z  (SI), Y22, K3, Y5
 	VCVTPS2PD Y5, Z0
 	VCVTPS2PD Y3, Z1
-	VSUBPD    Z16, Z1, Z1
-	VMULPD    Z18, Z1, Z1
-	VSUBPD    Z17, Z0, Z0
-	VSUBPD    Z1, Z0, Z0
-	VMULPD    Z19, Z0, Z0
-	VCVTPD2PS Z0, Y0
-	VXORPS    Y2, Y2, Y2
-	TESTQ     R10, R10
-	JNZ       dr_add
-	VMOVUPS.Z (DI), K1, Y2
-
-dr_add:
-	VADDPS  Y0, Y2, Y2
-	VMOVUPS Y2, K1, (DI)
-	ADDQ    $32, SI
-	ADDQ    $32, R9
-	ADDQ    $32, DI
-	SUBQ    $8, CX
-	JMP     dr_loop
+	DX8
+	JMP       dr_loop
 
 dr_done:
 	VZEROUPPER
@@ -446,39 +450,17 @@ af_done:
 // With set, dx is not read: each result is added to +0 instead (what
 // clearing dx first would give).
 TEXT ·bnBackwardDxAVX512(SB), NOSPLIT, $0-65
-	MOVQ dx+0(FP), DI
-	MOVQ dy+8(FP), SI
-	MOVQ x+16(FP), R9
-	MOVQ n+24(FP), CX
-	VBROADCASTSD mean+32(FP), Z16
-	VBROADCASTSD gm+40(FP), Z17
-	VBROADCASTSD proj+48(FP), Z18
-	VBROADCASTSD scale+56(FP), Z19
-	MOVBLZX set+64(FP), R10
+	DX_START
+
 dx_loop:
 	TESTQ CX, CX
 	JLE   dx_done
 	MASK8
 	VCVTPS2PD.Z (SI), K1, Z0
 	VCVTPS2PD.Z (R9), K1, Z1
-	VSUBPD Z16, Z1, Z1
-	VMULPD Z18, Z1, Z1
-	VSUBPD Z17, Z0, Z0
-	VSUBPD Z1, Z0, Z0
-	VMULPD Z19, Z0, Z0
-	VCVTPD2PS Z0, Y0
-	VXORPS Y2, Y2, Y2
-	TESTQ  R10, R10
-	JNZ    dx_add
-	VMOVUPS.Z (DI), K1, Y2
-dx_add:
-	VADDPS Y0, Y2, Y2
-	VMOVUPS Y2, K1, (DI)
-	ADDQ $32, SI
-	ADDQ $32, R9
-	ADDQ $32, DI
-	SUBQ $8, CX
-	JMP  dx_loop
+	DX8
+	JMP dx_loop
+
 dx_done:
 	VZEROUPPER
 	RET
