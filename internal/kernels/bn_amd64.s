@@ -64,8 +64,8 @@
 	VMOVUPD Z7, 192(R8)
 
 // DX_START loads the arguments common to both dx kernels: DI, SI, R9 walk
-// dx, dy and x, CX counts the values left; mean, gm, proj and scale go to
-// Z16..Z19; K5 is 0 with set (dx not read) and 0xff without.
+// dx, dy and x, CX counts the values left, R10 is set; mean, gm, proj and
+// scale go to Z16..Z19.
 #define DX_START \
 	MOVQ         dx+0(FP), DI;      \
 	MOVQ         dy+8(FP), SI;      \
@@ -75,30 +75,29 @@
 	VBROADCASTSD gm+40(FP), Z17;    \
 	VBROADCASTSD proj+48(FP), Z18;  \
 	VBROADCASTSD scale+56(FP), Z19; \
-	MOVL         $0xff, AX;         \
-	XORL         BX, BX;            \
-	CMPB         set+64(FP), $0;    \
-	CMOVLNE      BX, AX;            \
-	KMOVW        AX, K5
+	MOVBLZX      set+64(FP), R10
 
-// DX8 finishes up to eight values (lanes K1) whose dy (Z0) and x (Z1)
+// DX8(add) finishes up to eight values (lanes K1) whose dy (Z0) and x (Z1)
 // are in float64: dx += float32((dy − gm − (x − mean)·proj)·scale), or
-// dx = 0 + that with set (K5 zero: the old dx reads as +0); then the
-// pointers and the count move on by eight. It uses Y2 and K6.
-#define DX8 \
-	VSUBPD    Z16, Z1, Z1;    \
-	VMULPD    Z18, Z1, Z1;    \
-	VSUBPD    Z17, Z0, Z0;    \
-	VSUBPD    Z1, Z0, Z0;     \
-	VMULPD    Z19, Z0, Z0;    \
-	VCVTPD2PS Z0, Y0;         \
-	KANDW     K1, K5, K6;     \
-	VMOVUPS.Z (DI), K6, Y2;   \
-	VADDPS    Y0, Y2, Y2;     \
-	VMOVUPS   Y2, K1, (DI);   \
-	ADDQ      $32, SI;        \
-	ADDQ      $32, R9;        \
-	ADDQ      $32, DI;        \
+// with set (R10) dx = 0 + that, without reading dx; then the pointers and
+// the count move on by eight. add names a label of its own. It uses Y2.
+#define DX8(add) \
+	VSUBPD    Z16, Z1, Z1;       \
+	VMULPD    Z18, Z1, Z1;       \
+	VSUBPD    Z17, Z0, Z0;       \
+	VSUBPD    Z1, Z0, Z0;        \
+	VMULPD    Z19, Z0, Z0;       \
+	VCVTPD2PS Z0, Y0;            \
+	VXORPS    Y2, Y2, Y2;        \
+	TESTQ     R10, R10;          \
+	JNZ       add;               \
+	VMOVUPS.Z (DI), K1, Y2;      \
+add:                             \
+	VADDPS    Y0, Y2, Y2;        \
+	VMOVUPS   Y2, K1, (DI);      \
+	ADDQ      $32, SI;           \
+	ADDQ      $32, R9;           \
+	ADDQ      $32, DI;           \
 	SUBQ      $8, CX
 
 // func bnSumAVX512(p *BNPartials, x *float32, n int)
@@ -396,7 +395,7 @@ dr_loop:
 	VADDPS.Z  (SI), Y22, K3, Y5
 	VCVTPS2PD Y5, Z0
 	VCVTPS2PD Y3, Z1
-	DX8
+	DX8(dr_add)
 	JMP       dr_loop
 
 dr_done:
@@ -458,7 +457,7 @@ dx_loop:
 	MASK8
 	VCVTPS2PD.Z (SI), K1, Z0
 	VCVTPS2PD.Z (R9), K1, Z1
-	DX8
+	DX8(dx_add)
 	JMP dx_loop
 
 dx_done:
