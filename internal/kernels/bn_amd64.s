@@ -325,19 +325,27 @@ bs_done:
 	VZEROUPPER
 	RET
 
+// RELU_GRAD(a, b, zero, x, y, lanes, src, g): the ReLU's input gradient
+// of the batch-norm kernels with a ReLU (ReLUMaskBN in bn.go): y = x·a + b
+// (each rounded to float32), then g = 0 + src in the lanes of lanes where
+// y is not ≤ 0 (positive or NaN: the predicate is ordered) and +0 in the
+// others; src is not read in those. zero holds zeros; K2, K3 are used.
+#define RELU_GRAD(a, b, zero, x, y, lanes, src, g) \
+	VMULPS   a, x, y;             \
+	VADDPS   b, y, y;             \
+	VCMPPS   $0x12, zero, y, K2;  \
+	KANDNW   lanes, K2, K3;       \
+	VADDPS.Z src, zero, K3, g
+
 // SUMS_RELU16(off, s0, s1, d0, d1): 16 values of bnBackwardSumsReLUAVX512
 // at byte offset off: y = x·a + b (Z17, Z18), g masked to 0 + g where y is
 // not ≤ 0 (positive or NaN) and +0 elsewhere (g itself is not written),
 // then the masked g and its product with x − mean (mean in Z16) added to
 // the partials s0, s1 (sums of the low and high eight) and d0, d1 (dots).
-// Z19 is zero.
+// Z19 is zero, K4 all lanes.
 #define SUMS_RELU16(off, s0, s1, d0, d1) \
 	VMOVUPS       off(R9), Z8;           \
-	VMULPS        Z17, Z8, Z9;           \
-	VADDPS        Z18, Z9, Z9;           \
-	VCMPPS        $0x12, Z19, Z9, K2;    \
-	KNOTW         K2, K3;                \
-	VADDPS.Z      off(SI), Z19, K3, Z10; \
+	RELU_GRAD(Z17, Z18, Z19, Z8, Z9, K4, off(SI), Z10); \
 	VCVTPS2PD     Y10, Z11;              \
 	VEXTRACTF32X8 $1, Z10, Y12;          \
 	VCVTPS2PD     Y12, Z12;              \
@@ -360,6 +368,7 @@ TEXT ·bnBackwardSumsReLUAVX512(SB), NOSPLIT, $0-56
 	VBROADCASTSS a+48(FP), Z17
 	VBROADCASTSS b+52(FP), Z18
 	VPXORD       Z19, Z19, Z19
+	KXNORW       K4, K4, K4
 
 sr_loop:
 	SUMS_RELU16(0, Z0, Z1, Z4, Z5)
@@ -374,7 +383,7 @@ sr_loop:
 	RET
 
 // func bnBackwardDxReLUAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64, set bool, a, b float32)
-// bnBackwardDxAVX512 with dy masked as in SUMS_RELU16 first: y = x·a + b
+// bnBackwardDxAVX512 with dy masked by RELU_GRAD first: y = x·a + b
 // (Y20, Y21) in float32, dy's lanes passed (0 + dy) where y is not ≤ 0 and
 // +0 elsewhere (K3), before the float64 arithmetic.
 TEXT ·bnBackwardDxReLUAVX512(SB), NOSPLIT, $0-76
@@ -388,11 +397,7 @@ dr_loop:
 	JLE       dr_done
 	MASK8
 	VMOVUPS.Z (R9), K1, Y3
-	VMULPS    Y20, Y3, Y4
-	VADDPS    Y21, Y4, Y4
-	VCMPPS    $0x12, Y22, Y4, K2
-	KANDNW    K1, K2, K3
-	VADDPS.Z  (SI), Y22, K3, Y5
+	RELU_GRAD(Y20, Y21, Y22, Y3, Y4, K1, (SI), Y5)
 	VCVTPS2PD Y5, Z0
 	VCVTPS2PD Y3, Z1
 	DX8(dr_add)
