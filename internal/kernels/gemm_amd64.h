@@ -19,20 +19,6 @@
 
 // FMA_12x32(ao), FMA_8x32(ao): the broadcasts and multiply-adds of a step
 // whose B row is already in Z0, Z1.
-#define FMA_12x32(ao)                 \
-	FMA_ROW(ao+0, Z2, Z8, Z9);    \
-	FMA_ROW(ao+4, Z3, Z10, Z11);  \
-	FMA_ROW(ao+8, Z4, Z12, Z13);  \
-	FMA_ROW(ao+12, Z5, Z14, Z15); \
-	FMA_ROW(ao+16, Z6, Z16, Z17); \
-	FMA_ROW(ao+20, Z7, Z18, Z19); \
-	FMA_ROW(ao+24, Z2, Z20, Z21); \
-	FMA_ROW(ao+28, Z3, Z22, Z23); \
-	FMA_ROW(ao+32, Z4, Z24, Z25); \
-	FMA_ROW(ao+36, Z5, Z26, Z27); \
-	FMA_ROW(ao+40, Z6, Z28, Z29); \
-	FMA_ROW(ao+44, Z7, Z30, Z31)
-
 #define FMA_8x32(ao)                  \
 	FMA_ROW(ao+0, Z2, Z16, Z17);  \
 	FMA_ROW(ao+4, Z3, Z18, Z19);  \
@@ -42,6 +28,15 @@
 	FMA_ROW(ao+20, Z7, Z26, Z27); \
 	FMA_ROW(ao+24, Z2, Z28, Z29); \
 	FMA_ROW(ao+28, Z3, Z30, Z31)
+
+// The 12-row step: rows 0–3 into Z8..Z15, then rows 4–11 as the 8-row
+// step's rows 0–7.
+#define FMA_12x32(ao)                 \
+	FMA_ROW(ao+0, Z2, Z8, Z9);    \
+	FMA_ROW(ao+4, Z3, Z10, Z11);  \
+	FMA_ROW(ao+8, Z4, Z12, Z13);  \
+	FMA_ROW(ao+12, Z5, Z14, Z15); \
+	FMA_8x32(ao+16)
 
 // ZERO_12x32, ZERO_8x32: clear the tile's accumulators (ROWS_LO, ROWS_HI
 // below).
