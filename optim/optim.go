@@ -152,26 +152,37 @@ func (o *SGD) Step() {
 			b, created := o.buf("momentum_buffer", p, nil)
 			bd, fresh = b.Data(), created
 		}
+		// Products are converted to float32 before they are summed, so
+		// that no build fuses them: the vector kernels of the common
+		// cases (momentum after the first step, and plain SGD, both
+		// without weight decay) round every operation on its own too.
 		update := func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				g := gd[i]
 				if wd != 0 {
-					g += wd * pd[i]
+					g += float32(wd * pd[i])
 				}
 				if bd != nil {
 					if fresh {
 						bd[i] = g
 					} else {
-						bd[i] = bd[i]*mom + damp*g
+						bd[i] = float32(bd[i]*mom) + float32(damp*g)
 					}
 					if o.cfg.Nesterov {
-						g += mom * bd[i]
+						g += float32(mom * bd[i])
 					} else {
 						g = bd[i]
 					}
 				}
-				pd[i] += negLR * g
+				pd[i] += float32(negLR * g)
 			}
+		}
+		switch {
+		case wd != 0:
+		case bd != nil && !fresh && !o.cfg.Nesterov:
+			update = func(lo, hi int) { kernels.SGDMomentum(pd[lo:hi], gd[lo:hi], bd[lo:hi], mom, damp, negLR) }
+		case bd == nil:
+			update = func(lo, hi int) { kernels.AddScaled(pd[lo:hi], gd[lo:hi], negLR) }
 		}
 		// Every element's update is independent of the others, so large
 		// parameters split over the threads give the same bits. (Serial,

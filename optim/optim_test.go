@@ -104,3 +104,57 @@ func TestSGDLargeParamThreads(t *testing.T) {
 		}
 	}
 }
+
+// TestSGDMatchesLoop holds SGD's steps (the vector kernels of momentum and
+// of plain SGD, split over threads for a large parameter) to the update
+// written out element by element, bit for bit, over three steps.
+func TestSGDMatchesLoop(t *testing.T) {
+	defer kernels.SetThreads(kernels.Threads())
+	kernels.SetThreads(2)
+	g := tensor.NewRNG(9)
+	for _, c := range []SGDConfig{
+		{LR: 0.05, Momentum: 0.9},
+		{LR: 0.05, Momentum: 0.8, Dampening: 0.25},
+		{LR: 0.3},
+		{LR: 0.05, Momentum: 0.9, WeightDecay: 1e-3},
+		{LR: 0.05, Momentum: 0.9, Nesterov: true},
+	} {
+		for _, n := range []int{37, 2*stepParallelMin + 3} {
+			w0 := tensor.Randn(g, 0, 1, n)
+			grads := []*tensor.Tensor{tensor.Randn(g, 0, 1, n), tensor.Randn(g, 0, 1, n), tensor.Randn(g, 0, 1, n)}
+			p := ops.Param(w0.Clone())
+			opt := NewSGD([]nn.Param{{Name: "w", V: p}}, c)
+			want := append([]float32(nil), w0.Data()...)
+			buf := make([]float32, n)
+			mom, damp, wd, negLR := float32(c.Momentum), float32(1-c.Dampening), float32(c.WeightDecay), float32(-c.LR)
+			for step, gr := range grads {
+				p.Grad = gr.Clone()
+				opt.Step()
+				for i, gi := range gr.Data() {
+					gv := gi
+					if wd != 0 {
+						gv += float32(wd * want[i])
+					}
+					if mom != 0 {
+						if step == 0 {
+							buf[i] = gv
+						} else {
+							buf[i] = float32(buf[i]*mom) + float32(damp*gv)
+						}
+						if c.Nesterov {
+							gv += float32(mom * buf[i])
+						} else {
+							gv = buf[i]
+						}
+					}
+					want[i] += float32(negLR * gv)
+				}
+				for i, v := range p.Value.Data() {
+					if math.Float32bits(v) != math.Float32bits(want[i]) {
+						t.Fatalf("%+v, n=%d, step %d: w[%d] = %v, want %v", c, n, step+1, i, v, want[i])
+					}
+				}
+			}
+		}
+	}
+}
