@@ -292,3 +292,30 @@ func TestSecondBackwardThroughFreedGraphPanics(t *testing.T) {
 	}()
 	Sum(Scale(trunk, 3)).Backward()
 }
+
+// TestConvBiasGrad checks the bias gradient's per-channel sums against
+// float64 sums in plain order (within float32 rounding) and that it adds
+// to what the gradient already holds.
+func TestConvBiasGrad(t *testing.T) {
+	g := tensor.NewRNG(12)
+	for _, s := range [][3]int{{1, 1, 1}, {3, 5, 31}, {4, 6, 784}, {2, 3, 33}} {
+		n, c, hw := s[0], s[1], s[2]
+		gy := tensor.Randn(g, 0, 1, n, c, hw).Data()
+		gb := []float32{0.5, -1, 2, 0, 3, 1}[:c]
+		want := make([]float64, c)
+		for ch := range want {
+			want[ch] = float64(gb[ch])
+			for i := 0; i < n; i++ {
+				for _, v := range gy[(i*c+ch)*hw : (i*c+ch+1)*hw] {
+					want[ch] += float64(v)
+				}
+			}
+		}
+		convBiasGrad(gb, gy, n, c, hw)
+		for ch, w := range want {
+			if d := math.Abs(float64(gb[ch]) - w); d > 1e-6*math.Max(1, math.Abs(w)) {
+				t.Fatalf("%v: channel %d: %v, want %v", s, ch, gb[ch], w)
+			}
+		}
+	}
+}
