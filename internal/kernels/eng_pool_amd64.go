@@ -60,3 +60,29 @@ func poolMax3x3S2Row(r0, r1, r2, out []float32, am []int32, n, a0, w int) int {
 	poolMax3x3S2RowAVX512(&r0[0], &r1[0], &r2[0], &out[0], ap, n, a0, w)
 	return n
 }
+
+// poolMax2x2PlaneAVX512 is poolMax2x2Plane's loop on oh ≥ 1 rows of ow ≥ 1
+// windows (eng_pool_amd64.s): y[oy·ow+k] and am[oy·ow+k] are the maximum
+// and its index of the 2×2 window at x[2oy·w+2k]. It reads the windows'
+// elements only, and writes y and am (which may be nil) up to oh·ow.
+//
+//go:noescape
+func poolMax2x2PlaneAVX512(x, y *float32, am *int32, oh, ow, w int)
+
+// poolMax2x2PlaneVec runs poolMax2x2Plane's loop with AVX-512 and reports
+// whether it did (false without AVX-512 or for an empty output).
+func poolMax2x2PlaneVec(g *ConvGeom, x, y []float32, argmax []int32) bool {
+	oh, ow := g.OH, g.OW
+	if !poolVector || oh < 1 || ow < 1 {
+		return false
+	}
+	// Every element the kernel reads or writes lies in the slices.
+	_, _ = x[(2*oh-1)*g.W+2*ow-1], y[oh*ow-1]
+	var ap *int32
+	if argmax != nil {
+		_ = argmax[oh*ow-1]
+		ap = &argmax[0]
+	}
+	poolMax2x2PlaneAVX512(&x[0], &y[0], ap, oh, ow, g.W)
+	return true
+}

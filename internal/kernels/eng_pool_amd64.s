@@ -406,3 +406,101 @@ mp3s2_next:
 	JNZ    mp3s2_loop
 	VZEROUPPER
 	RET
+
+// TAP2X2(R): the windows' left (Z1) and right (Z2) columns in the row of
+// 32 floats at R, under the load masks K3 (floats 0–15) and K4 (16–31);
+// Z5 is scratch.
+#define TAP2X2(R) \
+	VMOVUPS.Z (R), K3, Z1;     \
+	VMOVUPS.Z 64(R), K4, Z5;   \
+	VMOVAPS   Z1, Z2;          \
+	VPERMT2PS Z5, Z31, Z1;     \
+	VPERMT2PS Z5, Z30, Z2
+
+// func poolMax2x2PlaneAVX512(x, y *float32, am *int32, oh, ow, w int)
+//
+// poolMax2x2Plane's loop: y[oy·ow + k] and am[oy·ow + k] (am may be nil)
+// are the maximum and its index of the 2×2 window at x[2oy·w + 2k], in
+// maxStep's order, for oy < oh and k < ow (both ≥ 1). Each row's last
+// ow%16 windows are read, computed and stored under masks: nothing outside
+// the windows and the outputs is touched.
+TEXT ·poolMax2x2PlaneAVX512(SB), NOSPLIT, $0-48
+	MOVQ x+0(FP), R12
+	MOVQ y+8(FP), R9
+	MOVQ am+16(FP), R10
+	MOVQ oh+24(FP), R11
+	MOVQ ow+32(FP), R13
+	MOVQ w+40(FP), BX
+
+	VMOVUPS      engEvenIdx<>(SB), Z31
+	VMOVUPS      poolOddIdx<>(SB), Z30
+	MOVL         $32, AX
+	VPBROADCASTD AX, Z28       // the indices' step per block
+	MOVL         $1, AX
+	VPBROADCASTD AX, Z20       // index offsets of the other taps: 1, w, w+1
+	MOVL         BX, AX
+	VPBROADCASTD AX, Z22
+	INCL         AX
+	VPBROADCASTD AX, Z23
+	LEAL         (BX)(BX*1), AX
+	VPBROADCASTD AX, Z26       // 2w: a row of windows' step in indices
+	VPXORD       Z27, Z27, Z27 // 2·oy·w: the row's first index
+	SHLQ         $2, BX        // w in bytes
+
+mp2_row:
+	MOVQ   R12, SI
+	LEAQ   (R12)(BX*1), DI
+	MOVQ   R13, CX
+	VPADDD Z31, Z27, Z29 // indices of the windows' top-left taps
+	MOVL   $0xffff, AX
+	KMOVW  AX, K3
+	KMOVW  AX, K4
+	KMOVW  AX, K5
+
+mp2_block:
+	MOVQ $16, R8
+	CMPQ CX, $16
+	JGE  mp2_body
+	// The row's last CX < 16 windows: K5 = their outputs, K3:K4 = their
+	// 2·CX floats.
+	MOVQ     CX, R8
+	MOVL     $1, AX
+	SHLL     CX, AX
+	DECL     AX
+	KMOVW    AX, K5
+	MOVL     $1, AX
+	SHLL     CX, AX
+	SHLL     CX, AX
+	DECL     AX
+	KMOVD    AX, K3
+	KSHIFTRD $16, K3, K4
+
+mp2_body:
+	TAP2X2(SI)
+	VMOVAPS   Z1, Z0
+	VMOVDQA32 Z29, Z10
+	VMOVAPS   Z2, Z1
+	TAKE(Z20)
+	TAP2X2(DI)
+	TAKE(Z22)
+	VMOVAPS   Z2, Z1
+	TAKE(Z23)
+	VMOVUPS   Z0, K5, (R9)
+	LEAQ      (R9)(R8*4), R9
+	TESTQ     R10, R10
+	JZ        mp2_next
+	VMOVDQU32 Z10, K5, (R10)
+	LEAQ      (R10)(R8*4), R10
+
+mp2_next:
+	ADDQ   $128, SI
+	ADDQ   $128, DI
+	VPADDD Z28, Z29, Z29
+	SUBQ   R8, CX
+	JNZ    mp2_block
+	LEAQ   (R12)(BX*2), R12
+	VPADDD Z26, Z27, Z27
+	DECQ   R11
+	JNZ    mp2_row
+	VZEROUPPER
+	RET

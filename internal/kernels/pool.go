@@ -200,8 +200,13 @@ func poolMaxPlaneGeneral(g *ConvGeom, x, y []float32, argmax []int32) {
 // and no padding (every window inside the input): the same comparisons in
 // the same order (first maximum wins, NaN wins), without the general loop's
 // window arithmetic, and without branches (maxStep), as on real data the
-// comparisons' outcomes are as good as random.
+// comparisons' outcomes are as good as random. With AVX-512 the whole plane
+// goes to poolMax2x2PlaneAVX512, 16 windows at a time (this Go loop had
+// taken 12 % of a LeNet-5 training step).
 func poolMax2x2Plane(g *ConvGeom, x, y []float32, argmax []int32) {
+	if poolMax2x2PlaneVec(g, x, y, argmax) {
+		return
+	}
 	w := g.W
 	for oy := 0; oy < g.OH; oy++ {
 		base := int32(2 * oy * w)

@@ -11,11 +11,21 @@ import (
 // general loop, bit for bit and index for index, on data with ties, NaNs
 // and infinities, for even and odd plane sizes.
 func TestPoolMax2x2MatchesGeneral(t *testing.T) {
+	defer func(old bool) { poolVector = old }(poolVector)
 	r := rand.New(rand.NewSource(1))
-	for _, hw := range [][2]int{{2, 2}, {4, 6}, {5, 7}, {28, 28}, {9, 3}} {
-		h, w := hw[0], hw[1]
-		g := &ConvGeom{C: 1, H: h, W: w, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: h / 2, OW: w / 2}
-		checkPoolFastPath(t, r, g, fmt.Sprintf("%dx%d", h, w))
+	for _, vec := range []bool{false, true} {
+		if vec && !poolKernels {
+			continue
+		}
+		poolVector = vec
+		// Rows of fewer than 16 windows, of exactly 16 and 32, and of more
+		// with a remainder (the AVX-512 kernel's masked last block), with
+		// even and odd plane sizes.
+		for _, hw := range [][2]int{{2, 2}, {4, 6}, {5, 7}, {28, 28}, {9, 3}, {10, 10}, {2, 32}, {3, 33}, {4, 64}, {6, 66}, {56, 56}, {7, 95}, {112, 112}} {
+			h, w := hw[0], hw[1]
+			g := &ConvGeom{C: 1, H: h, W: w, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: h / 2, OW: w / 2}
+			checkPoolFastPath(t, r, g, fmt.Sprintf("vector %v, %dx%d", poolVector, h, w))
+		}
 	}
 }
 
@@ -34,13 +44,23 @@ func checkPoolFastPath(t *testing.T, r *rand.Rand, g *ConvGeom, what string) {
 			x[i] = float32(r.Intn(5)) // many ties
 		}
 	}
-	y1, y2 := make([]float32, g.OH*g.OW), make([]float32, g.OH*g.OW)
-	a1, a2 := make([]int32, g.OH*g.OW), make([]int32, g.OH*g.OW)
-	y3 := make([]float32, g.OH*g.OW)
-	poolMaxPlane(g, x, y1, a1)
+	n := g.OH * g.OW
+	// y1, a1 and y3 end in guard bands that the fast path must not write.
+	y1, y2 := make([]float32, n+16), make([]float32, n)
+	a1, a2 := make([]int32, n+16), make([]int32, n)
+	y3 := make([]float32, n+16)
+	for i := n; i < n+16; i++ {
+		y1[i], a1[i], y3[i] = 7.5, 75, 7.5
+	}
+	poolMaxPlane(g, x, y1[:n], a1[:n])
 	poolMaxPlaneGeneral(g, x, y2, a2)
-	poolMaxPlane(g, x, y3, nil)
-	for i := range y1 {
+	poolMaxPlane(g, x, y3[:n], nil)
+	for i := n; i < n+16; i++ {
+		if y1[i] != 7.5 || a1[i] != 75 || y3[i] != 7.5 {
+			t.Fatalf("%s: the fast path wrote past its %d outputs", what, n)
+		}
+	}
+	for i := range y2 {
 		if math.Float32bits(y1[i]) != math.Float32bits(y2[i]) || a1[i] != a2[i] {
 			t.Fatalf("%s output %d: fast %v@%d, general %v@%d", what, i, y1[i], a1[i], y2[i], a2[i])
 		}
