@@ -88,22 +88,25 @@ func winoConv(x []float32, n, cin, h, w int, wt []float32, cout, padT, padL, oh,
 	groups := (n + per - 1) / per
 	const nx = kernels.WinogradN
 
-	// The weights, transformed into U [36, Cout, Cin] and packed.
-	plane := cout * cin
-	u, _ := gradPool.getDirty(nx * plane)
-	defer gradPool.put(u)
-	kernels.ParallelFor(cout, max(1, winoWeightGrain/cin), func(lo, hi int) {
-		kernels.WinogradWeights32(cout, cin, wt, u, lo, hi)
-	})
+	// The weights, transformed into U [36, Cout, Cin] and packed: in one
+	// pass where the CPU allows, else transformed, then packed.
 	plen := kernels.PackedALen(cout, cin)
 	pbuf, _ := gradPool.getDirty(nx * plen)
 	defer gradPool.put(pbuf)
 	var packed [nx]*kernels.PackedA
-	kernels.ParallelFor(nx, 1, func(lo, hi int) {
-		for xi := lo; xi < hi; xi++ {
-			packed[xi] = kernels.PackAInto(pbuf[xi*plen:], cout, cin, u[xi*plane:], cin)
-		}
-	})
+	if !kernels.WinogradPackedWeights(cout, cin, wt, pbuf, &packed) {
+		plane := cout * cin
+		u, _ := gradPool.getDirty(nx * plane)
+		defer gradPool.put(u)
+		kernels.ParallelFor(cout, max(1, winoWeightGrain/cin), func(lo, hi int) {
+			kernels.WinogradWeights32(cout, cin, wt, u, lo, hi)
+		})
+		kernels.ParallelFor(nx, 1, func(lo, hi int) {
+			for xi := lo; xi < hi; xi++ {
+				packed[xi] = kernels.PackAInto(pbuf[xi*plen:], cout, cin, u[xi*plane:], cin)
+			}
+		})
+	}
 
 	hw, ohw := h*w, oh*ow
 	cols := per * tiles

@@ -541,3 +541,45 @@ func winogradOutputVec(g *WinogradGeom, m []float32, mStride, ldm, col0 int, y [
 		}
 	}
 }
+
+// WinogradPackedWeights transforms the weights w [Cout, Cin, 3, 3] as
+// WinogradWeights32 does and packs each of the 36 matrices U_ξ [Cout, Cin]
+// for GemmPacked in the same pass: packed[ξ] is what PackAInto(buf[ξ·plen:],
+// cout, cin, U_ξ, cin) returns, bit for bit, with plen = PackedALen(cout,
+// cin) (buf holds WinogradN·plen floats). Each panel of output channels
+// gathers its filters input channel by input channel, so the transform's
+// results land in the micro-panels' columns with no transposing pass; the
+// panels are shared out over the threads. It reports false, doing
+// nothing, where the build or CPU has no AVX-512 kernel for it: the caller
+// then transforms and packs in two steps.
+func WinogradPackedWeights(cout, cin int, w, buf []float32, packed *[WinogradN]*PackedA) bool {
+	if !winoVector || cout < 1 || cin < 1 {
+		return false
+	}
+	kern := gemmKernelFor(cout)
+	mr := kern.mr
+	mrr := roundUp(cout, mr)
+	plen := mrr * cin
+	if len(w) < cout*cin*9 || len(buf) < WinogradN*plen {
+		panic(fmt.Sprintf("kernels: WinogradPackedWeights %d×%d: w %d, buf %d elements", cout, cin, len(w), len(buf)))
+	}
+	ParallelFor(mrr/mr, max(1, winoWeightGrain/(mr*cin)), func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			o0 := r * mr
+			rows := min(mr, cout-o0)
+			for pc := 0; pc < cin; pc += prepackKC {
+				kb := min(prepackKC, cin-pc)
+				// Column p of panel r of block pc of each ξ's PackedA.
+				winoWeightsPanelAVX512(&w[(o0*cin+pc)*9], cin*9, kb, &buf[mrr*pc+r*mr*kb], mr, plen, rows, mr)
+			}
+		}
+	})
+	for xi := range packed {
+		packed[xi] = &PackedA{M: cout, K: cin, kern: kern, mr: mr, data: buf[xi*plen : (xi+1)*plen]}
+	}
+	return true
+}
+
+// winoWeightGrain is the fewest weight pairs (output · input channels)
+// worth a goroutine of WinogradPackedWeights.
+const winoWeightGrain = 4096

@@ -26,3 +26,13 @@ func winoInAVX512(x *float32, w int, v *float32, vStride int, segs *winoInSeg, n
 //
 //go:noescape
 func winoOutAVX512(m *float32, mStride, nt int, y, res *float32, ow int, bias float32, relu bool, segs *winoOutSeg, nseg int, t *float32)
+
+// winoWeightsPanelAVX512 transforms the 3×3 filters of one panel of up to
+// 16 output channels into the packed micro-panels of the 36 matrices
+// (winograd_amd64.s; see WinogradPackedWeights): for n input channels,
+// lane i < rows reads the filter at w + i·ldo floats (w steps 9 floats per
+// channel) and the channel's 36 values go to dst + ξ·plane floats, mr
+// lanes each (0 past rows), dst stepping step floats per channel.
+//
+//go:noescape
+func winoWeightsPanelAVX512(w *float32, ldo, n int, dst *float32, step, plane, rows, mr int)

@@ -379,3 +379,151 @@ out_store_next:
 	JLT  out_row
 	VZEROUPPER
 	RET
+
+// ---- Weight transform into packed panels (WinogradPackedWeights) ----
+//
+// Per input channel c, the 3×3 filters of up to 16 output channels (one
+// per lane, gathered with the row stride in Z31) go through G·w·Gᵀ in
+// WinogradWeights32's operations and order; each of the 36 results is a
+// vector of the panel's output channels, stored as one column of the
+// packed micro-panel of its matrix ξ (the stores 36 planes apart).
+// Constants: Z20 = 1/4, Z21 = 1/6, Z22 = −1/6, Z23 = 1/12, Z24 = 1/24;
+// scratch Z25..Z28.
+
+// WG3(a, b, c, r0, r1, r2, r3, r4): WinogradWeights32's g3 on lanes, the
+// sixth result being c itself: r0 = a/4, r1 = −(a+c+b)/6, r2 =
+// −(a+c−b)/6, r3 = e+o, r4 = e−o with e = a/24 + c/6, o = b/12 (each
+// product and sum rounded on its own). Lanes outside K1 (no output
+// channel: the panel's padding rows) are +0, as packing pads them.
+#define WG3(a, b, c, r0, r1, r2, r3, r4) \
+	VADDPS   c, a, Z25;         \
+	VMULPS   Z24, a, Z26;       \
+	VMULPS   Z21, c, Z27;       \
+	VADDPS   Z27, Z26, Z26;     \
+	VMULPS   Z23, b, Z27;       \
+	VADDPS   b, Z25, r1;        \
+	VMULPS.Z Z22, r1, K1, r1;   \
+	VSUBPS   b, Z25, r2;        \
+	VMULPS.Z Z22, r2, K1, r2;   \
+	VADDPS.Z Z27, Z26, K1, r3;  \
+	VSUBPS.Z Z27, Z26, K1, r4;  \
+	VMULPS.Z Z20, a, K1, r0
+
+// WG3_STORE(a, b, c): WG3 of one row of the first pass (into Z28, Z29,
+// Z30, Z2, Z5, free by then), its six results stored under K3 at DI,
+// DI+P, …, DI+5P (P = R8, 3P = R12, 5P = R13), then DI moves 6P on.
+#define WG3_STORE(a, b, c) \
+	WG3(a, b, c, Z28, Z29, Z30, Z2, Z5); \
+	VMOVUPS Z28, K3, (DI);               \
+	VMOVUPS Z29, K3, (DI)(R8*1);         \
+	VMOVUPS Z30, K3, (DI)(R8*2);         \
+	VMOVUPS Z2, K3, (DI)(R12*1);         \
+	VMOVUPS Z5, K3, (DI)(R8*4);          \
+	VMOVUPS c, K3, (DI)(R13*1);            \
+	ADDQ    R11, DI
+
+// GATHER(off, z): tap off/4 of every lane's filter into z (zero where K1
+// is clear).
+#define GATHER(off, z) \
+	VPXORD     z, z, z;              \
+	KMOVW      K1, K2;               \
+	VGATHERDPS off(SI)(Z31*4), K2, z
+
+// func winoWeightsPanelAVX512(w *float32, ldo, n int, dst *float32, step, plane, rows, mr int)
+//
+// For n input channels in turn: lane i < rows takes the filter at w +
+// i·ldo floats (w moves 9 floats per channel); the 36 transformed values
+// of the channel go to dst + ξ·plane floats, mr lanes each (lanes ≥ rows
+// are 0), and dst moves step floats per channel.
+TEXT ·winoWeightsPanelAVX512(SB), NOSPLIT, $0-64
+	MOVQ w+0(FP), SI
+	MOVQ ldo+8(FP), AX
+	MOVQ n+16(FP), CX
+	MOVQ dst+24(FP), R9
+	MOVQ step+32(FP), R10
+	SHLQ $2, R10
+	MOVQ plane+40(FP), R8
+	SHLQ $2, R8                  // P: bytes from one ξ to the next
+	LEAQ (R8)(R8*2), R12         // 3P
+	LEAQ (R8)(R8*4), R13         // 5P
+	LEAQ (R12)(R12*1), R11       // 6P
+
+	// K1: the rows present; K3: the mr lanes stored.
+	MOVQ  rows+48(FP), BX
+	MOVL  $1, DX
+	SHLXL BX, DX, DX
+	DECL  DX
+	KMOVW DX, K1
+	MOVQ  mr+56(FP), BX
+	MOVL  $1, DX
+	SHLXL BX, DX, DX
+	DECL  DX
+	KMOVW DX, K3
+
+	// Z31: lane i's offset i·ldo, in floats.
+	VMOVUPS      wwLanes<>(SB), Z31
+	VPBROADCASTD AX, Z30
+	VPMULLD      Z30, Z31, Z31
+
+	MOVL         $0x3e800000, DX // 0.25
+	VPBROADCASTD DX, Z20
+	MOVL         $0x3e2aaaab, DX // float32(1/6)
+	VPBROADCASTD DX, Z21
+	MOVL         $0xbe2aaaab, DX // −float32(1/6)
+	VPBROADCASTD DX, Z22
+	MOVL         $0x3daaaaab, DX // float32(1/12)
+	VPBROADCASTD DX, Z23
+	MOVL         $0x3d2aaaab, DX // float32(1/24)
+	VPBROADCASTD DX, Z24
+
+ww_loop:
+	GATHER(0, Z0)
+	GATHER(4, Z1)
+	GATHER(8, Z2)
+	GATHER(12, Z3)
+	GATHER(16, Z4)
+	GATHER(20, Z5)
+	GATHER(24, Z6)
+	GATHER(28, Z7)
+	GATHER(32, Z8)
+
+	// G·w, column by column: (k0, k3, k6) → a0..a5 (a5 = k6), (k1, k4,
+	// k7) → b0..b5 (b5 = k7), (k2, k5, k8) → d0..d5 (d5 = k8).
+	WG3(Z0, Z3, Z6, Z9, Z10, Z11, Z12, Z13)
+	WG3(Z1, Z4, Z7, Z14, Z15, Z16, Z17, Z18)
+	WG3(Z2, Z5, Z8, Z19, Z0, Z3, Z1, Z4)
+
+	// Each row of it times Gᵀ: row i gives ξ = 6i … 6i+5.
+	MOVQ R9, DI
+	WG3_STORE(Z9, Z14, Z19)
+	WG3_STORE(Z10, Z15, Z0)
+	WG3_STORE(Z11, Z16, Z3)
+	WG3_STORE(Z12, Z17, Z1)
+	WG3_STORE(Z13, Z18, Z4)
+	WG3_STORE(Z6, Z7, Z8)
+
+	ADDQ $36, SI
+	ADDQ R10, R9
+	DECQ CX
+	JNZ  ww_loop
+	VZEROUPPER
+	RET
+
+// Lane numbers 0..15.
+DATA wwLanes<>+0(SB)/4, $0
+DATA wwLanes<>+4(SB)/4, $1
+DATA wwLanes<>+8(SB)/4, $2
+DATA wwLanes<>+12(SB)/4, $3
+DATA wwLanes<>+16(SB)/4, $4
+DATA wwLanes<>+20(SB)/4, $5
+DATA wwLanes<>+24(SB)/4, $6
+DATA wwLanes<>+28(SB)/4, $7
+DATA wwLanes<>+32(SB)/4, $8
+DATA wwLanes<>+36(SB)/4, $9
+DATA wwLanes<>+40(SB)/4, $10
+DATA wwLanes<>+44(SB)/4, $11
+DATA wwLanes<>+48(SB)/4, $12
+DATA wwLanes<>+52(SB)/4, $13
+DATA wwLanes<>+56(SB)/4, $14
+DATA wwLanes<>+60(SB)/4, $15
+GLOBL wwLanes<>(SB), RODATA|NOPTR, $64
