@@ -163,13 +163,21 @@ func MaxPool2d(x *Var, o Pool2dOptions) *Var {
 	g := poolResolve("MaxPool2d", x, o, false)
 	shape := x.Value.Shape()
 	out, pooled := newValue([]int{shape[0], shape[1], g.OH, g.OW}, x) // [N, C, OH, OW]
-	var argmax []int32                                                // [N, C, OH, OW], index within the H×W plane
-	if GradEnabled() && needs(x) {
+	// argmax [N, C, OH, OW] holds each output's index within its H×W
+	// plane, for the backward pass; a strided subsample (a 1×1 window) knows
+	// its indices without one.
+	var argmax []int32
+	sub := kernels.MaxPoolIsSubsample(g)
+	if GradEnabled() && needs(x) && !sub {
 		argmax = make([]int32, out.Len())
 	}
 	kernels.MaxPool2d(g, x.Value.Data(), out.Data(), argmax)
 	return resultAttrs("max_pool2d", o, out, func(o *Var) {
-		if needs(x) {
+		switch {
+		case !needs(x):
+		case sub:
+			kernels.MaxPoolSubsampleBackward(g, o.Grad.Data(), x.gradBuf().Data())
+		default:
 			kernels.MaxPool2dBackward(g, argmax, o.Grad.Data(), x.gradBuf().Data())
 		}
 	}, x).owns(pooled)

@@ -91,6 +91,40 @@ func poolMax1x1Plane(g *ConvGeom, x, y []float32, argmax []int32) {
 	}
 }
 
+// MaxPoolIsSubsample reports whether max pooling with geometry g is a
+// plain strided subsample: a 1×1 window without padding, every window
+// inside the input (poolMax1x1Plane's case, and the CIFAR ResNets' option-A
+// shortcut). Its argmax is then known in advance, so the training pass
+// needs none: MaxPool2d can run with a nil argmax and the backward pass
+// with MaxPoolSubsampleBackward.
+func MaxPoolIsSubsample(g *ConvGeom) bool {
+	return g.KH == 1 && g.KW == 1 && g.PadT == 0 && g.PadL == 0 && g.OH >= 1 && g.OW >= 1 &&
+		(g.OH-1)*g.SH < g.H && (g.OW-1)*g.SW < g.W
+}
+
+// MaxPoolSubsampleBackward is MaxPool2dBackward for a geometry for which
+// MaxPoolIsSubsample holds: it adds dy [C, OH, OW] into dx [C, H, W] at
+// row oy·SH, column ox·SW, the index poolMax1x1Plane's argmax holds.
+func MaxPoolSubsampleBackward(g *ConvGeom, dy, dx []float32) {
+	if !MaxPoolIsSubsample(g) {
+		panic("kernels: MaxPoolSubsampleBackward of a pooling that is not a subsample")
+	}
+	hw, ohw := g.H*g.W, g.OH*g.OW
+	_, _ = dy[g.C*ohw-1], dx[g.C*hw-1]
+	ParallelFor(g.C, poolGrain(ohw), func(lo, hi int) {
+		for c := lo; c < hi; c++ {
+			plane := dx[c*hw : (c+1)*hw]
+			src := dy[c*ohw : (c+1)*ohw]
+			for oy := 0; oy < g.OH; oy++ {
+				row := plane[oy*g.SH*g.W:]
+				for ox, v := range src[oy*g.OW : (oy+1)*g.OW] {
+					row[ox*g.SW] += v
+				}
+			}
+		}
+	})
+}
+
 // poolMax3x3S2Plane is poolMaxPlane for the 3×3 window with stride 2 of
 // the ResNet and GoogLeNet stems: windows wholly inside the input take the
 // nine comparisons of poolMaxPlaneGeneral in its order (row by row, first

@@ -174,3 +174,49 @@ func benchMaxPool(b *testing.B, g *ConvGeom) {
 		MaxPool2d(g, x, y, argmax)
 	}
 }
+
+// TestMaxPoolSubsampleBackward holds the subsample's backward pass to
+// MaxPool2dBackward with the argmax MaxPool2d records, bit for bit, adding
+// into a gradient that already holds values, for strides 1 to 3 and
+// outputs that do and do not reach the input's last row and column; and
+// checks which geometries count as a subsample.
+func TestMaxPoolSubsampleBackward(t *testing.T) {
+	r := rand.New(rand.NewSource(4))
+	for _, c := range []struct{ h, w, s, oh, ow int }{
+		{6, 6, 2, 3, 3}, {7, 5, 2, 4, 3}, {7, 5, 2, 3, 2}, {9, 10, 3, 3, 4}, {4, 4, 1, 4, 4}, {32, 32, 2, 16, 16},
+	} {
+		g := &ConvGeom{C: 3, H: c.h, W: c.w, KH: 1, KW: 1, SH: c.s, SW: c.s, DH: 1, DW: 1, OH: c.oh, OW: c.ow}
+		if !MaxPoolIsSubsample(g) {
+			t.Fatalf("%+v: not a subsample", c)
+		}
+		x := make([]float32, g.C*c.h*c.w)
+		dy := make([]float32, g.C*c.oh*c.ow)
+		dx1 := make([]float32, len(x))
+		for i := range x {
+			x[i] = float32(r.NormFloat64())
+			dx1[i] = float32(r.NormFloat64())
+		}
+		for i := range dy {
+			dy[i] = float32(r.NormFloat64())
+		}
+		dx2 := append([]float32(nil), dx1...)
+		y := make([]float32, len(dy))
+		am := make([]int32, len(dy))
+		MaxPool2d(g, x, y, am)
+		MaxPool2dBackward(g, am, dy, dx1)
+		MaxPoolSubsampleBackward(g, dy, dx2)
+		for i := range dx1 {
+			if math.Float32bits(dx1[i]) != math.Float32bits(dx2[i]) {
+				t.Fatalf("%+v: dx[%d] = %v, with argmax %v", c, i, dx2[i], dx1[i])
+			}
+		}
+	}
+	for _, g := range []*ConvGeom{
+		{C: 1, H: 4, W: 4, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: 2, OW: 2},
+		{C: 1, H: 4, W: 4, KH: 1, KW: 1, SH: 2, SW: 2, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 3, OW: 3},
+	} {
+		if MaxPoolIsSubsample(g) {
+			t.Fatalf("%+v counted as a subsample", *g)
+		}
+	}
+}
