@@ -144,9 +144,27 @@ func TestPoolMaxValuesMatchesArgmaxPath(t *testing.T) {
 
 // BenchmarkMaxPool2x2 times the 2×2/2 max pool with argmax on LeNet-5's
 // first pooling input at batch 64 (384 planes of 28×28, random data, so
-// the comparisons are unpredictable).
+// the comparisons are unpredictable) and on a VGG-sized plane (64 planes of
+// 112×112), by the Go loop and, where available, the AVX-512 kernel.
 func BenchmarkMaxPool2x2(b *testing.B) {
-	benchMaxPool(b, &ConvGeom{C: 64 * 6, H: 28, W: 28, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: 14, OW: 14})
+	defer func(old bool) { poolVector = old }(poolVector)
+	for _, hw := range []int{28, 112} {
+		c := 64 * 6
+		if hw > 28 {
+			c = 64
+		}
+		g := &ConvGeom{C: c, H: hw, W: hw, KH: 2, KW: 2, SH: 2, SW: 2, DH: 1, DW: 1, OH: hw / 2, OW: hw / 2}
+		for _, vec := range []bool{false, true} {
+			if vec && !poolKernels {
+				continue
+			}
+			name := map[bool]string{false: "go", true: "avx512"}[vec]
+			b.Run(fmt.Sprintf("%dx%d/%s", hw, hw, name), func(b *testing.B) {
+				poolVector = vec
+				benchMaxPool(b, g)
+			})
+		}
+	}
 }
 
 // BenchmarkMaxPool3x3S2 times the 3×3/2 max pool with argmax of the
