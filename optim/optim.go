@@ -179,6 +179,7 @@ func (o *SGD) Step() {
 		}
 		switch {
 		case wd != 0:
+			// Weight decay, rare in this package's uses: the loop.
 		case bd != nil && !fresh && !o.cfg.Nesterov:
 			update = func(lo, hi int) { kernels.SGDMomentum(pd[lo:hi], gd[lo:hi], bd[lo:hi], mom, damp, negLR) }
 		case bd == nil:
