@@ -154,8 +154,9 @@ func (o *SGD) Step() {
 		}
 		// Products are converted to float32 before they are summed, so
 		// that no build fuses them: the vector kernels of the common
-		// cases (momentum after the first step, and plain SGD, both
-		// without weight decay) round every operation on its own too.
+		// cases (momentum after the first step, with or without weight
+		// decay, and plain SGD without it) round every operation on its
+		// own too. The first step and Nesterov momentum take the loop.
 		update := func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				g := gd[i]
@@ -178,11 +179,9 @@ func (o *SGD) Step() {
 			}
 		}
 		switch {
-		case wd != 0:
-			// Weight decay, rare in this package's uses: the loop.
 		case bd != nil && !fresh && !o.cfg.Nesterov:
-			update = func(lo, hi int) { kernels.SGDMomentum(pd[lo:hi], gd[lo:hi], bd[lo:hi], mom, damp, negLR) }
-		case bd == nil:
+			update = func(lo, hi int) { kernels.SGDMomentum(pd[lo:hi], gd[lo:hi], bd[lo:hi], wd, mom, damp, negLR) }
+		case bd == nil && wd == 0:
 			update = func(lo, hi int) { kernels.AddScaled(pd[lo:hi], gd[lo:hi], negLR) }
 		}
 		// Every element's update is independent of the others, so large

@@ -117,6 +117,8 @@ func TestSGDMatchesLoop(t *testing.T) {
 		{LR: 0.05, Momentum: 0.8, Dampening: 0.25},
 		{LR: 0.3},
 		{LR: 0.05, Momentum: 0.9, WeightDecay: 1e-3},
+		{LR: 0.05, Momentum: 0.9, Dampening: 0.1, WeightDecay: 5e-4},
+		{LR: 0.2, WeightDecay: 1e-2},
 		{LR: 0.05, Momentum: 0.9, Nesterov: true},
 	} {
 		for _, n := range []int{37, 2*stepParallelMin + 3} {

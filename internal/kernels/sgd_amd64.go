@@ -11,7 +11,7 @@ var sgdVector = cpu.X86.HasAVX512F
 // sgdMomentumAVX512 is SGDMomentum on n ≥ 1 values (sgd_amd64.s).
 //
 //go:noescape
-func sgdMomentumAVX512(p, grad, buf *float32, n int, mom, damp, negLR float32)
+func sgdMomentumAVX512(p, grad, buf *float32, n int, wd, mom, damp, negLR float32)
 
 // addScaledAVX512 is AddScaled on n ≥ 1 values (sgd_amd64.s).
 //

@@ -20,15 +20,21 @@
 	KMOVW DX, K1;  \
 	MOVQ  $16, CX
 
-// func sgdMomentumAVX512(p, grad, buf *float32, n int, mom, damp, negLR float32)
-TEXT ·sgdMomentumAVX512(SB), NOSPLIT, $0-44
+// func sgdMomentumAVX512(p, grad, buf *float32, n int, wd, mom, damp, negLR float32)
+//
+// R8 holds wd's bits without the sign: zero when the decay term is skipped
+// (wd = ±0, as the loop's wd != 0 test skips it).
+TEXT ·sgdMomentumAVX512(SB), NOSPLIT, $0-48
 	MOVQ         p+0(FP), DI
 	MOVQ         grad+8(FP), SI
 	MOVQ         buf+16(FP), BX
 	MOVQ         n+24(FP), CX
-	VBROADCASTSS mom+32(FP), Z30
-	VBROADCASTSS damp+36(FP), Z29
-	VBROADCASTSS negLR+40(FP), Z28
+	MOVL         wd+32(FP), R8
+	ANDL         $0x7fffffff, R8
+	VBROADCASTSS wd+32(FP), Z27
+	VBROADCASTSS mom+36(FP), Z30
+	VBROADCASTSS damp+40(FP), Z29
+	VBROADCASTSS negLR+44(FP), Z28
 	MOVL         $0xffff, DX
 	KMOVW        DX, K1
 
@@ -39,6 +45,12 @@ mom_body:
 	VMOVUPS.Z (BX), K1, Z0
 	VMOVUPS.Z (SI), K1, Z1
 	VMOVUPS.Z (DI), K1, Z2
+	TESTL     R8, R8
+	JZ        mom_nowd
+	VMULPS    Z27, Z2, Z3 // wd·p
+	VADDPS    Z3, Z1, Z1  // g + wd·p
+
+mom_nowd:
 	VMULPS    Z30, Z0, Z0 // buf·mom
 	VMULPS    Z29, Z1, Z1 // damp·g
 	VADDPS    Z1, Z0, Z0  // the new buf

@@ -5,7 +5,7 @@ package kernels
 // sgdVector is false: this build has only the reference loops.
 var sgdVector = false
 
-func sgdMomentumAVX512(p, grad, buf *float32, n int, mom, damp, negLR float32) {
+func sgdMomentumAVX512(p, grad, buf *float32, n int, wd, mom, damp, negLR float32) {
 	panic("kernels: no SGD kernel")
 }
 

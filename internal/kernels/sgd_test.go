@@ -31,11 +31,11 @@ func TestSGDKernels(t *testing.T) {
 		return math.Float32bits(a) == math.Float32bits(b)
 	}
 	for _, n := range []int{1, 3, 15, 16, 17, 31, 32, 33, 100, 1000, 4097} {
-		for _, c := range []struct{ mom, damp, negLR float32 }{{0.9, 1, -0.01}, {0.5, 0.7, -3}, {0, 1, -0.1}} {
+		for _, c := range []struct{ wd, mom, damp, negLR float32 }{{0, 0.9, 1, -0.01}, {0, 0.5, 0.7, -3}, {0, 0, 1, -0.1}, {5e-4, 0.9, 1, -0.1}, {float32(math.Copysign(0, -1)), 0.9, 1, -0.1}, {0.3, 0, 0.5, -1}} {
 			p, g, buf := fill(n), fill(n), fill(n)
 			p2, buf2 := append([]float32(nil), p...), append([]float32(nil), buf...)
-			SGDMomentum(p[:n], g, buf, c.mom, c.damp, c.negLR)
-			sgdMomentumGo(p2[:n], g, buf2, c.mom, c.damp, c.negLR)
+			SGDMomentum(p[:n], g, buf, c.wd, c.mom, c.damp, c.negLR)
+			sgdMomentumGo(p2[:n], g, buf2, c.wd, c.mom, c.damp, c.negLR)
 			for i := range p {
 				if i >= n {
 					// the guard band: the kernel must not touch it
@@ -61,9 +61,14 @@ func TestSGDKernels(t *testing.T) {
 	}
 	// The reference itself: one hand-checked element.
 	p, g, buf := []float32{1}, []float32{2}, []float32{3}
-	sgdMomentumGo(p, g, buf, 0.5, 1, -0.25)
+	sgdMomentumGo(p, g, buf, 0, 0.5, 1, -0.25)
 	if buf[0] != 3.5 || p[0] != 1-0.875 {
 		t.Fatalf("sgdMomentumGo: p %v buf %v, want 0.125 and 3.5", p[0], buf[0])
+	}
+	p, g, buf = []float32{1}, []float32{2}, []float32{3}
+	sgdMomentumGo(p, g, buf, 0.5, 0.5, 1, -0.25) // g + 0.5·1 = 2.5, buf 1.5 + 2.5 = 4
+	if buf[0] != 4 || p[0] != 0 {
+		t.Fatalf("sgdMomentumGo with decay: p %v buf %v, want 0 and 4", p[0], buf[0])
 	}
 }
 
@@ -88,7 +93,7 @@ func BenchmarkSGDMomentum(b *testing.B) {
 			b.Run(fmt.Sprintf("n%d/%s", n, name), func(b *testing.B) {
 				sgdVector = vec
 				for b.Loop() {
-					SGDMomentum(p, g, buf, 0.9, 1, -1e-6)
+					SGDMomentum(p, g, buf, 0, 0.9, 1, -1e-6)
 				}
 			})
 		}
