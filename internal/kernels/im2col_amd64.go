@@ -37,3 +37,11 @@ func col2imTapAVX512(img, col *float32, oh, ow, w, h, y0, sh, x0, lo, hi int)
 // im2colAsm reports whether Im2col uses the AVX-512 tap kernels for
 // column strides 1 and 2, and Col2im for stride 1; tests may turn it off while no kernel runs.
 var im2colAsm = cpu.X86.HasAVX512F
+
+// col2imRowAVX512 adds n ≥ 1 taps into one image row of w ≤ 16 floats at
+// dst (im2col_amd64.s; see col2imSmall): tap t adds the floats at col +
+// offs[t] + lane, for the lanes set in masks[t], to lane of the row. The
+// row is read and written once.
+//
+//go:noescape
+func col2imRowAVX512(dst *float32, w int, col *float32, offs *int, masks *uint16, n int)

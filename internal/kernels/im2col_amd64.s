@@ -493,3 +493,35 @@ rows_full_next:
 	JNZ  rows_full_row
 	VZEROUPPER
 	RET
+
+// func col2imRowAVX512(dst *float32, w int, col *float32, offs *int, masks *uint16, n int)
+//
+// col2imSmall's row: the w ≤ 16 values of dst are loaded once, each of the
+// n ≥ 1 taps adds the floats at col + offs[t] + lane for the lanes of
+// masks[t] (merge masking: the other lanes keep their bits, and masked-off
+// lanes are not read), and the row is stored once.
+TEXT ·col2imRowAVX512(SB), NOSPLIT, $0-48
+	MOVQ      dst+0(FP), DI
+	MOVQ      w+8(FP), CX
+	MOVQ      col+16(FP), SI
+	MOVQ      offs+24(FP), R8
+	MOVQ      masks+32(FP), R9
+	MOVQ      n+40(FP), R10
+	MOVL      $1, AX
+	SHLL      CX, AX
+	DECL      AX
+	KMOVW     AX, K1
+	VMOVUPS.Z (DI), K1, Z0
+
+c2r_tap:
+	MOVQ      (R8), AX
+	KMOVW     (R9), K2
+	VMOVUPS.Z (SI)(AX*4), K2, Z1
+	VADDPS    Z1, Z0, K2, Z0
+	ADDQ      $8, R8
+	ADDQ      $2, R9
+	DECQ      R10
+	JNZ       c2r_tap
+	VMOVUPS   Z0, K1, (DI)
+	VZEROUPPER
+	RET

@@ -213,6 +213,11 @@ func TestIm2colTapKernelsMatchGo(t *testing.T) {
 		t.Skip("no AVX-512 tap kernels on this CPU or build")
 	}
 	gs := convGeoms()
+	// LeNet-5's conv2 (the input gradient of 6 channels of 14×14 through
+	// 5×5 taps) and 16-column rows with padding: col2imSmall's range.
+	gs = append(gs, ConvGeom{C: 6, H: 14, W: 14, KH: 5, KW: 5, SH: 1, SW: 1, DH: 1, DW: 1, OH: 10, OW: 10},
+		ConvGeom{C: 2, H: 16, W: 16, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: 16, OW: 16},
+		ConvGeom{C: 2, H: 9, W: 15, KH: 7, KW: 7, SH: 2, SW: 1, PadT: 3, PadL: 3, DH: 1, DW: 1, OH: 5, OW: 15})
 	for _, w := range []int{16, 17, 32, 33, 56, 57, 112} {
 		for _, p := range [][2]int{{0, 0}, {1, 1}, {3, 2}} {
 			for _, sw := range []int{1, 2} {
@@ -243,6 +248,9 @@ func TestIm2colTapKernelsMatchGo(t *testing.T) {
 		}
 		col := randSlice(rng, n)
 		gi, wi := randSlice(rng, len(img)), make([]float32, len(img))
+		for i := 0; i < len(gi); i += 7 {
+			gi[i] = float32(math.Copysign(0, -1)) // −0 must stay −0 where no tap adds
+		}
 		copy(wi, gi)
 		Col2im(&g, col, gi)
 		im2colAsm = false
