@@ -63,7 +63,7 @@ func poolMaxPlane(g *ConvGeom, x, y []float32, argmax []int32) {
 		poolMax3x3S2Plane(g, x, y, argmax)
 		return
 	}
-	if g.KH == 1 && g.KW == 1 && g.PadT == 0 && g.PadL == 0 && (g.OH-1)*g.SH < g.H && (g.OW-1)*g.SW < g.W {
+	if MaxPoolIsSubsample(g) {
 		poolMax1x1Plane(g, x, y, argmax)
 		return
 	}
