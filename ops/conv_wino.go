@@ -70,10 +70,6 @@ func winoTiles(oh, ow int) int {
 // winoTrainCols columns.
 func winoPerGroup(n, tiles int) int { return min(n, max(1, (winoTrainCols+tiles-1)/tiles)) }
 
-// winoWeightGrain is the fewest weight pairs (output · input channels)
-// worth a goroutine of the weight transform.
-const winoWeightGrain = 4096
-
 // winoConv computes y [N, Cout, OH, OW] = conv(x [N, Cin, H, W], wt [Cout,
 // Cin, 3, 3]) + bias (bias [Cout] may be nil) with stride 1 and zero
 // padding padT above and padL left of the input (the bottom and right
@@ -98,7 +94,7 @@ func winoConv(x []float32, n, cin, h, w int, wt []float32, cout, padT, padL, oh,
 		plane := cout * cin
 		u, _ := gradPool.getDirty(nx * plane)
 		defer gradPool.put(u)
-		kernels.ParallelFor(cout, max(1, winoWeightGrain/cin), func(lo, hi int) {
+		kernels.ParallelFor(cout, max(1, kernels.WinogradWeightGrain/cin), func(lo, hi int) {
 			kernels.WinogradWeights32(cout, cin, wt, u, lo, hi)
 		})
 		kernels.ParallelFor(nx, 1, func(lo, hi int) {

@@ -563,7 +563,7 @@ func WinogradPackedWeights(cout, cin int, w, buf []float32, packed *[WinogradN]*
 	if len(w) < cout*cin*9 || len(buf) < WinogradN*plen {
 		panic(fmt.Sprintf("kernels: WinogradPackedWeights %d×%d: w %d, buf %d elements", cout, cin, len(w), len(buf)))
 	}
-	ParallelFor(mrr/mr, max(1, winoWeightGrain/(mr*cin)), func(lo, hi int) {
+	ParallelFor(mrr/mr, max(1, WinogradWeightGrain/(mr*cin)), func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			o0 := r * mr
 			rows := min(mr, cout-o0)
@@ -580,6 +580,7 @@ func WinogradPackedWeights(cout, cin int, w, buf []float32, packed *[WinogradN]*
 	return true
 }
 
-// winoWeightGrain is the fewest weight pairs (output · input channels)
-// worth a goroutine of WinogradPackedWeights.
-const winoWeightGrain = 4096
+// WinogradWeightGrain is the fewest weight pairs (output · input channels)
+// worth a goroutine of a weight transform: WinogradPackedWeights's, and a
+// caller's split of WinogradWeights32 over output channels.
+const WinogradWeightGrain = 4096
