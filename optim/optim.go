@@ -152,37 +152,40 @@ func (o *SGD) Step() {
 			b, created := o.buf("momentum_buffer", p, nil)
 			bd, fresh = b.Data(), created
 		}
-		// Products are converted to float32 before they are summed, so
-		// that no build fuses them: the vector kernels of the common
-		// cases (momentum after the first step, with or without weight
-		// decay, and plain SGD without it) round every operation on its
-		// own too. The first step and Nesterov momentum take the loop.
-		update := func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				g := gd[i]
-				if wd != 0 {
-					g += float32(wd * pd[i])
-				}
-				if bd != nil {
-					if fresh {
-						bd[i] = g
-					} else {
-						bd[i] = float32(bd[i]*mom) + float32(damp*g)
-					}
-					if o.cfg.Nesterov {
-						g += float32(mom * bd[i])
-					} else {
-						g = bd[i]
-					}
-				}
-				pd[i] += float32(negLR * g)
-			}
-		}
+		// The common cases run as vector kernels: momentum after the first
+		// step (with or without weight decay) and plain SGD without it.
+		// The first step and Nesterov momentum take the loop, whose
+		// products are converted to float32 before they are summed, so
+		// that no build fuses them: the kernels round every operation on
+		// its own too.
+		var update func(lo, hi int)
 		switch {
 		case bd != nil && !fresh && !o.cfg.Nesterov:
 			update = func(lo, hi int) { kernels.SGDMomentum(pd[lo:hi], gd[lo:hi], bd[lo:hi], wd, mom, damp, negLR) }
 		case bd == nil && wd == 0:
 			update = func(lo, hi int) { kernels.AddScaled(pd[lo:hi], gd[lo:hi], negLR) }
+		default:
+			update = func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					g := gd[i]
+					if wd != 0 {
+						g += float32(wd * pd[i])
+					}
+					if bd != nil {
+						if fresh {
+							bd[i] = g
+						} else {
+							bd[i] = float32(bd[i]*mom) + float32(damp*g)
+						}
+						if o.cfg.Nesterov {
+							g += float32(mom * bd[i])
+						} else {
+							g = bd[i]
+						}
+					}
+					pd[i] += float32(negLR * g)
+				}
+			}
 		}
 		// Every element's update is independent of the others, so large
 		// parameters split over the threads give the same bits. (Serial,
