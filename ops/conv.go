@@ -341,7 +341,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 				dpad, _ = gradPool.getDirty(ly.Len())
 				defer gradPool.put(dpad)
 			}
-			if tabX {
+			if tabX && !tabDirect(ow) {
 				gbuf, _ = gradPool.getDirty(cin * ly.Grid())
 				defer gradPool.put(gbuf)
 			}
@@ -405,9 +405,14 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 							}
 						} else if tabX {
 							dimg := gx[i*cin*h*w : (i+1)*cin*h*w]
-							grid := ly.Grid()
-							kernels.GemmPackedTab(wR, grid, dpad, offY, gbuf, grid, 0, 0, cin, 0, grid, ws)
-							lx.Unpad(cin, gbuf, grid, dimg, !setX)
+							beta := 1 // add to dX, or write it (setX)
+							if setX {
+								beta = 0
+							}
+							tabProduct(wR, ly, dpad, offY, dimg, gbuf, beta, 0, tabColumnsOf(ly), ws)
+							if !tabDirect(ly.W) {
+								lx.Unpad(cin, gbuf, ly.Grid(), dimg, !setX)
+							}
 						} else if chunkX {
 							dimg := gx[(i*cin+gi*cg)*h*w : (i*cin+(gi+1)*cg)*h*w]
 							if setX {

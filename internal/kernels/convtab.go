@@ -126,29 +126,37 @@ func checkTab(name string, b []float32, off []int, cols int) {
 //
 //	C [M, N] = A [M, K] · B [K, N]   (+ C when beta is 1)
 //
-// where row p of B is b[off[p]:][:N] (len(off) = K): GemmPacked for an
+// where row p of B lies in b at off[p] (len(off) = K): GemmPacked for an
 // operand whose rows lie anywhere in b, such as the unfolded input of a
-// convolution in a TabLayout. The rules for m0, n0, ws and splitting the
-// work over goroutines are GemmPacked's, and so is the arithmetic: every
-// element's sum is formed as GemmPacked and Sgemm form it from the
-// materialised B, so the result has the same bits. Products of few rows
-// read B through the table in place (the AVX-512 kernels); the others
-// gather each block of B into packed panels first. It does not allocate.
-func GemmPackedTab(p *PackedA, n int, b []float32, off []int, c []float32, ldc, beta int, m0, m1, n0, n1 int, ws *GemmScratch) {
+// convolution in a TabLayout. With w = 0, column j of row p is
+// b[off[p]+j]. With w > 0 the columns of C are the pixels of an image w
+// wide and column j of row p is b[off[p]+j+⌊j/w⌋]: B skips one element
+// after every w, so a product over a TabLayout's grid writes the output
+// image [M, H·W] itself, without the grid's extra column (which Unpad
+// would drop) and without its wasted tiles.
+//
+// The rules for m0, n0, ws and splitting the work over goroutines are
+// GemmPacked's, and so is the arithmetic: every element's sum is formed as
+// GemmPacked and Sgemm form it from the materialised B, so the result has
+// the same bits. Products of few rows read B through the table in place
+// (the AVX-512 kernels, when w is 0 or a multiple of 16, so that each half
+// of a column tile is contiguous in b); the others gather each block of B
+// into packed panels first. It does not allocate.
+func GemmPackedTab(p *PackedA, n int, b []float32, off []int, w int, c []float32, ldc, beta int, m0, m1, n0, n1 int, ws *GemmScratch) {
 	kern := p.kern
 	mr, nr := kern.mr, kern.nr
 	m, k := p.M, p.K
 	if m0 >= m1 || n0 >= n1 {
 		return
 	}
-	if m0%mr != 0 || n0%nr != 0 || m0 < 0 || n0 < 0 || m1 > m || n1 > n || len(off) != k || (beta != 0 && beta != 1) {
-		panic(fmt.Sprintf("kernels: GemmPackedTab rows [%d, %d) of %d, columns [%d, %d) of %d, %d offsets for K = %d, beta %d: bad arguments for a %dx%d tile", m0, m1, m, n0, n1, n, len(off), k, beta, mr, nr))
+	if m0%mr != 0 || n0%nr != 0 || m0 < 0 || n0 < 0 || m1 > m || n1 > n || len(off) != k || (beta != 0 && beta != 1) || w < 0 {
+		panic(fmt.Sprintf("kernels: GemmPackedTab rows [%d, %d) of %d, columns [%d, %d) of %d, %d offsets for K = %d, beta %d, width %d: bad arguments for a %dx%d tile", m0, m1, m, n0, n1, n, len(off), k, beta, w, mr, nr))
 	}
-	checkTab("GemmPackedTab B", b, off, n)
+	checkTab("GemmPackedTab B", b, off, tabColumn(n-1, w)+1)
 	checkMatrix("C", m1, n1, c, ldc)
 	mrr := roundUp(m, mr)
 	nbMax := len(ws.b) / prepackKC
-	strided := tabAsm && readsBInPlace(kern, m1-m0, n1-n0, k)
+	strided := tabAsm && (w == 0 || w%16 == 0) && readsBInPlace(kern, m1-m0, n1-n0, k)
 	for jc := n0; jc < n1; jc += nbMax {
 		nb := min(nbMax, n1-jc)
 		for pc := 0; pc < k; pc += prepackKC {
@@ -156,7 +164,7 @@ func GemmPackedTab(p *PackedA, n int, b []float32, off []int, c []float32, ldc, 
 			offb := off[pc : pc+kb]
 			bp := ws.b[:roundUp(nb, nr)*kb]
 			if !strided {
-				packBTab(b, offb, jc, nb, nr, bp)
+				packBTab(b, offb, w, jc, nb, nr, bp)
 			}
 			bet := beta
 			if pc > 0 {
@@ -171,7 +179,7 @@ func GemmPackedTab(p *PackedA, n int, b []float32, off []int, c []float32, ldc, 
 					col0 := jc + jr
 					ct := c[ir*ldc+col0:]
 					if strided {
-						gemmTileTab(kern, kb, apan, b, col0, offb, ct, ldc, bet, cols)
+						gemmTileTab(kern, kb, apan, b, tabColumn(col0, w), tabColumn(col0+16, w), offb, ct, ldc, bet, cols)
 						continue
 					}
 					bpan := bp[jr*kb : (jr+nr)*kb]
@@ -190,24 +198,54 @@ func GemmPackedTab(p *PackedA, n int, b []float32, off []int, c []float32, ldc, 
 	}
 }
 
-// packBTab packs columns [j0, j0+nb) of the kb rows b[off[p]:] into
-// panels of nr columns at dst (kb·nr floats each, zero-padded past nb), as
-// packB packs a stored B.
-func packBTab(b []float32, off []int, j0, nb, nr int, dst []float32) {
+// tabColumn returns where column j of GemmPackedTab's B lies in its rows:
+// j with w = 0, j + ⌊j/w⌋ otherwise.
+func tabColumn(j, w int) int {
+	if w == 0 {
+		return j
+	}
+	return j + j/w
+}
+
+// packBTab packs columns [j0, j0+nb) of the kb rows of GemmPackedTab's B
+// (row p at b[off[p]:], column j at tabColumn(j, w)) into panels of nr
+// columns at dst (kb·nr floats each, zero-padded past nb), as packB packs
+// a stored B.
+func packBTab(b []float32, off []int, w, j0, nb, nr int, dst []float32) {
 	kb := len(off)
 	for jr := 0; jr < nb; jr += nr {
 		panel := dst[jr*kb : (jr+nr)*kb]
 		cols := min(nr, nb-jr)
-		if nr == 32 && cols == 32 {
-			// Whole panels: fixed-size copies, no call per row.
+		j := j0 + jr
+		if nr == 32 && cols == 32 && (w == 0 || (w%32 == 0)) {
+			// Whole panels inside one row of B: fixed-size copies, no
+			// call per row.
+			s := tabColumn(j, w)
 			for p, o := range off {
-				*(*[32]float32)(panel[p*32:]) = *(*[32]float32)(b[o+j0+jr:])
+				*(*[32]float32)(panel[p*32:]) = *(*[32]float32)(b[o+s:])
+			}
+			continue
+		}
+		if nr == 32 && cols == 32 && w == 16 && j%16 == 0 {
+			// Two image rows of 16 pixels.
+			s0, s1 := tabColumn(j, w), tabColumn(j+16, w)
+			for p, o := range off {
+				*(*[16]float32)(panel[p*32:]) = *(*[16]float32)(b[o+s0:])
+				*(*[16]float32)(panel[p*32+16:]) = *(*[16]float32)(b[o+s1:])
 			}
 			continue
 		}
 		for p, o := range off {
 			d := panel[p*nr : (p+1)*nr]
-			copy(d, b[o+j0+jr:][:cols])
+			// Runs of columns contiguous in B: up to the end of a row of w.
+			for q := 0; q < cols; {
+				run := cols - q
+				if w > 0 {
+					run = min(run, w-(j+q)%w)
+				}
+				copy(d[q:q+run], b[o+tabColumn(j+q, w):])
+				q += run
+			}
 			clear(d[cols:])
 		}
 	}

@@ -40,54 +40,64 @@ func testGemmPackedTab(t *testing.T) {
 	for i, m := range ms {
 		n, k := ns[(i*5)%len(ns)], ks[(i*3)%len(ks)]
 		for _, sz := range [][3]int{{m, n, k}, {m, ns[(i+4)%len(ns)], ks[(i+5)%len(ks)]}} {
-			m, n, k := sz[0], sz[1], sz[2]
-			buf := fill(n + 3*k + 50)
-			off := make([]int, k)
-			bm := make([]float32, k*n) // the rows gathered
-			for p := range off {
-				off[p] = rng.IntN(len(buf) - n + 1)
-				copy(bm[p*n:(p+1)*n], buf[off[p]:])
+			for _, w := range []int{0, 16, 32, 5} {
+				testGemmPackedTabCase(t, rng, fill, sz[0], sz[1], sz[2], w)
 			}
-			a := fill(m * k)
-			pa := PackA(nil, m, k, a, k)
-			for _, beta := range []int{0, 1} {
-				c0 := fill(m * n)
-				want := append([]float32(nil), c0...)
-				got := append([]float32(nil), c0...)
-				if beta == 0 {
-					GemmPacked(pa, false, n, bm, n, want, n, nil, 0, m, 0, n, NewGemmScratch(n))
-				} else {
-					// Each block of prepackKC steps is summed on its own and
-					// added to C, as the kernels do.
-					for pc := 0; pc < k; pc += prepackKC {
-						kb := min(prepackKC, k-pc)
-						prod := make([]float32, m*n)
-						pb := PackA(nil, m, kb, a[pc:], k)
-						GemmPacked(pb, false, n, bm[pc*n:], n, prod, n, nil, 0, m, 0, n, NewGemmScratch(n))
-						for i := range want {
-							want[i] = prod[i] + want[i]
-						}
-					}
-				}
-				GemmPackedTab(pa, n, buf, off, got, n, beta, 0, m, 0, n, NewGemmScratch(n))
-				if i := sameBits(got, want); i >= 0 {
-					t.Fatalf("%dx%dx%d beta %d: C[%d] = %v, want %v", m, n, k, beta, i, got[i], want[i])
-				}
-				// Tile-aligned ranges, each on a small workspace.
-				split := append([]float32(nil), c0...)
-				mr, nr := pa.MR(), pa.NR()
-				mcut := []int{0, min(m, roundUp(m/2, mr)), m}
-				ncut := []int{0, min(n, roundUp(n/3, nr)), min(n, roundUp(2*n/3, nr)), n}
-				ws := NewGemmScratch(nr)
-				for x := 0; x < 2; x++ {
-					for y := 0; y < 3; y++ {
-						GemmPackedTab(pa, n, buf, off, split, n, beta, mcut[x], mcut[x+1], ncut[y], ncut[y+1], ws)
-					}
-				}
-				if i := sameBits(split, got); i >= 0 {
-					t.Fatalf("%dx%dx%d beta %d split: C[%d] = %v, want %v", m, n, k, beta, i, split[i], got[i])
+		}
+	}
+}
+
+// testGemmPackedTabCase runs one product of TestGemmPackedTab: m×n×k, B's
+// columns at tabColumn(j, w).
+func testGemmPackedTabCase(t *testing.T, rng *rand.Rand, fill func(int) []float32, m, n, k, w int) {
+	span := tabColumn(n-1, w) + 1 // the extent of a row of B in buf
+	buf := fill(span + 3*k + 50)
+	off := make([]int, k)
+	bm := make([]float32, k*n) // the rows gathered
+	for p := range off {
+		off[p] = rng.IntN(len(buf) - span + 1)
+		for j := 0; j < n; j++ {
+			bm[p*n+j] = buf[off[p]+tabColumn(j, w)]
+		}
+	}
+	a := fill(m * k)
+	pa := PackA(nil, m, k, a, k)
+	for _, beta := range []int{0, 1} {
+		c0 := fill(m * n)
+		want := append([]float32(nil), c0...)
+		got := append([]float32(nil), c0...)
+		if beta == 0 {
+			GemmPacked(pa, false, n, bm, n, want, n, nil, 0, m, 0, n, NewGemmScratch(n))
+		} else {
+			// Each block of prepackKC steps is summed on its own and
+			// added to C, as the kernels do.
+			for pc := 0; pc < k; pc += prepackKC {
+				kb := min(prepackKC, k-pc)
+				prod := make([]float32, m*n)
+				pb := PackA(nil, m, kb, a[pc:], k)
+				GemmPacked(pb, false, n, bm[pc*n:], n, prod, n, nil, 0, m, 0, n, NewGemmScratch(n))
+				for i := range want {
+					want[i] = prod[i] + want[i]
 				}
 			}
+		}
+		GemmPackedTab(pa, n, buf, off, w, got, n, beta, 0, m, 0, n, NewGemmScratch(n))
+		if i := sameBits(got, want); i >= 0 {
+			t.Fatalf("%dx%dx%d w %d beta %d: C[%d] = %v, want %v", m, n, k, w, beta, i, got[i], want[i])
+		}
+		// Tile-aligned ranges, each on a small workspace.
+		split := append([]float32(nil), c0...)
+		mr, nr := pa.MR(), pa.NR()
+		mcut := []int{0, min(m, roundUp(m/2, mr)), m}
+		ncut := []int{0, min(n, roundUp(n/3, nr)), min(n, roundUp(2*n/3, nr)), n}
+		ws := NewGemmScratch(nr)
+		for x := 0; x < 2; x++ {
+			for y := 0; y < 3; y++ {
+				GemmPackedTab(pa, n, buf, off, w, split, n, beta, mcut[x], mcut[x+1], ncut[y], ncut[y+1], ws)
+			}
+		}
+		if i := sameBits(split, got); i >= 0 {
+			t.Fatalf("%dx%dx%d w %d beta %d split: C[%d] = %v, want %v", m, n, k, w, beta, i, split[i], got[i])
 		}
 	}
 }
@@ -125,11 +135,17 @@ func testTabLayoutConv(t *testing.T) {
 		l.Pad(img, pad)
 		off := l.Offsets()
 		grid := fill(m * l.Grid())
-		GemmPackedTab(PackA(nil, m, c*9, wt, c*9), l.Grid(), pad, off, grid, l.Grid(), 0, 0, m, 0, l.Grid(), NewGemmScratch(l.Grid()))
+		GemmPackedTab(PackA(nil, m, c*9, wt, c*9), l.Grid(), pad, off, 0, grid, l.Grid(), 0, 0, m, 0, l.Grid(), NewGemmScratch(l.Grid()))
 		got := fill(m * h * w)
 		l.Unpad(m, grid, l.Grid(), got, false)
 		if i := sameBits(got, want); i >= 0 {
 			t.Fatalf("%v forward: Y[%d] = %v, want %v", s, i, got[i], want[i])
+		}
+		// Straight into the image, skipping the grid's extra column.
+		direct := fill(m * h * w)
+		GemmPackedTab(PackA(nil, m, c*9, wt, c*9), h*w, pad, off, w, direct, h*w, 0, 0, m, 0, h*w, NewGemmScratch(h*w))
+		if i := sameBits(direct, want); i >= 0 {
+			t.Fatalf("%v forward into the image: Y[%d] = %v, want %v", s, i, direct[i], want[i])
 		}
 		// Unpad with add.
 		l.Unpad(m, grid, l.Grid(), got, true)

@@ -110,7 +110,8 @@
 
 // TAB_ARGS loads the arguments of the table kernels (at the end of this
 // file): the column masks into K1, K2, kc into CX, A, B, the offsets and C
-// into AX, BX, SI, DI (and R10), and ldc in bytes into DX. (It stands
+// into AX, BX, SI, DI (and R10), ldc in bytes into DX and B's second
+// half, b2, into R12. (It stands
 // before the first TEXT so that vet does not check it against another
 // function's arguments.)
 #define TAB_ARGS \
@@ -125,7 +126,8 @@
 	MOVQ  c+32(FP), DI;   \
 	MOVQ  ldc+40(FP), DX; \
 	SHLQ  $2, DX;         \
-	MOVQ  DI, R10
+	MOVQ  DI, R10;        \
+	MOVQ  b2+72(FP), R12
 
 // func sgemm12x32EpAVX512(kc int, a, b *float32, ldb int, c *float32, ldc int, beta int, ep *tileEpilogue, cols int)
 TEXT ·sgemm12x32EpAVX512(SB), NOSPLIT, $0-72
@@ -390,9 +392,12 @@ s8_store:
 	RET
 
 // The table kernels of GemmPackedTab: the 12×32 and 8×32 tiles of C = A·B
-// (+ C when beta = 1) whose B row p is read at b + 4·off[p] (off in
-// floats): a convolution's input read in place, each row one tap of one
-// channel (see TabLayout), so that nothing is unfolded. The arithmetic is
+// (+ C when beta = 1) whose B row p is read at b + 4·off[p] (columns
+// 0–15) and b2 + 4·off[p] (columns 16–31; off in floats): a
+// convolution's input read in place, each row one tap of one channel (see
+// TabLayout), so that nothing is unfolded. With b2 = b + 64 bytes the
+// tile's columns are contiguous in B; otherwise its halves lie in two
+// places, such as two image rows of 16 pixels. The arithmetic is
 // that of the kernels above, so the tile has the bits that an unfolded B
 // read in place would give. B loads and C loads and stores are masked by
 // K1, K2 (from the arguments k1, k2). Each step prefetches the two cache
@@ -400,15 +405,15 @@ s8_store:
 #define TAB_LOAD(oo) \
 	MOVQ       oo(SI), R8;              \
 	VMOVUPS.Z  (BX)(R8*4), K1, Z0;      \
-	VMOVUPS.Z  64(BX)(R8*4), K2, Z1;    \
+	VMOVUPS.Z  (R12)(R8*4), K2, Z1;     \
 	PREFETCHT0 128(BX)(R8*4);           \
 	PREFETCHT0 192(BX)(R8*4)
 
 #define TAB12(ao, oo) TAB_LOAD(oo); FMA_12x32(ao)
 #define TAB8(ao, oo) TAB_LOAD(oo); FMA_8x32(ao)
 
-// func sgemm12x32TabAVX512(kc int, a, b *float32, off *int, c *float32, ldc int, beta int, k1, k2 int)
-TEXT ·sgemm12x32TabAVX512(SB), NOSPLIT, $0-72
+// func sgemm12x32TabAVX512(kc int, a, b *float32, off *int, c *float32, ldc int, beta int, k1, k2 int, b2 *float32)
+TEXT ·sgemm12x32TabAVX512(SB), NOSPLIT, $0-80
 	TAB_ARGS
 	ROWS_LO(PREFETCH_C_LINES)
 	ROWS_HI(PREFETCH_C_LINES)
@@ -455,8 +460,8 @@ t12_store:
 	VZEROUPPER
 	RET
 
-// func sgemm8x32TabAVX512(kc int, a, b *float32, off *int, c *float32, ldc int, beta int, k1, k2 int)
-TEXT ·sgemm8x32TabAVX512(SB), NOSPLIT, $0-72
+// func sgemm8x32TabAVX512(kc int, a, b *float32, off *int, c *float32, ldc int, beta int, k1, k2 int, b2 *float32)
+TEXT ·sgemm8x32TabAVX512(SB), NOSPLIT, $0-80
 	TAB_ARGS
 	ROWS_HI(PREFETCH_C_LINES)
 	ZERO_8x32
