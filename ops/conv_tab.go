@@ -12,9 +12,10 @@ import (
 // hold a multiple of 16 pixels (tabDirect) and otherwise the layout's
 // grid of one extra column per row, dropped after. The input gradient is
 // the same convolution of the padded dY with the weights turned by 180°
-// and Cin and Cout swapped, so col2im goes too; the weight gradient of a
-// layer with few output channels reads the padded input in place as well
-// (kernels.SgemmNTTab).
+// and Cin and Cout swapped, so col2im goes too; the weight gradient reads
+// the padded input through the same table (kernels.SgemmNTTab: by dot
+// products for few output channels, else gathered and transposed
+// straight into the packed SGEMM's panels), so im2col goes there too.
 // The forward pass gives the bits of im2col + SGEMM; the gradients sum
 // the same terms in another order.
 //

@@ -255,24 +255,29 @@ func packBTab(b []float32, off []int, w, j0, nb, nr int, dst []float32) {
 // where row j of B [n, k] is b[off[j]:][:k] (len(off) = n): a
 // convolution's weight gradient dY·colᵀ with the unfolded input read in
 // place from a TabLayout. With few rows of A (the dot-product kernel's
-// range) nothing is copied; otherwise the rows of B are gathered first.
+// range) the dot products read B in place; otherwise the packed SGEMM
+// gathers B's rows through the table straight into its transposed panels,
+// so that nothing is unfolded either.
 func SgemmNTTab(m, n, k int, a []float32, lda int, b []float32, off []int, c []float32, ldc int) {
 	if len(off) != n {
 		panic(fmt.Sprintf("kernels: SgemmNTTab: %d offsets for %d rows of B", len(off), n))
 	}
+	if m < 0 || k < 0 {
+		panic(fmt.Sprintf("kernels: SgemmNTTab: negative size %d×%d×%d", m, n, k))
+	}
+	if m == 0 || n == 0 || k == 0 {
+		return
+	}
 	checkTab("SgemmNTTab B", b, off, k)
+	checkMatrix("A", m, k, a, lda)
+	checkMatrix("C", m, n, c, ldc)
 	if dotKernel && m < sgemmNTDotMaxM {
 		sgemmNTDot(m, n, k, a, lda, b, 0, off, c, ldc)
 		return
 	}
-	g := make([]float32, n*k)
-	for j, o := range off {
-		copy(g[j*k:][:k], b[o:])
-	}
-	SgemmNT(m, n, k, a, lda, g, k, c, ldc)
+	sgemmBlocked(gemmKernelFor(m), false, true, m, n, k, 1, a, lda, b, 0, off, 1, c, ldc)
 }
 
 // SgemmNTTabInPlace reports whether SgemmNTTab with m rows of A reads B in
-// place; otherwise it gathers B's rows into a matrix first, which costs
-// what unfolding them does.
+// place by dot products, without packing anything.
 func SgemmNTTabInPlace(m int) bool { return dotKernel && m < sgemmNTDotMaxM }

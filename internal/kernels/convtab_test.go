@@ -198,3 +198,52 @@ func TestTabRows(t *testing.T) {
 		}
 	}
 }
+
+// TestSgemmNTTab checks SgemmNTTab, rows of B scattered through a buffer
+// at random offsets, against SgemmNT on the same rows gathered into a
+// matrix: the same bits on both sides of the dot-product range of m
+// (where the packed route gathers and transposes the rows through the
+// table in one pass), with the AVX-512 transposes and with the Go loops;
+// C's padding columns must keep their values.
+func TestSgemmNTTab(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	have := transposeAsm
+	defer func() { transposeAsm = have }()
+	for _, asm := range []bool{true, false} {
+		transposeAsm = asm && have
+		for _, m := range []int{1, 5, 23, 24, 32, 33, 64} {
+			for _, n := range []int{1, 15, 16, 17, 33, 288} {
+				for _, k := range []int{1, 7, 16, 17, 72, 257, 300} {
+					buf := randSlice(rng, k+2*n+40)
+					off := make([]int, n)
+					bm := make([]float32, n*k)
+					for j := range off {
+						off[j] = rng.IntN(len(buf) - k + 1)
+						copy(bm[j*k:(j+1)*k], buf[off[j]:])
+					}
+					lda, ldc := k+3, n+2
+					a := randSlice(rng, m*lda)
+					c0 := randSlice(rng, m*ldc)
+					want := append([]float32(nil), c0...)
+					got := append([]float32(nil), c0...)
+					SgemmNT(m, n, k, a, lda, bm, k, want, ldc)
+					SgemmNTTab(m, n, k, a, lda, buf, off, got, ldc)
+					if m*n*k <= gemmSmall || !dotKernel {
+						// SgemmNT's loop for tiny products, and its
+						// route without the dot-product kernel, sum in
+						// another order.
+						for i := range got {
+							if d := got[i] - want[i]; d > 1e-4 || d < -1e-4 {
+								t.Fatalf("asm %v, %dx%dx%d: C[%d] = %v, want %v", transposeAsm, m, n, k, i, got[i], want[i])
+							}
+						}
+						continue
+					}
+					if i := sameBits(got, want); i >= 0 {
+						t.Fatalf("asm %v, %dx%dx%d: C[%d] = %v, want %v", transposeAsm, m, n, k, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -99,7 +99,7 @@ func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 	work := m * n * k
 	t := Threads()
 	if t <= 1 || work < 2*gemmParallelMin {
-		sgemmBlocked(gemmKernelFor(m), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		sgemmBlocked(gemmKernelFor(m), transA, transB, m, n, k, alpha, a, lda, b, ldb, nil, beta, c, ldc)
 		return
 	}
 	sgemmParallel(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
@@ -123,7 +123,7 @@ func sgemmParallel(transA, transB bool, m, n, k int, alpha float32, a []float32,
 			if transB {
 				bo = j0 * ldb
 			}
-			sgemmBlocked(kern, transA, transB, m, j1-j0, k, alpha, a, lda, b[bo:], ldb, beta, c[j0:], ldc)
+			sgemmBlocked(kern, transA, transB, m, j1-j0, k, alpha, a, lda, b[bo:], ldb, nil, beta, c[j0:], ldc)
 		})
 		return
 	}
@@ -134,7 +134,7 @@ func sgemmParallel(transA, transB bool, m, n, k int, alpha float32, a []float32,
 		if transA {
 			ao = i0
 		}
-		sgemmBlocked(kern, transA, transB, i1-i0, n, k, alpha, a[ao:], lda, b, ldb, beta, c[i0*ldc:], ldc)
+		sgemmBlocked(kern, transA, transB, i1-i0, n, k, alpha, a[ao:], lda, b, ldb, nil, beta, c[i0*ldc:], ldc)
 	})
 }
 
@@ -145,7 +145,7 @@ func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, l
 	if sgemmTrivial(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
 		return
 	}
-	sgemmBlocked(gemmKernelFor(m), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	sgemmBlocked(gemmKernelFor(m), transA, transB, m, n, k, alpha, a, lda, b, ldb, nil, beta, c, ldc)
 }
 
 // sgemmTrivial checks the arguments of Sgemm, panicking with a message
@@ -238,8 +238,9 @@ func sgemmSmall(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 
 // sgemmBlocked is the packed, cache-blocked SGEMM on the calling goroutine,
 // using micro-kernel kern. Its arguments have been checked and it needs
-// m, n, k ≥ 1.
-func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// m, n, k ≥ 1. With off not nil (and transB set), row j of the stored
+// [n, k] B is b[off[j]:] rather than b[j·ldb:] (SgemmNTTab).
+func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, off []int, beta float32, c []float32, ldc int) {
 	w := gemmPool.Get().(*gemmWorkspace)
 	defer gemmPool.Put(w)
 	mr, nr, mc := kern.mr, kern.nr, kern.mc
@@ -252,7 +253,7 @@ func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha floa
 	// the convolutions' training passes) stores the same bits. One
 	// thread, L2-resident operands, GFLOP/s packed → in place (medians
 	// of 7): 16×1024×144 110 → 176, 32×256×288 139 → 186.
-	strided := gemmInPlaceB && alpha == 1 && (beta == 0 || beta == 1) && !transB && readsBInPlace(kern, m, n, k)
+	strided := gemmInPlaceB && alpha == 1 && (beta == 0 || beta == 1) && !transB && off == nil && readsBInPlace(kern, m, n, k)
 	nbp := roundUp(min(gemmNC, n), nr)
 	if strided {
 		nbp = 0
@@ -268,7 +269,11 @@ func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha floa
 				bo = jc*ldb + pc
 			}
 			var bp []float32
-			if !strided {
+			switch {
+			case off != nil:
+				bp = w.b[:roundUp(nb, nr)*kb]
+				packBTabT(b, off[jc:jc+nb], pc, kb, nr, bp)
+			case !strided:
 				bp = w.b[:roundUp(nb, nr)*kb]
 				packB(transB, b[bo:], ldb, kb, nb, nr, bp)
 			}

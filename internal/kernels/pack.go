@@ -191,6 +191,39 @@ func packAPanelAVX512(a []float32, lda, kb, mr int, dst []float32) {
 	}
 }
 
+// packBTabT packs columns [p0, p0+kb) of the transposed B whose row j
+// (column j of B) is b[off[j]:], j < len(off), into panels of nr columns
+// at dst, as packB packs a stored transposed B: panel element (p, j) =
+// b[off[jr+j]+p0+p], zero past the last column. The rows are a
+// convolution's unfolded input in a TabLayout, gathered and transposed in
+// one pass instead of unfolded first.
+func packBTabT(b []float32, off []int, p0, kb, nr int, dst []float32) {
+	nb := len(off)
+	for jr := 0; jr < nb; jr += nr {
+		panel := dst[jr*kb : (jr+nr)*kb]
+		cols := min(nr, nb-jr)
+		if nr == 32 && transposeAsm {
+			if cols < 32 {
+				clear(panel)
+			}
+			for h := 0; h < cols; h += 16 {
+				rows := min(16, cols-h)
+				for p := 0; p < kb; p += 16 {
+					transposeTabAVX512(&panel[p*32+h], 32, &b[p0+p], &off[jr+h], rows, min(16, kb-p))
+				}
+			}
+			continue
+		}
+		for p := 0; p < kb; p++ {
+			d := panel[p*nr : (p+1)*nr]
+			for j, o := range off[jr : jr+cols] {
+				d[j] = b[o+p0+p]
+			}
+			clear(d[cols:])
+		}
+	}
+}
+
 // packBPanelT32AVX512 packs one 32-column panel of a transposed B (stored
 // [n, k]): column j < cols of the panel is row j of the stored matrix at
 // b[j*ldb:], so panel element (p, j) = b[j*ldb+p], by 16×16 block

@@ -12,6 +12,13 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func transposeAVX512(dst *float32, ldd int, src *float32, lds int, rows, cols int)
 
+// transposeTabAVX512 is transposeAVX512 with row i of the block at
+// src + off[i] elements (transpose_amd64.s): dst[j*ldd+i] =
+// src[off[i]+j].
+//
+//go:noescape
+func transposeTabAVX512(dst *float32, ldd int, src *float32, off *int, rows, cols int)
+
 // transposeAsm reports whether packing uses transposeAVX512; tests may turn
 // it off while no SGEMM runs.
 var transposeAsm = cpu.X86.HasAVX512F

@@ -9,6 +9,10 @@ func transposeAVX512(dst *float32, ldd int, src *float32, lds int, rows, cols in
 	panic("kernels: no assembly in this build")
 }
 
+func transposeTabAVX512(dst *float32, ldd int, src *float32, off *int, rows, cols int) {
+	panic("kernels: no assembly in this build")
+}
+
 func packBRows32AVX512(dst, src *float32, kb, ldb, panels, tail int) {
 	panic("kernels: no assembly in this build")
 }
