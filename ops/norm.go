@@ -173,13 +173,13 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 			}
 			for i := 0; i < n; i++ {
 				off := (i*c + ch) * s
-				kernels.BNAffine(od[off:off+s], xd[off:off+s], a32, b32)
+				var r []float32
 				if rd != nil {
-					kernels.EngAdd(od[off:off+s], rd[off:off+s], od[off:off+s])
+					r = rd[off : off+s]
 				}
-				if relu {
-					kernels.ReLU(od[off:off+s], od[off:off+s])
-				}
+				// The affine map, the residual and the ReLU in one pass
+				// over the block.
+				kernels.BNAffineAddReLU(od[off:off+s], xd[off:off+s], r, a32, b32, relu)
 			}
 		}
 	})

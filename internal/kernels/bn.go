@@ -139,19 +139,40 @@ func bnBackwardDxReLUGo(dx, g, x []float32, mean, gm, proj, scale float64, set b
 
 // BNAffine sets dst[j] = x[j]·a + b, the product rounded to float32 before
 // the addition, for j < len(x).
-func BNAffine(dst, x []float32, a, b float32) {
+func BNAffine(dst, x []float32, a, b float32) { BNAffineAddReLU(dst, x, nil, a, b, false) }
+
+// BNAffineAddReLU is BNAffine followed, in the same pass, by EngAdd of res
+// (when res is not nil: dst[j] = (x[j]·a + b) + res[j]) and by ReLU (when
+// relu is set): the forward pass of a batch norm, its residual and its
+// activation over one block, each result rounded as the separate steps
+// round it.
+func BNAffineAddReLU(dst, x, res []float32, a, b float32, relu bool) {
 	dst = dst[:len(x)]
+	if res != nil {
+		res = res[:len(x)]
+	}
 	if bnAsm && len(x) > 0 {
-		bnAffineAVX512(&dst[0], &x[0], len(x), a, b)
+		var r *float32
+		if res != nil {
+			r = &res[0]
+		}
+		bnAffineAVX512(&dst[0], &x[0], len(x), a, b, r, relu)
 		return
 	}
-	bnAffineGo(dst, x, a, b)
+	bnAffineGo(dst, x, res, a, b, relu)
 }
 
-func bnAffineGo(dst, x []float32, a, b float32) {
+func bnAffineGo(dst, x, res []float32, a, b float32, relu bool) {
 	dst = dst[:len(x)]
 	for j, v := range x {
-		dst[j] = float32(v*a) + b
+		y := float32(v*a) + b
+		if res != nil {
+			y += res[j]
+		}
+		if relu && y < 0 {
+			y = 0
+		}
+		dst[j] = y
 	}
 }
 

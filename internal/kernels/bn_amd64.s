@@ -407,13 +407,16 @@ dr_done:
 	VZEROUPPER
 	RET
 
-// func bnAffineAVX512(dst, x *float32, n int, a, b float32)
-TEXT ·bnAffineAVX512(SB), NOSPLIT, $0-32
+// func bnAffineAVX512(dst, x *float32, n int, a, b float32, res *float32, relu bool)
+TEXT ·bnAffineAVX512(SB), NOSPLIT, $0-41
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ n+16(FP), CX
 	VBROADCASTSS a+24(FP), Z8
 	VBROADCASTSS b+28(FP), Z9
+	MOVQ res+32(FP), R8
+	MOVBQZX relu+40(FP), R9
+	VPXORD Z10, Z10, Z10
 af_loop:
 	CMPQ CX, $64
 	JLT  af_tail
@@ -425,6 +428,23 @@ af_loop:
 	VADDPS Z9, Z1, Z1
 	VADDPS Z9, Z2, Z2
 	VADDPS Z9, Z3, Z3
+	TESTQ  R8, R8
+	JZ     af_nores
+	VADDPS 0(R8), Z0, Z0
+	VADDPS 64(R8), Z1, Z1
+	VADDPS 128(R8), Z2, Z2
+	VADDPS 192(R8), Z3, Z3
+	ADDQ   $256, R8
+af_nores:
+	TESTQ  R9, R9
+	JZ     af_store
+	// max(0, y) with 0 as the first operand: y's bits (NaN, −0) unless
+	// y < 0, as ReLU.
+	VMAXPS Z0, Z10, Z0
+	VMAXPS Z1, Z10, Z1
+	VMAXPS Z2, Z10, Z2
+	VMAXPS Z3, Z10, Z3
+af_store:
 	VMOVUPS Z0, 0(DI)
 	VMOVUPS Z1, 64(DI)
 	VMOVUPS Z2, 128(DI)
@@ -440,6 +460,16 @@ af_tail:
 	VMOVUPS.Z (SI), K1, Z0
 	VMULPS Z8, Z0, Z0
 	VADDPS Z9, Z0, Z0
+	TESTQ  R8, R8
+	JZ     af_tnores
+	VMOVUPS.Z (R8), K1, Z1
+	VADDPS Z1, Z0, Z0
+	ADDQ   $64, R8
+af_tnores:
+	TESTQ  R9, R9
+	JZ     af_tstore
+	VMAXPS Z0, Z10, Z0
+af_tstore:
 	VMOVUPS Z0, K1, (DI)
 	ADDQ $64, SI
 	ADDQ $64, DI

@@ -159,3 +159,60 @@ func TestBNBackwardSumsReLU(t *testing.T) {
 func sameFloat64(a, b float64) bool {
 	return math.Float64bits(a) == math.Float64bits(b) || (a != a && b != b)
 }
+
+// TestBNAffineAddReLU checks the fused forward pass of a batch norm
+// against the steps it replaces (BNAffine, then EngAdd of the residual,
+// then ReLU), bit for bit, with and without the assembly, for every
+// combination of residual and ReLU: with values for which the result is
+// +0, −0 and NaN, on lengths around the vector widths, with a guard band
+// after dst that must stay untouched.
+func TestBNAffineAddReLU(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	defer func(old bool) { bnAsm = old }(bnAsm)
+	have := bnAsm
+	const a, b = 0.5, -0.25
+	for _, n := range []int{1, 5, 15, 16, 17, 63, 64, 65, 100, 1000} {
+		x, res := fillSpecial(rng, n), randSlice(rng, n)
+		for i := range x {
+			switch i % 7 {
+			case 2:
+				x[i] = 0.5 // 0.5·0.5 − 0.25 = +0
+			case 4:
+				x[i], res[i] = 0.5, float32(math.Copysign(0, -1)) // +0 + −0 = +0
+			case 5:
+				x[i] = float32(math.NaN())
+			}
+		}
+		for _, withRes := range []bool{false, true} {
+			for _, relu := range []bool{false, true} {
+				bnAsm = false
+				want := make([]float32, n)
+				BNAffine(want, x, a, b)
+				var r []float32
+				if withRes {
+					r = res
+					EngAdd(want, res, want)
+				}
+				if relu {
+					reluGo(want, want)
+				}
+				for _, asm := range []bool{false, true} {
+					bnAsm = asm && have
+					got := make([]float32, n+16)
+					for i := range got {
+						got[i] = -7
+					}
+					BNAffineAddReLU(got[:n], x, r, a, b, relu)
+					if i := sameBits(got[:n], want); i >= 0 {
+						t.Fatalf("n=%d res %v relu %v asm %v: [%d] = %v, want %v", n, withRes, relu, bnAsm, i, got[i], want[i])
+					}
+					for i := n; i < len(got); i++ {
+						if got[i] != -7 {
+							t.Fatalf("n=%d res %v relu %v asm %v: wrote past dst at %d", n, withRes, relu, bnAsm, i)
+						}
+					}
+				}
+			}
+		}
+	}
+}
