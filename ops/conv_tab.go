@@ -35,12 +35,18 @@ func tabGeometry(g *kernels.ConvGeom, groups int, p [4]int) bool {
 
 // tabDirect reports whether a product over a TabLayout of images w wide
 // writes the output image itself (kernels.GemmPackedTab with w > 0): when
-// every half of a 32-column tile lies in one image row, so that the
-// kernels still read B in place. Other widths compute the layout's grid,
-// one extra column per row, and drop it afterwards (Unpad). ResNet-20's
-// training step (32- and 16-pixel rows), batch 128, two threads, medians
-// of eight interleaved pairs of 8 steps: 238 → 227 ms.
-func tabDirect(w int) bool { return w%16 == 0 }
+// every 16-column half of a tile lies in one image row (w a multiple of
+// 16), so that the kernels read B in place with one load per half, or
+// when w is 8, where each half spans two rows and takes two masked loads.
+// Other widths compute the layout's grid, one extra column per row, and
+// drop it afterwards (Unpad). ResNet-20's training step, batch 128, two
+// threads, medians of interleaved pairs: its 32- and 16-pixel rows (eight
+// pairs of 8 steps) 238 → 227 ms; then its 8-pixel rows (five pairs of
+// 10), whose forward pass and input gradient took im2col before (the
+// grid wasting a third of the tiles), 209 → 196 ms. Writing rows of 56
+// and 28 pixels directly too, where only some halves span two rows, made
+// ResNet-18's step (batch 16) 2–4 % slower than the grid and Unpad.
+func tabDirect(w int) bool { return w == 8 || w%16 == 0 }
 
 // tabForwardPays reports whether the forward pass of such a convolution
 // takes the route: always when it writes the image directly (tabDirect),

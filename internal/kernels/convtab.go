@@ -139,8 +139,8 @@ func checkTab(name string, b []float32, off []int, cols int) {
 // GemmPacked's, and so is the arithmetic: every element's sum is formed as
 // GemmPacked and Sgemm form it from the materialised B, so the result has
 // the same bits. Products of few rows read B through the table in place
-// (the AVX-512 kernels, when w is 0 or a multiple of 16, so that each half
-// of a column tile is contiguous in b); the others gather each block of B
+// (the AVX-512 kernels, when each half of a column tile skips at most one
+// element: w = 0, 8 or at least 16); the others gather each block of B
 // into packed panels first. It does not allocate.
 func GemmPackedTab(p *PackedA, n int, b []float32, off []int, w int, c []float32, ldc, beta int, m0, m1, n0, n1 int, ws *GemmScratch) {
 	kern := p.kern
@@ -156,7 +156,7 @@ func GemmPackedTab(p *PackedA, n int, b []float32, off []int, w int, c []float32
 	checkMatrix("C", m1, n1, c, ldc)
 	mrr := roundUp(m, mr)
 	nbMax := len(ws.b) / prepackKC
-	strided := tabAsm && (w == 0 || w%16 == 0) && readsBInPlace(kern, m1-m0, n1-n0, k)
+	strided := tabAsm && tabHalvesInPlace(w) && readsBInPlace(kern, m1-m0, n1-n0, k)
 	for jc := n0; jc < n1; jc += nbMax {
 		nb := min(nbMax, n1-jc)
 		for pc := 0; pc < k; pc += prepackKC {
@@ -179,7 +179,7 @@ func GemmPackedTab(p *PackedA, n int, b []float32, off []int, w int, c []float32
 					col0 := jc + jr
 					ct := c[ir*ldc+col0:]
 					if strided {
-						gemmTileTab(kern, kb, apan, b, tabColumn(col0, w), tabColumn(col0+16, w), offb, ct, ldc, bet, cols)
+						gemmTileTab(kern, kb, apan, b, tabHalfAt(col0, w), tabHalfAt(col0+16, w), offb, ct, ldc, bet, cols)
 						continue
 					}
 					bpan := bp[jr*kb : (jr+nr)*kb]
@@ -197,6 +197,26 @@ func GemmPackedTab(p *PackedA, n int, b []float32, off []int, w int, c []float32
 		}
 	}
 }
+
+// tabHalf is where a 16-column half of a column tile of GemmPackedTab's B
+// lies in its rows: lanes below split at start + lane, the others at
+// start + lane + 1 (past one skipped element).
+type tabHalf struct{ start, split int }
+
+// tabHalfAt returns the place of the half whose first column is j, j a
+// multiple of 16, for tabHalvesInPlace widths.
+func tabHalfAt(j, w int) tabHalf {
+	if w == 0 {
+		return tabHalf{j, 16}
+	}
+	return tabHalf{tabColumn(j, w), min(16, w-j%w)}
+}
+
+// tabHalvesInPlace reports whether the table kernels can read GemmPackedTab's
+// B with width w in place: whether every 16-column half of a tile
+// (starting at a multiple of 16) skips at most one element, which holds
+// for w = 0, w = 8 and w ≥ 16.
+func tabHalvesInPlace(w int) bool { return w == 0 || w == 8 || w >= 16 }
 
 // tabColumn returns where column j of GemmPackedTab's B lies in its rows:
 // j with w = 0, j + ⌊j/w⌋ otherwise.

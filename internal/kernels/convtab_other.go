@@ -7,7 +7,7 @@ package kernels
 var tabAsm = false
 
 // gemmTileTab is never called in this build (tabAsm is false).
-func gemmTileTab(kern *gemmKernel, kb int, a, b []float32, j0, j1 int, off []int, c []float32, ldc, beta, cols int) {
+func gemmTileTab(kern *gemmKernel, kb int, a, b []float32, h0, h1 tabHalf, off []int, c []float32, ldc, beta, cols int) {
 	panic("kernels: gemmTileTab without assembly")
 }
 

@@ -40,7 +40,7 @@ func testGemmPackedTab(t *testing.T) {
 	for i, m := range ms {
 		n, k := ns[(i*5)%len(ns)], ks[(i*3)%len(ks)]
 		for _, sz := range [][3]int{{m, n, k}, {m, ns[(i+4)%len(ns)], ks[(i+5)%len(ks)]}} {
-			for _, w := range []int{0, 16, 32, 5} {
+			for _, w := range []int{0, 16, 32, 5, 8, 20} {
 				testGemmPackedTabCase(t, rng, fill, sz[0], sz[1], sz[2], w)
 			}
 		}
