@@ -285,7 +285,9 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		chunkX := needX && !winoX
 		tabX := tabGeom && chunkX
 		if winoX {
-			winoConv(gy, n, cout, oh, ow, tabRotated(wd, cin, cout), cin, 1, 1, h, w, nil, gx, !setX)
+			rot := tabRotated(wd, cin, cout)
+			winoConv(gy, n, cout, oh, ow, rot, cin, 1, 1, h, w, nil, gx, !setX)
+			gradPool.put(rot)
 		}
 		// The TabLayout route (conv_tab.go): the input gradient as the
 		// convolution of the padded dY with the turned weights wR, and the
@@ -317,7 +319,9 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		colX := tabX && !tabForwardPays(g)
 		gdy := kernels.ConvGeom{C: cout, H: oh, W: ow, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: h, OW: w}
 		if tabX {
-			wR = kernels.PackA(nil, cin, cout*9, tabRotated(wd, cin, cout), cout*9)
+			rot := tabRotated(wd, cin, cout)
+			wR = kernels.PackA(nil, cin, cout*9, rot, cout*9)
+			gradPool.put(rot)
 			offY = ly.Offsets()
 		}
 		if tabW {

@@ -166,17 +166,24 @@ func tabForward(xd, wd, bias, od []float32, n, cin, cout, h, w int) {
 }
 
 // tabRotated returns the weights of the input-gradient convolution,
-// [Cin, Cout·9]: w' [ci, co, ky, kx] = w [co, ci, 2−ky, 2−kx].
+// [Cin, Cout·9]: w' [ci, co, ky, kx] = w [co, ci, 2−ky, 2−kx], in a
+// buffer from gradPool that the caller puts back, each input channel's
+// block written by one thread. (Allocated afresh and turned on one
+// thread, ResNet-18's 2.4 M-weight layers spent 1.6 % of a training step
+// here.)
 func tabRotated(wd []float32, cin, cout int) []float32 {
-	r := make([]float32, len(wd))
-	for co := 0; co < cout; co++ {
-		for ci := 0; ci < cin; ci++ {
-			src := wd[(co*cin+ci)*9:][:9]
-			dst := r[(ci*cout+co)*9:][:9]
-			for t, v := range src {
-				dst[8-t] = v
+	r, _ := gradPool.getDirty(len(wd))
+	kernels.ParallelFor(cin, max(1, 4096/max(1, 9*cout)), func(lo, hi int) {
+		for ci := lo; ci < hi; ci++ {
+			blk := r[ci*cout*9 : (ci+1)*cout*9]
+			for co := 0; co < cout; co++ {
+				src := wd[(co*cin+ci)*9:][:9]
+				dst := blk[co*9:][:9]
+				for t, v := range src {
+					dst[8-t] = v
+				}
 			}
 		}
-	}
+	})
 	return r
 }
