@@ -154,8 +154,11 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	tab := tabGeom && !wino && tabForwardPays(g)                       // or the forward pass reads it in place
 	xd, wd := x.Value.Data(), weight.Value.Data()
 	// wide: the weight gradient is one product over the batch (see
-	// convWideMaxOHW); the TabLayout route's own weight gradient for few
-	// output channels reads the input in place and stays.
+	// convWideMaxOHW), except where the TabLayout route's weight gradient
+	// takes dot products over the padded input in place (few output
+	// channels). Its packed route for more channels gathers per image and
+	// lost to the wide product: ResNet-18's step doubled when it took the
+	// 256- and 512-channel layers.
 	wide := groups == 1 && ohw < convWideMaxOHW && cout*ckk >= convWideMinWeights && GradEnabled() &&
 		needs(weight) && ckk*n*ohw <= convWideMax && !(tabGeom && kernels.SgemmNTTabInPlace(cout))
 

@@ -1,5 +1,7 @@
 package kernels
 
+import "fmt"
+
 // Batch-normalisation loops for package ops, vectorised with AVX-512 where
 // available (bn_amd64.s). Sums are formed in float64 over 32 interleaved
 // partial sums: element j of a slice goes to partial j mod 32, and a
@@ -149,6 +151,9 @@ func BNAffine(dst, x []float32, a, b float32) { BNAffineAddReLU(dst, x, nil, a, 
 func BNAffineAddReLU(dst, x, res []float32, a, b float32, relu bool) {
 	dst = dst[:len(x)]
 	if res != nil {
+		if len(res) < len(x) {
+			panic(fmt.Sprintf("kernels: BNAffineAddReLU: residual of %d elements for %d", len(res), len(x)))
+		}
 		res = res[:len(x)]
 	}
 	if bnAsm && len(x) > 0 {

@@ -41,7 +41,7 @@
 	VPXORD Z15, Z15, Z15
 
 // TR_SHUFFLE_STORE transposes the 16×16 block in Z0..Z15 (the three
-// stages above) and stores its first R9 rows at DI under K2, stepping DI
+// stages described at the top of this file) and stores its first R9 rows at DI under K2, stepping DI
 // by DX, then jumps to done.
 #define TR_SHUFFLE_STORE(done) \
 	VUNPCKLPS Z1, Z0, Z16; \
