@@ -31,6 +31,46 @@
 	VFMADD231PS Z23, Z19, Z15
 
 
+// DOT_HALVES(x, y, d): d = lanes 0–7 of x plus lanes 8–15 of x in d's
+// lanes 0–7, the same of y in lanes 8–15.
+#define DOT_HALVES(x, y, d) \
+	VSHUFF32X4 $0x44, y, x, d;   \
+	VSHUFF32X4 $0xEE, y, x, Z24; \
+	VADDPS     Z24, d, d
+
+// DOT_QUARTERS(x, y, d): each of x and y holds two 8-lane partial sums;
+// d holds the four 4-lane ones, each quarter 0 plus quarter 1 of its sum.
+#define DOT_QUARTERS(x, y, d) \
+	VSHUFF32X4 $0x88, y, x, d;   \
+	VSHUFF32X4 $0xDD, y, x, Z24; \
+	VADDPS     Z24, d, d
+
+// DOT_PAIRS(lo, hi, x, y, d): inside every 128-bit quarter, the elements
+// that VSHUFPS lo picks from x and y plus those that VSHUFPS hi picks.
+#define DOT_PAIRS(lo, hi, x, y, d) \
+	VSHUFPS lo, y, x, d;   \
+	VSHUFPS hi, y, x, Z24; \
+	VADDPS  Z24, d, d
+
+// dotSumOrder: lane j of the reduced vector takes lane 4·(j mod 4) + j/4.
+DATA dotSumOrder<>+0(SB)/4, $0
+DATA dotSumOrder<>+4(SB)/4, $4
+DATA dotSumOrder<>+8(SB)/4, $8
+DATA dotSumOrder<>+12(SB)/4, $12
+DATA dotSumOrder<>+16(SB)/4, $1
+DATA dotSumOrder<>+20(SB)/4, $5
+DATA dotSumOrder<>+24(SB)/4, $9
+DATA dotSumOrder<>+28(SB)/4, $13
+DATA dotSumOrder<>+32(SB)/4, $2
+DATA dotSumOrder<>+36(SB)/4, $6
+DATA dotSumOrder<>+40(SB)/4, $10
+DATA dotSumOrder<>+44(SB)/4, $14
+DATA dotSumOrder<>+48(SB)/4, $3
+DATA dotSumOrder<>+52(SB)/4, $7
+DATA dotSumOrder<>+56(SB)/4, $11
+DATA dotSumOrder<>+60(SB)/4, $15
+GLOBL dotSumOrder<>(SB), RODATA|NOPTR, $64
+
 // func dot4x4AVX512(k int, a0, a1, a2, a3, b0, b1, b2, b3 *float32, out *[16]float32)
 TEXT ·dot4x4AVX512(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
@@ -95,150 +135,30 @@ tail:
 	FMA_4x4
 
 reduce:
-	VEXTRACTF32X8 $1, Z0, Y16
-	VADDPS        Y16, Y0, Y0
-	VEXTRACTF32X4 $1, Y0, X16
-	VADDPS        X16, X0, X0
-	VMOVHLPS      X0, X0, X16
-	VADDPS        X16, X0, X0
-	VMOVSHDUP     X0, X16
-	VADDSS        X16, X0, X0
-	VMOVSS        X0, 0(DI)
-	VEXTRACTF32X8 $1, Z1, Y16
-	VADDPS        Y16, Y1, Y1
-	VEXTRACTF32X4 $1, Y1, X16
-	VADDPS        X16, X1, X1
-	VMOVHLPS      X1, X1, X16
-	VADDPS        X16, X1, X1
-	VMOVSHDUP     X1, X16
-	VADDSS        X16, X1, X1
-	VMOVSS        X1, 4(DI)
-	VEXTRACTF32X8 $1, Z2, Y16
-	VADDPS        Y16, Y2, Y2
-	VEXTRACTF32X4 $1, Y2, X16
-	VADDPS        X16, X2, X2
-	VMOVHLPS      X2, X2, X16
-	VADDPS        X16, X2, X2
-	VMOVSHDUP     X2, X16
-	VADDSS        X16, X2, X2
-	VMOVSS        X2, 8(DI)
-	VEXTRACTF32X8 $1, Z3, Y16
-	VADDPS        Y16, Y3, Y3
-	VEXTRACTF32X4 $1, Y3, X16
-	VADDPS        X16, X3, X3
-	VMOVHLPS      X3, X3, X16
-	VADDPS        X16, X3, X3
-	VMOVSHDUP     X3, X16
-	VADDSS        X16, X3, X3
-	VMOVSS        X3, 12(DI)
-	VEXTRACTF32X8 $1, Z4, Y16
-	VADDPS        Y16, Y4, Y4
-	VEXTRACTF32X4 $1, Y4, X16
-	VADDPS        X16, X4, X4
-	VMOVHLPS      X4, X4, X16
-	VADDPS        X16, X4, X4
-	VMOVSHDUP     X4, X16
-	VADDSS        X16, X4, X4
-	VMOVSS        X4, 16(DI)
-	VEXTRACTF32X8 $1, Z5, Y16
-	VADDPS        Y16, Y5, Y5
-	VEXTRACTF32X4 $1, Y5, X16
-	VADDPS        X16, X5, X5
-	VMOVHLPS      X5, X5, X16
-	VADDPS        X16, X5, X5
-	VMOVSHDUP     X5, X16
-	VADDSS        X16, X5, X5
-	VMOVSS        X5, 20(DI)
-	VEXTRACTF32X8 $1, Z6, Y16
-	VADDPS        Y16, Y6, Y6
-	VEXTRACTF32X4 $1, Y6, X16
-	VADDPS        X16, X6, X6
-	VMOVHLPS      X6, X6, X16
-	VADDPS        X16, X6, X6
-	VMOVSHDUP     X6, X16
-	VADDSS        X16, X6, X6
-	VMOVSS        X6, 24(DI)
-	VEXTRACTF32X8 $1, Z7, Y16
-	VADDPS        Y16, Y7, Y7
-	VEXTRACTF32X4 $1, Y7, X16
-	VADDPS        X16, X7, X7
-	VMOVHLPS      X7, X7, X16
-	VADDPS        X16, X7, X7
-	VMOVSHDUP     X7, X16
-	VADDSS        X16, X7, X7
-	VMOVSS        X7, 28(DI)
-	VEXTRACTF32X8 $1, Z8, Y16
-	VADDPS        Y16, Y8, Y8
-	VEXTRACTF32X4 $1, Y8, X16
-	VADDPS        X16, X8, X8
-	VMOVHLPS      X8, X8, X16
-	VADDPS        X16, X8, X8
-	VMOVSHDUP     X8, X16
-	VADDSS        X16, X8, X8
-	VMOVSS        X8, 32(DI)
-	VEXTRACTF32X8 $1, Z9, Y16
-	VADDPS        Y16, Y9, Y9
-	VEXTRACTF32X4 $1, Y9, X16
-	VADDPS        X16, X9, X9
-	VMOVHLPS      X9, X9, X16
-	VADDPS        X16, X9, X9
-	VMOVSHDUP     X9, X16
-	VADDSS        X16, X9, X9
-	VMOVSS        X9, 36(DI)
-	VEXTRACTF32X8 $1, Z10, Y16
-	VADDPS        Y16, Y10, Y10
-	VEXTRACTF32X4 $1, Y10, X16
-	VADDPS        X16, X10, X10
-	VMOVHLPS      X10, X10, X16
-	VADDPS        X16, X10, X10
-	VMOVSHDUP     X10, X16
-	VADDSS        X16, X10, X10
-	VMOVSS        X10, 40(DI)
-	VEXTRACTF32X8 $1, Z11, Y16
-	VADDPS        Y16, Y11, Y11
-	VEXTRACTF32X4 $1, Y11, X16
-	VADDPS        X16, X11, X11
-	VMOVHLPS      X11, X11, X16
-	VADDPS        X16, X11, X11
-	VMOVSHDUP     X11, X16
-	VADDSS        X16, X11, X11
-	VMOVSS        X11, 44(DI)
-	VEXTRACTF32X8 $1, Z12, Y16
-	VADDPS        Y16, Y12, Y12
-	VEXTRACTF32X4 $1, Y12, X16
-	VADDPS        X16, X12, X12
-	VMOVHLPS      X12, X12, X16
-	VADDPS        X16, X12, X12
-	VMOVSHDUP     X12, X16
-	VADDSS        X16, X12, X12
-	VMOVSS        X12, 48(DI)
-	VEXTRACTF32X8 $1, Z13, Y16
-	VADDPS        Y16, Y13, Y13
-	VEXTRACTF32X4 $1, Y13, X16
-	VADDPS        X16, X13, X13
-	VMOVHLPS      X13, X13, X16
-	VADDPS        X16, X13, X13
-	VMOVSHDUP     X13, X16
-	VADDSS        X16, X13, X13
-	VMOVSS        X13, 52(DI)
-	VEXTRACTF32X8 $1, Z14, Y16
-	VADDPS        Y16, Y14, Y14
-	VEXTRACTF32X4 $1, Y14, X16
-	VADDPS        X16, X14, X14
-	VMOVHLPS      X14, X14, X16
-	VADDPS        X16, X14, X14
-	VMOVSHDUP     X14, X16
-	VADDSS        X16, X14, X14
-	VMOVSS        X14, 56(DI)
-	VEXTRACTF32X8 $1, Z15, Y16
-	VADDPS        Y16, Y15, Y15
-	VEXTRACTF32X4 $1, Y15, X16
-	VADDPS        X16, X15, X15
-	VMOVHLPS      X15, X15, X16
-	VADDPS        X16, X15, X15
-	VMOVSHDUP     X15, X16
-	VADDSS        X16, X15, X15
-	VMOVSS        X15, 60(DI)
+	// The sixteen sums at once, each by the tree that a lone sum takes
+	// (upper half onto lower half: lane i += lane i+8, then i+4, i+2,
+	// i+1), two accumulators per vector: 128-bit quarters (VSHUFF32X4)
+	// for the first two levels, elements inside quarters (VSHUFPS) for
+	// the last two. Sum Zj ends in lane 4·(j mod 4) + j/4 of Z6; VPERMPS
+	// puts it in lane j.
+	DOT_HALVES(Z0, Z1, Z16)
+	DOT_HALVES(Z2, Z3, Z17)
+	DOT_HALVES(Z4, Z5, Z18)
+	DOT_HALVES(Z6, Z7, Z19)
+	DOT_HALVES(Z8, Z9, Z20)
+	DOT_HALVES(Z10, Z11, Z21)
+	DOT_HALVES(Z12, Z13, Z22)
+	DOT_HALVES(Z14, Z15, Z23)
+	DOT_QUARTERS(Z16, Z17, Z0)
+	DOT_QUARTERS(Z18, Z19, Z1)
+	DOT_QUARTERS(Z20, Z21, Z2)
+	DOT_QUARTERS(Z22, Z23, Z3)
+	DOT_PAIRS($0x44, $0xEE, Z0, Z1, Z4)
+	DOT_PAIRS($0x44, $0xEE, Z2, Z3, Z5)
+	DOT_PAIRS($0x88, $0xDD, Z4, Z5, Z6)
+	VMOVDQU32 dotSumOrder<>(SB), Z25
+	VPERMPS   Z6, Z25, Z7
+	VMOVUPS   Z7, (DI)
 	VZEROUPPER
 	RET
 
