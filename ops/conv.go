@@ -322,8 +322,12 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		colX := tabX && !tabForwardPays(g)
 		gdy := kernels.ConvGeom{C: cout, H: oh, W: ow, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: h, OW: w}
 		if tabX {
+			// Turned, then packed into a pooled buffer given back after
+			// the chunks: the same size as the weights, every step.
 			rot := tabRotated(wd, cin, cout)
-			wR = kernels.PackA(nil, cin, cout*9, rot, cout*9)
+			wRBuf, _ := gradPool.getDirty(kernels.PackedALen(cin, cout*9))
+			defer gradPool.put(wRBuf)
+			wR = kernels.PackAInto(wRBuf, cin, cout*9, rot, cout*9)
 			gradPool.put(rot)
 			offY = ly.Offsets()
 		}

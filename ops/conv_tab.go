@@ -102,7 +102,9 @@ func tabColumnsOf(l kernels.TabLayout) int {
 func tabForward(xd, wd, bias, od []float32, n, cin, cout, h, w int) {
 	l := kernels.TabLayout{C: cin, H: h, W: w}
 	ckk, grid, hw := cin*9, l.Grid(), h*w
-	pa := kernels.PackA(nil, cout, ckk, wd, ckk)
+	paBuf, _ := gradPool.getDirty(kernels.PackedALen(cout, ckk))
+	defer gradPool.put(paBuf)
+	pa := kernels.PackAInto(paBuf, cout, ckk, wd, ckk)
 	off := l.Offsets()
 	cols := tabColumnsOf(l)
 	var gridLen int // the grid's floats where the product needs one

@@ -445,6 +445,38 @@ s8_store:
 	KORTESTW K4, K6;    \
 	JNZ      split
 
+// TAB_STEPS(STEP, PF, a1, a2, a3, a4, loop, tail, step, end): a table
+// kernel's k loop with step macro STEP (TAB12, TAB12S, TAB8, TAB8S), the A
+// micro-panel's columns a1 bytes apart: R9 groups of four steps (PF
+// prefetching A ahead), then CX mod 4 single steps, then a jump to end.
+// loop, tail and step name labels of its own.
+#define TAB_STEPS(STEP, PF, a1, a2, a3, a4, loop, tail, step, end) \
+	TESTQ R9, R9;   \
+	JZ    tail;     \
+loop:               \
+	PF;             \
+	STEP(0, 0);     \
+	STEP(a1, 8);    \
+	STEP(a2, 16);   \
+	STEP(a3, 24);   \
+	ADDQ  $a4, AX;  \
+	ADDQ  $32, SI;  \
+	DECQ  R9;       \
+	JNZ   loop;     \
+tail:               \
+	ANDQ  $3, CX;   \
+	JZ    end;      \
+step:               \
+	STEP(0, 0);     \
+	ADDQ  $a1, AX;  \
+	ADDQ  $8, SI;   \
+	DECQ  CX;       \
+	JNZ   step;     \
+	JMP   end
+
+#define TAB_PF12 PREFETCHT0 PFA(AX); PREFETCHT0 PFA+64(AX); PREFETCHT0 PFA+128(AX)
+#define TAB_PF8 PREFETCHT0 PFA(AX); PREFETCHT0 PFA+64(AX)
+
 // func sgemm12x32TabAVX512(kc int, a, b *float32, off *int, c *float32, ldc int, beta int, k1, k2 int, b2 *float32, lm uint64)
 TEXT ·sgemm12x32TabAVX512(SB), NOSPLIT, $0-88
 	TAB_ARGS
@@ -454,62 +486,10 @@ TEXT ·sgemm12x32TabAVX512(SB), NOSPLIT, $0-88
 	MOVQ  CX, R9
 	SHRQ  $2, R9
 	TAB_PICK(t12_split)
-	TESTQ R9, R9
-	JZ    t12_tail
-
-t12_loop:
-	PREFETCHT0 PFA(AX)
-	PREFETCHT0 PFA+64(AX)
-	PREFETCHT0 PFA+128(AX)
-	TAB12(0, 0)
-	TAB12(48, 8)
-	TAB12(96, 16)
-	TAB12(144, 24)
-	ADDQ       $192, AX
-	ADDQ       $32, SI
-	DECQ       R9
-	JNZ        t12_loop
-
-t12_tail:
-	ANDQ $3, CX
-	JZ   t12_end
-
-t12_step:
-	TAB12(0, 0)
-	ADDQ $48, AX
-	ADDQ $8, SI
-	DECQ CX
-	JNZ  t12_step
-	JMP  t12_end
+	TAB_STEPS(TAB12, TAB_PF12, 48, 96, 144, 192, t12_loop, t12_tail, t12_step, t12_end)
 
 t12_split:
-	TESTQ R9, R9
-	JZ    t12_stail
-
-t12_sloop:
-	PREFETCHT0 PFA(AX)
-	PREFETCHT0 PFA+64(AX)
-	PREFETCHT0 PFA+128(AX)
-	TAB12S(0, 0)
-	TAB12S(48, 8)
-	TAB12S(96, 16)
-	TAB12S(144, 24)
-	ADDQ       $192, AX
-	ADDQ       $32, SI
-	DECQ       R9
-	JNZ        t12_sloop
-
-t12_stail:
-	ANDQ $3, CX
-	JZ   t12_end
-
-t12_sstep:
-	TAB12S(0, 0)
-	ADDQ $48, AX
-	ADDQ $8, SI
-	DECQ CX
-	JNZ  t12_sstep
-	JMP  t12_end
+	TAB_STEPS(TAB12S, TAB_PF12, 48, 96, 144, 192, t12_sloop, t12_stail, t12_sstep, t12_end)
 
 t12_end:
 	MOVQ  beta+48(FP), R9
@@ -533,60 +513,10 @@ TEXT ·sgemm8x32TabAVX512(SB), NOSPLIT, $0-88
 	MOVQ  CX, R9
 	SHRQ  $2, R9
 	TAB_PICK(t8_split)
-	TESTQ R9, R9
-	JZ    t8_tail
-
-t8_loop:
-	PREFETCHT0 PFA(AX)
-	PREFETCHT0 PFA+64(AX)
-	TAB8(0, 0)
-	TAB8(32, 8)
-	TAB8(64, 16)
-	TAB8(96, 24)
-	ADDQ       $128, AX
-	ADDQ       $32, SI
-	DECQ       R9
-	JNZ        t8_loop
-
-t8_tail:
-	ANDQ $3, CX
-	JZ   t8_end
-
-t8_step:
-	TAB8(0, 0)
-	ADDQ $32, AX
-	ADDQ $8, SI
-	DECQ CX
-	JNZ  t8_step
-	JMP  t8_end
+	TAB_STEPS(TAB8, TAB_PF8, 32, 64, 96, 128, t8_loop, t8_tail, t8_step, t8_end)
 
 t8_split:
-	TESTQ R9, R9
-	JZ    t8_stail
-
-t8_sloop:
-	PREFETCHT0 PFA(AX)
-	PREFETCHT0 PFA+64(AX)
-	TAB8S(0, 0)
-	TAB8S(32, 8)
-	TAB8S(64, 16)
-	TAB8S(96, 24)
-	ADDQ       $128, AX
-	ADDQ       $32, SI
-	DECQ       R9
-	JNZ        t8_sloop
-
-t8_stail:
-	ANDQ $3, CX
-	JZ   t8_end
-
-t8_sstep:
-	TAB8S(0, 0)
-	ADDQ $32, AX
-	ADDQ $8, SI
-	DECQ CX
-	JNZ  t8_sstep
-	JMP  t8_end
+	TAB_STEPS(TAB8S, TAB_PF8, 32, 64, 96, 128, t8_sloop, t8_stail, t8_sstep, t8_end)
 
 t8_end:
 	MOVQ  beta+48(FP), R9
