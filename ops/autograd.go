@@ -17,6 +17,7 @@ package ops
 
 import (
 	"fmt"
+	"slices"
 	"sync/atomic"
 
 	"convnet/tensor"
@@ -39,6 +40,9 @@ type Var struct {
 	freed        bool           // an earlier Backward released this node's graph
 	pooled       bool           // Value's buffer came from gradPool (newValue) and is v's alone
 	op           string
+	// spare is a leaf's gradient tensor that ZeroGrad dropped, which the
+	// next gradBuf clears and reuses.
+	spare *tensor.Tensor
 }
 
 // Const wraps t as a Var that needs no gradient (inputs, labels).
@@ -66,8 +70,19 @@ func (v *Var) Shape() []int { return v.Value.Shape() }
 // Op returns the name of the op that produced v ("" for a leaf).
 func (v *Var) Op() string { return v.op }
 
-// ZeroGrad drops v's accumulated gradient.
-func (v *Var) ZeroGrad() { v.Grad = nil }
+// ZeroGrad drops v's accumulated gradient: Grad becomes nil. A leaf keeps
+// the dropped tensor and the next gradient to reach it is accumulated in
+// that same tensor, cleared first, as PyTorch 1.13's zero_grad() does with
+// .grad: a training loop then does not allocate, and page-fault, a fresh
+// set of parameter gradients every step (ResNet-18's 47 MB: 11.8 K page
+// faults, a tenth of a batch-16 step on the development VM). A Grad tensor
+// kept from before ZeroGrad therefore sees the later gradients.
+func (v *Var) ZeroGrad() {
+	if v.leaf && v.Grad != nil {
+		v.spare = v.Grad
+	}
+	v.Grad = nil
+}
 
 // String describes v briefly.
 func (v *Var) String() string {
@@ -86,7 +101,13 @@ func (v *Var) String() string {
 func (v *Var) gradBuf() *tensor.Tensor {
 	if v.Grad == nil {
 		if v.leaf {
-			v.Grad = tensor.New(v.Value.Shape()...)
+			v.Grad = v.spare
+			v.spare = nil
+			if v.Grad == nil || !slices.Equal(v.Grad.Shape(), v.Value.Shape()) {
+				v.Grad = tensor.New(v.Value.Shape()...)
+			} else {
+				clearParallel(v.Grad.Data())
+			}
 		} else {
 			v.Grad = tensor.FromSlice(gradPool.get(v.Value.Len()), v.Value.Shape()...)
 		}

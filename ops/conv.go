@@ -370,7 +370,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			for c := clo; c < chi; c++ {
 				var pw []float32
 				if chunkW {
-					pw = make([]float32, len(wd))
+					pw = newPartial(len(wd))
 					partial[c] = pw
 				}
 				for i := c * n / chunks; i < (c+1)*n/chunks; i++ {

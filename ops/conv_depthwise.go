@@ -92,9 +92,10 @@ func depthwiseWeightGradGemm(g *kernels.ConvGeom, c, n, m int, xd, gy, gw []floa
 	chunks := min(n, convGradChunks)
 	partial := make([][]float32, chunks) // [C·m, KH·KW] per chunk
 	kernels.ParallelFor(chunks, 1, func(clo, chi int) {
-		col := make([]float32, kk*ohw)
+		col, _ := gradPool.getDirty(kk * ohw)
+		defer gradPool.put(col)
 		for ch := clo; ch < chi; ch++ {
-			pw := make([]float32, cout*kk)
+			pw := newPartial(cout * kk)
 			partial[ch] = pw
 			for i := ch * n / chunks; i < (ch+1)*n/chunks; i++ {
 				for ci := 0; ci < c; ci++ {

@@ -137,11 +137,12 @@ func ConvTranspose2d(x, weight, bias *Var, o ConvTranspose2dOptions) *Var {
 		}
 		if needX || needW {
 			kernels.ParallelFor(chunks, 1, func(clo, chi int) {
-				col := make([]float32, ckk*hw)
+				col, _ := gradPool.getDirty(ckk * hw)
+				defer gradPool.put(col)
 				for c := clo; c < chi; c++ {
 					var pw []float32
 					if needW {
-						pw = make([]float32, len(wd))
+						pw = newPartial(len(wd))
 						partial[c] = pw
 					}
 					for i := c * n / chunks; i < (c+1)*n/chunks; i++ {

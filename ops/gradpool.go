@@ -69,11 +69,15 @@ var gradPool = bufPool{free: map[int][][]float32{}}
 func (p *bufPool) get(n int) []float32 {
 	b, recycled := p.getDirty(n)
 	if recycled {
-		// Clearing is bound by memory bandwidth, which one core does not
-		// saturate: split big buffers between the threads.
-		kernels.ParallelFor(n, gradPoolClearGrain, func(lo, hi int) { clear(b[lo:hi]) })
+		clearParallel(b)
 	}
 	return b
+}
+
+// clearParallel zeroes b. Clearing is bound by memory bandwidth, which one
+// core does not saturate: big buffers are split between the threads.
+func clearParallel(b []float32) {
+	kernels.ParallelFor(len(b), gradPoolClearGrain, func(lo, hi int) { clear(b[lo:hi]) })
 }
 
 // gradPoolClearGrain is the smallest part of a buffer (in elements) that

@@ -146,3 +146,34 @@ func TestGradSetMatchesAccumulate(t *testing.T) {
 		})
 	}
 }
+
+// TestZeroGradReusesLeafGradient checks that a parameter's gradient
+// dropped by ZeroGrad reads as nil, and that the next backward pass
+// accumulates into the same tensor cleared first (large enough to be
+// cleared in parallel ranges): the same gradient as the first pass, in the
+// same memory. A parameter reshaped in between gets a fresh tensor.
+func TestZeroGradReusesLeafGradient(t *testing.T) {
+	g := tensor.NewRNG(3)
+	n := 3*gradPoolClearGrain + 5
+	x := Const(tensor.Randn(g, 0, 1, n))
+	w := Param(tensor.Randn(g, 0, 1, n))
+	pass := func() *tensor.Tensor {
+		Sum(Mul(x, w)).Backward()
+		return w.Grad
+	}
+	first := pass()
+	want := first.Clone()
+	w.ZeroGrad()
+	if w.Grad != nil {
+		t.Fatal("Grad is not nil after ZeroGrad")
+	}
+	if got := pass(); got != first || !equalBits(got, want) {
+		t.Fatalf("second pass: same tensor %v, same bits %v; want both", got == first, equalBits(got, want))
+	}
+	w.ZeroGrad()
+	w.Value = tensor.Randn(g, 0, 1, n+1)
+	x = Const(tensor.Randn(g, 0, 1, n+1))
+	if got := pass(); got == first || got.Len() != n+1 {
+		t.Fatalf("after a reshape: reused %v, length %d", got == first, got.Len())
+	}
+}
