@@ -190,11 +190,16 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	// of 40, three runs): 64 channels at 8×8 4.14 / 4.09 / 4.14 → 3.67 /
 	// 3.81 / 3.62, 32 → 64 stride 2 to 8×8 2.89 / 2.93 / 2.87 → 2.67 / 2.84
 	// / 2.81; at 16×16 outputs (16 → 32 stride 2) it was level or worse.
+	// The packs go into a pooled buffer, given back after the products:
+	// the size of the weights, every step.
 	var packedW []*kernels.PackedA
+	var packBuf []float32
 	if !wino && !tab && n >= kernels.Threads() && ohw < convWideMaxOHW {
 		packedW = make([]*kernels.PackedA, groups)
+		plen := kernels.PackedALen(og, ckk)
+		packBuf, _ = gradPool.getDirty(groups * plen)
 		for gi := range packedW {
-			packedW[gi] = kernels.PackA(nil, og, ckk, wd[gi*og*ckk:], ckk)
+			packedW[gi] = kernels.PackAInto(packBuf[gi*plen:], og, ckk, wd[gi*og*ckk:], ckk)
 		}
 	}
 	// forwardImage computes image i; gemm is Sgemm or SgemmSerial.
@@ -252,6 +257,9 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	default:
 		convForEachImage(n, scratch, forwardImage)
 	}
+	if packBuf != nil {
+		gradPool.put(packBuf)
+	}
 
 	return resultAttrs("conv2d", o, out, func(res *Var) {
 		gy := res.Grad.Data() // [N, Cout, OH, OW]
@@ -302,11 +310,15 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		tabW := tabGeom && chunkW && cache == nil
 		// wT[gi] is group gi's Wᵀ [ckk, og], packed once for the input
 		// gradients of all the images instead of once per image.
+		// Pooled, as packedW is in the forward pass.
 		var wT []*kernels.PackedA
 		if chunkX && !direct && !tabX {
 			wT = make([]*kernels.PackedA, groups)
+			plen := kernels.PackedALen(ckk, og)
+			wTBuf, _ := gradPool.getDirty(groups * plen)
+			defer gradPool.put(wTBuf)
 			for gi := range wT {
-				wT[gi] = kernels.PackAT(nil, ckk, og, wd[gi*og*ckk:], ckk)
+				wT[gi] = kernels.PackATInto(wTBuf[gi*plen:], ckk, og, wd[gi*og*ckk:], ckk)
 			}
 		}
 		ly := kernels.TabLayout{C: cout, H: oh, W: ow}

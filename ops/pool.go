@@ -2,6 +2,7 @@ package ops
 
 import (
 	"fmt"
+	"unsafe"
 
 	"convnet/internal/kernels"
 )
@@ -166,10 +167,15 @@ func MaxPool2d(x *Var, o Pool2dOptions) *Var {
 	// argmax [N, C, OH, OW] holds each output's index within its H×W
 	// plane, for the backward pass; a strided subsample (a 1×1 window) knows
 	// its indices without one.
+	// Its memory is a pooled float32 buffer (the same four bytes per
+	// element) given back by the backward pass, rather than fresh memory
+	// page-faulted in every step (12.5 MB per batch-16 ResNet-18 step).
 	var argmax []int32
+	var argmaxBuf []float32
 	sub := kernels.MaxPoolIsSubsample(g)
 	if GradEnabled() && needs(x) && !sub {
-		argmax = make([]int32, out.Len())
+		argmaxBuf, _ = gradPool.getDirty(out.Len())
+		argmax = unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(argmaxBuf))), len(argmaxBuf))
 	}
 	kernels.MaxPool2d(g, x.Value.Data(), out.Data(), argmax)
 	return resultAttrs("max_pool2d", o, out, func(o *Var) {
@@ -179,6 +185,7 @@ func MaxPool2d(x *Var, o Pool2dOptions) *Var {
 			kernels.MaxPoolSubsampleBackward(g, o.Grad.Data(), x.gradBuf().Data())
 		default:
 			kernels.MaxPool2dBackward(g, argmax, o.Grad.Data(), x.gradBuf().Data())
+			gradPool.put(argmaxBuf)
 		}
 	}, x).owns(pooled)
 }

@@ -159,6 +159,14 @@ func PackAT(slab *Slab, m, k int, a []float32, lda int) *PackedA {
 	return packedA(slab, true, m, k, a, lda)
 }
 
+// PackATInto is PackAT into dst, as PackAInto is PackA.
+func PackATInto(dst []float32, m, k int, a []float32, lda int) *PackedA {
+	if n := PackedALen(m, k); len(dst) < n {
+		panic(fmt.Sprintf("kernels: PackATInto %d×%d into %d floats, want %d", m, k, len(dst), n))
+	}
+	return packedAInto(dst, true, m, k, a, lda)
+}
+
 // packedA is PackA (transA false) and PackAT (transA true).
 func packedA(slab *Slab, transA bool, m, k int, a []float32, lda int) *PackedA {
 	if m < 1 || k < 1 {
