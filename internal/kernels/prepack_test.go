@@ -151,7 +151,8 @@ func TestPackAT(t *testing.T) {
 
 // TestPackAInto checks that packing into caller memory filled with NaN
 // gives PackA's panels bit for bit (every element written, the padding
-// of ragged row panels included) and that too little memory panics.
+// of ragged row panels included), and PackATInto PackAT's, and that too
+// little memory panics.
 func TestPackAInto(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 10))
 	for _, sz := range [][2]int{{1, 1}, {7, 3}, {13, 300}, {64, 64}, {100, 513}} {
@@ -160,23 +161,38 @@ func TestPackAInto(t *testing.T) {
 		for i := range a {
 			a[i] = float32(rng.NormFloat64())
 		}
-		want := PackA(nil, m, k, a, k)
-		dst := make([]float32, PackedALen(m, k)+5)
-		for i := range dst {
-			dst[i] = float32(math.NaN())
-		}
-		got := PackAInto(dst, m, k, a, k)
-		if got.M != m || got.K != k || got.MR() != want.MR() || len(got.data) != len(want.data) {
-			t.Fatalf("%dx%d: packed %dx%d mr %d (%d floats), want mr %d (%d floats)", m, k, got.M, got.K, got.MR(), len(got.data), want.MR(), len(want.data))
-		}
-		if i := sameBits(got.data, want.data); i >= 0 {
-			t.Fatalf("%dx%d: packed element %d = %v, PackA's %v", m, k, i, got.data[i], want.data[i])
+		for _, trans := range []bool{false, true} {
+			want := PackA(nil, m, k, a, k)
+			into := PackAInto
+			if trans {
+				// a read as [k, m]: the packed operand is its transpose.
+				want, into = PackAT(nil, m, k, a, m), PackATInto
+			}
+			lda := k
+			if trans {
+				lda = m
+			}
+			dst := make([]float32, PackedALen(m, k)+5)
+			for i := range dst {
+				dst[i] = float32(math.NaN())
+			}
+			got := into(dst, m, k, a, lda)
+			if got.M != m || got.K != k || got.MR() != want.MR() || len(got.data) != len(want.data) {
+				t.Fatalf("%dx%d transposed %v: packed %dx%d mr %d (%d floats), want mr %d (%d floats)", m, k, trans, got.M, got.K, got.MR(), len(got.data), want.MR(), len(want.data))
+			}
+			if i := sameBits(got.data, want.data); i >= 0 {
+				t.Fatalf("%dx%d transposed %v: packed element %d = %v, want %v", m, k, trans, i, got.data[i], want.data[i])
+			}
 		}
 	}
-	defer func() {
-		if recover() == nil {
-			t.Error("PackAInto into too little memory did not panic")
-		}
-	}()
-	PackAInto(make([]float32, PackedALen(5, 5)-1), 5, 5, make([]float32, 25), 5)
+	for _, into := range []func([]float32, int, int, []float32, int) *PackedA{PackAInto, PackATInto} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("packing into too little memory did not panic")
+				}
+			}()
+			into(make([]float32, PackedALen(5, 5)-1), 5, 5, make([]float32, 25), 5)
+		}()
+	}
 }
