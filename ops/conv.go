@@ -224,7 +224,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			}
 			dst := od[(i*cout+gi*og)*ohw : (i*cout+(gi+1)*og)*ohw]
 			if packedW != nil {
-				ws := gemmScratchPool.Get().(*kernels.GemmScratch)
+				ws := gemmScratchPool.Get()
 				kernels.GemmPacked(packedW[gi], false, ohw, src, ld, dst, ohw, nil, 0, og, 0, ohw, ws)
 				gemmScratchPool.Put(ws)
 			} else {
@@ -360,7 +360,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 				defer gradPool.put(col)
 			}
 			if !direct {
-				ws = gemmScratchPool.Get().(*kernels.GemmScratch)
+				ws = gemmScratchPool.Get()
 				defer gemmScratchPool.Put(ws)
 			}
 			if tabX || tabW {

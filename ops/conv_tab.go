@@ -134,7 +134,7 @@ func tabForward(xd, wd, bias, od []float32, n, cin, cout, h, w int) {
 				gbuf, _ = gradPool.getDirty(gridLen)
 				defer gradPool.put(gbuf)
 			}
-			ws := gemmScratchPool.Get().(*kernels.GemmScratch)
+			ws := gemmScratchPool.Get()
 			defer gemmScratchPool.Put(ws)
 			for i := lo; i < hi; i++ {
 				l.Pad(xd[i*cin*hw:(i+1)*cin*hw], pad)
@@ -159,7 +159,7 @@ func tabForward(xd, wd, bias, od []float32, n, cin, cout, h, w int) {
 		l.Pad(xd[i*cin*hw:(i+1)*cin*hw], pad)
 		dst := od[i*cout*hw : (i+1)*cout*hw]
 		kernels.ParallelFor(tiles, 1, func(lo, hi int) {
-			ws := gemmScratchPool.Get().(*kernels.GemmScratch)
+			ws := gemmScratchPool.Get()
 			defer gemmScratchPool.Put(ws)
 			tabProduct(pa, l, pad, off, dst, gbuf, 0, lo*nr, min(hi*nr, cols), ws)
 		})

@@ -120,7 +120,7 @@ func winoConv(x []float32, n, cin, h, w int, wt []float32, cout, padT, padL, oh,
 			}
 		})
 		par(nx, 1, func(lo, hi int) {
-			ws := gemmScratchPool.Get().(*kernels.GemmScratch)
+			ws := gemmScratchPool.Get()
 			defer gemmScratchPool.Put(ws)
 			for xi := lo; xi < hi; xi++ {
 				kernels.GemmPacked(packed[xi], false, nc, v[xi*cin*nc:(xi+1)*cin*nc], nc,

@@ -2,7 +2,6 @@ package ops
 
 import (
 	"math"
-	"sync"
 
 	"convnet/internal/kernels"
 )
@@ -57,7 +56,7 @@ func convBiasGrad(gb, gy []float32, n, c, hw int) {
 // gemmScratchPool holds workspaces for kernels.GemmPacked, of the largest
 // size (NewGemmScratch caps it at one block of B), so that a backward pass
 // does not allocate one per goroutine.
-var gemmScratchPool = sync.Pool{New: func() any { return kernels.NewGemmScratch(math.MaxInt32) }}
+var gemmScratchPool = kernels.FreeList[kernels.GemmScratch]{New: func() *kernels.GemmScratch { return kernels.NewGemmScratch(math.MaxInt32) }}
 
 // addPartials adds the per-chunk weight gradients into gw in chunk order,
 // in parallel over ranges of gw: each element's sum runs in the same order

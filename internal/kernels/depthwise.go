@@ -63,7 +63,7 @@ type dwRowsArgs struct {
 
 // dwScratch holds *dwScratchBuf buffers, one per goroutine of a call, kept
 // between calls.
-var dwScratch = sync.Pool{New: func() any { return new(dwScratchBuf) }}
+var dwScratch = FreeList[dwScratchBuf]{New: func() *dwScratchBuf { return new(dwScratchBuf) }}
 
 // dwScratchBuf is the per-goroutine state of a forward convolution: the
 // load masks of the assembly row kernels for the column geometry key, and
@@ -74,6 +74,7 @@ type dwScratchBuf struct {
 	mask  []uint16
 	args  dwRowsArgs
 	wpart []float32 // [KW, 16] lane sums of the weight-gradient kernels
+	phase []float32 // a strided input gradient's phase plane (DepthwiseConv2dBackwardInput)
 
 	arch dwArchScratch
 }
@@ -252,7 +253,7 @@ func DepthwiseConv2d(g *ConvGeom, n, m int, x, w, b, y []float32) {
 	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
 	lo, hi, _ := dwClamp(Activation{})
 	ParallelFor(n*cout, dwGrain(ohw*kk), func(p0, p1 int) {
-		scratch := dwScratch.Get().(*dwScratchBuf)
+		scratch := dwScratch.Get()
 		defer scratch.release()
 		for p := p0; p < p1; p++ {
 			i, co := p/cout, p%cout
@@ -464,7 +465,7 @@ func DepthwiseConv2dBackwardInput(g *ConvGeom, n, m int, w, dy, dx []float32) {
 		// One scratch per phase keeps its mask table across planes.
 		scratch := make([]*dwScratchBuf, len(rows)*len(cols))
 		for i := range scratch {
-			scratch[i] = dwScratch.Get().(*dwScratchBuf)
+			scratch[i] = dwScratch.Get()
 		}
 		defer func() {
 			for _, s := range scratch {
@@ -472,10 +473,16 @@ func DepthwiseConv2dBackwardInput(g *ConvGeom, n, m int, w, dy, dx []float32) {
 			}
 		}()
 		wf := make([]float32, kk)
-		var planes [][]float32 // per column phase, [rows[0].n, cols[0].n]
+		// planes[pc] is column phase pc's plane [rows[0].n, cols[0].n],
+		// kept in the scratch of row phase 0 and that column phase.
+		var planes [][]float32
 		if !direct {
-			for range cols {
-				planes = append(planes, make([]float32, rows[0].n*cols[0].n))
+			for pc := range cols {
+				sc := scratch[pc]
+				if n := rows[0].n * cols[0].n; cap(sc.phase) < n {
+					sc.phase = make([]float32, n)
+				}
+				planes = append(planes, sc.phase)
 			}
 		}
 		// With two column phases (SW = 2) that both have taps, each row of
@@ -672,7 +679,7 @@ func DepthwiseConv2dBackwardWeight(g *ConvGeom, n, m int, x, dy, dw []float32) {
 	cout := g.C * m
 	hw, ohw, kk := g.H*g.W, g.OH*g.OW, g.KH*g.KW
 	ParallelFor(cout, dwGrain(n*ohw*kk), func(lo, hi int) {
-		scratch := dwScratch.Get().(*dwScratchBuf)
+		scratch := dwScratch.Get()
 		defer scratch.release()
 		acc := make([]float64, kk)
 		for co := lo; co < hi; co++ {

@@ -1,9 +1,6 @@
 package kernels
 
-import (
-	"fmt"
-	"sync"
-)
+import "fmt"
 
 // Cache blocking of the packed SGEMM, in the loop order of BLIS (Van Zee &
 // van de Geijn, "BLIS: A Framework for Rapidly Instantiating BLAS
@@ -50,13 +47,14 @@ const (
 )
 
 // gemmWorkspace holds the pack buffers of one running SGEMM. Workspaces are
-// pooled, so a steady stream of calls does not allocate.
+// kept in gemmPool, so a steady stream of calls does not allocate.
 type gemmWorkspace struct {
 	a, b []float32
 	tile [gemmTileMax]float32 // staging for edge tiles of C
 }
 
-var gemmPool = sync.Pool{New: func() any { return new(gemmWorkspace) }}
+// gemmPool holds the workspaces between calls.
+var gemmPool = FreeList[gemmWorkspace]{New: func() *gemmWorkspace { return new(gemmWorkspace) }}
 
 // grow makes w.a and w.b at least na and nb long.
 func (w *gemmWorkspace) grow(na, nb int) {
@@ -241,7 +239,7 @@ func sgemmSmall(transA, transB bool, m, n, k int, alpha float32, a []float32, ld
 // m, n, k ≥ 1. With off not nil (and transB set), row j of the stored
 // [n, k] B is b[off[j]:] rather than b[j·ldb:] (SgemmNTTab).
 func sgemmBlocked(kern *gemmKernel, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, off []int, beta float32, c []float32, ldc int) {
-	w := gemmPool.Get().(*gemmWorkspace)
+	w := gemmPool.Get()
 	defer gemmPool.Put(w)
 	mr, nr, mc := kern.mr, kern.nr, kern.mc
 	kcMax := min(gemmKC, k)

@@ -121,7 +121,7 @@ func DepthwiseConvPlanesPost(g *ConvGeom, x, w, y []float32, ep *Epilogue, post 
 	if len(w) < hi*kk || len(x) < hi*hw || len(y) < hi*ohw {
 		panic(fmt.Sprintf("kernels: DepthwiseConvPlanes planes [%d, %d): x %d, w %d, y %d elements are too few", lo, hi, len(x), len(w), len(y)))
 	}
-	scratch := dwScratch.Get().(*dwScratchBuf)
+	scratch := dwScratch.Get()
 	defer scratch.release()
 	var act Activation
 	if ep != nil {
