@@ -7,7 +7,8 @@
 // one, and after each timed run measures the FMA peak with the same number
 // of threads in three chunks about as long as the run
 // (kernels.MeasurePeak): the median run and the median peak then share the
-// machine's noise. GFLOP/s count two FLOPs per multiply-accumulate; a
+// machine's noise. Training steps are timed as a training loop runs them,
+// one right after the other, with the peak measured after them. GFLOP/s count two FLOPs per multiply-accumulate; a
 // model's multiply-accumulates are those of nn.Summarize (convolutions and
 // linear layers).
 package bench
@@ -100,10 +101,12 @@ func (o Options) withDefaults() Options {
 
 // timeRuns runs f o.Warmup times, then o.Runs times timed, each after an
 // untimed run and followed by a peak measurement at o.Threads threads for
-// three times as long (within [PeakMin, PeakMax]). It fills the timing and
-// peak fields of r from the medians, with flops FLOPs per run. Threads and
-// GOMAXPROCS are set to o.Threads meanwhile.
-func timeRuns(o Options, flops float64, r *Result, f func()) {
+// three times as long (within [PeakMin, PeakMax]); with stream set, the
+// o.Runs timed runs follow one another and the peak measurements come
+// after them all. It fills the timing and peak fields of r from the
+// medians, with flops FLOPs per run. Threads and GOMAXPROCS are set to
+// o.Threads meanwhile.
+func timeRuns(o Options, flops float64, r *Result, stream bool, f func()) {
 	defer kernels.SetThreads(kernels.Threads())
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(o.Threads, 1)))
 	kernels.SetThreads(o.Threads)
@@ -114,7 +117,25 @@ func timeRuns(o Options, flops float64, r *Result, f func()) {
 	}
 	times := make([]time.Duration, o.Runs)
 	peaks := make([]float64, o.Runs)
+	if stream {
+		// Training steps back to back, as a training loop runs them: the
+		// garbage collector's work and any memory a step takes afresh
+		// fall in the timed steps, as they do for a user (and in
+		// PyTorch's loop in torch_bench.py). The peak is measured after
+		// the steps, once per step.
+		for i := range times {
+			t0 := time.Now()
+			f()
+			times[i] = time.Since(t0)
+		}
+		for i := range peaks {
+			peaks[i] = kernels.MeasurePeak(o.Threads, min(max(3*times[i], o.PeakMin), o.PeakMax))
+		}
+	}
 	for i := range times {
+		if stream {
+			break
+		}
 		// Each timed run follows an untimed one, as in a steady stream of
 		// runs (and as other engines' benchmarks time theirs): the peak
 		// measurement in between, the collection and the host's other
@@ -177,7 +198,7 @@ func GEMM(m, n, k int, o Options) (Result, error) {
 	}
 	a, b, c := fill(m*k), fill(k*n), make([]float32, m*n)
 	r := Result{GEMM: []int{m, n, k}, Mode: "sgemm"}
-	timeRuns(o, 2*float64(m)*float64(n)*float64(k), &r, func() {
+	timeRuns(o, 2*float64(m)*float64(n)*float64(k), &r, false, func() {
 		kernels.Sgemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
 	})
 	return r, nil
@@ -237,7 +258,7 @@ func Model(name string, o Options) (Result, error) {
 		defer eng.Close()
 		step = func() { eng.Run(x.Value) }
 	}
-	timeRuns(o, flops, &r, step)
+	timeRuns(o, flops, &r, o.Train, step)
 	r.ImagesPerS = float64(o.Batch) / (r.MsMedian / 1000)
 	return r, nil
 }
