@@ -76,6 +76,31 @@ func addPartials(gw []float32, partial [][]float32) {
 	}
 }
 
+// addPartialsT is addPartials for partials held transposed, [ckk, cout]
+// (kernels.TabWeightGrad): it sums them in chunk order into the first,
+// then adds that sum, transposed, to gw [cout, ckk]. The order of the sums
+// is fixed, so the result does not depend on the thread count.
+func addPartialsT(gw []float32, partial [][]float32, cout, ckk int) {
+	sum := partial[0]
+	kernels.ParallelFor(len(sum), addPartialsGrain, func(lo, hi int) {
+		dst := sum[lo:hi]
+		for _, pw := range partial[1:] {
+			kernels.EngAdd(dst, pw[lo:hi], dst)
+		}
+	})
+	kernels.ParallelFor(cout, max(1, addPartialsGrain/ckk), func(lo, hi int) {
+		for co := lo; co < hi; co++ {
+			row := gw[co*ckk : (co+1)*ckk]
+			for j := range row {
+				row[j] += sum[j*cout+co]
+			}
+		}
+	})
+	for _, pw := range partial {
+		gradPool.put(pw)
+	}
+}
+
 // newPartial returns a zeroed per-chunk weight gradient of n floats for
 // addPartials, which gives it back to gradPool. Recycled rather than
 // fresh: a fresh buffer's pages are faulted in by the first product that

@@ -1,0 +1,160 @@
+package kernels
+
+import "fmt"
+
+// Weight gradients of 3×3 convolutions (stride 1, padding 1) by tap
+// broadcasts. For one image, with x and dY in TabLayout,
+//
+//	dW[co][c·9+ky·3+kx] = Σ_j dY[co][j] · x[Off(c, ky, kx) + j]
+//
+// over the grid columns j. SgemmNTTab forms this as dY·colᵀ, gathering
+// the 9·C rows of col through the offset table and transposing them into
+// packed panels: for 32 and 64 channels the transposition took a fifth of
+// the time. TabWeightGrad instead transposes dY (C_out rows, 9·C times
+// fewer) and computes dWᵀ: for each input channel c, its nine taps are
+// nine fixed offsets from one pointer into x's padded plane (0, 1, 2, R,
+// R+1, R+2, 2R, 2R+1, 2R+2), so step j of the kernel broadcasts the nine
+// values x[Off(c, ky, kx) + j] and multiplies them by the vector of 32 (or
+// 16) output channels' dY[·][j], adding into a 9×32 (or, two input
+// channels at a time, 18×16) tile of dWᵀ held in registers. One image,
+// batch 128 of ResNet-20's layers, one thread (µs per image, both with
+// their transpositions): 32 channels at 16×16 41 → 27, 64 at 8×8 37 → 28,
+// 16 at 32×32 40 → 31 (against SgemmNTTab's dot-product route).
+
+// tapKB is the target length of the K blocks of TabWeightGrad: a block of
+// a 32-channel tile of transposed dY (tapKB·32 floats) stays in L1 while
+// every input channel's taps stream past it.
+const tapKB = 192
+
+// TabWeightGradOK reports whether TabWeightGrad takes a layer of cin input
+// and cout output channels on this machine: cout a multiple of 32, or 16
+// with an even cin, and the AVX-512 kernels present. (The Go kernels that
+// stand in for them elsewhere are correct but slower than SgemmNTTab.)
+func TabWeightGradOK(cin, cout int) bool {
+	return tapAsm && tapShapeOK(cin, cout)
+}
+
+// tapShapeOK reports whether the tap kernels cover cin and cout.
+func tapShapeOK(cin, cout int) bool {
+	return cin > 0 && cout > 0 && (cout%32 == 0 || (cout == 16 && cin%2 == 0))
+}
+
+// TabWeightGradScratch returns the floats of scratch that TabWeightGrad
+// needs for the output-gradient layout ly: ly.Grid()·ly.C.
+func TabWeightGradScratch(ly TabLayout) int { return ly.Grid() * ly.C }
+
+// TabWeightGrad adds one image's weight gradient of a 3×3 convolution
+// with stride 1 and padding 1, transposed, to gT [9·C, C_out] (row stride
+// C_out):
+//
+//	gT[c·9+ky·3+kx][co] += Σ_j dy[co][j] · x[Off(c, ky, kx) + j]
+//
+// over the grid columns j of ly, where xpad holds the input in layout lx
+// (C channels) and dpad the output gradient in layout ly (C_out channels,
+// the same H and W; the grid's extra column of dpad's rows must be zero,
+// as Pad leaves it). dyT is scratch of TabWeightGradScratch(ly) floats.
+// Each element's sum runs over j in increasing order within blocks of
+// about tapKB columns, blocks added in order, whatever the machine. It
+// panics unless tapShapeOK(lx.C, ly.C).
+func TabWeightGrad(lx, ly TabLayout, xpad, dpad, dyT, gT []float32) {
+	cin, cout := lx.C, ly.C
+	if !tapShapeOK(cin, cout) || lx.H != ly.H || lx.W != ly.W || lx.H < 1 || lx.W < 1 {
+		panic(fmt.Sprintf("kernels: TabWeightGrad of input %+v, output gradient %+v: want the same positive H, W and C_out a multiple of 32, or 16 with an even C", lx, ly))
+	}
+	k, plane, r := ly.Grid(), ly.Plane(), lx.Stride()
+	if len(xpad) < lx.Len() || len(dpad) < ly.Len() || len(dyT) < k*cout || len(gT) < 9*cin*cout {
+		panic(fmt.Sprintf("kernels: TabWeightGrad: x %d, dY %d, scratch %d, gradient %d floats, want %d, %d, %d, %d",
+			len(xpad), len(dpad), len(dyT), len(gT), lx.Len(), ly.Len(), k*cout, 9*cin*cout))
+	}
+	tw := 32 // output channels per tile
+	if cout == 16 {
+		tw = 16
+	}
+	// dyT holds tile t of the transposed grid, [K, tw], at t·K·tw.
+	g := dpad[1+ly.Stride():]
+	for i0 := 0; i0 < cout; i0 += 16 {
+		t, ii := i0/tw, i0%tw
+		for j0 := 0; j0 < k; j0 += 16 {
+			cols := min(16, k-j0)
+			d := dyT[t*k*tw+j0*tw+ii:]
+			s := g[i0*plane+j0:]
+			if tapAsm {
+				transposeAVX512(&d[0], tw, &s[0], plane, 16, cols)
+				continue
+			}
+			for i := range 16 {
+				for j := range cols {
+					d[j*tw+i] = s[i*plane+j]
+				}
+			}
+		}
+	}
+	nb := (k + tapKB - 1) / tapKB
+	for b := range nb {
+		k0, k1 := b*k/nb, (b+1)*k/nb
+		for t := 0; t < cout/tw; t++ {
+			dt := dyT[t*k*tw+k0*tw:]
+			if tw == 16 {
+				for c := 0; c < cin; c += 2 {
+					tapGrad18x16(k1-k0, dt, xpad[c*lx.Plane()+k0:], r, lx.Plane(), gT[c*9*cout:], cout)
+				}
+				continue
+			}
+			for c := range cin {
+				tapGrad9x32(k1-k0, dt, xpad[c*lx.Plane()+k0:], r, gT[c*9*cout+t*tw:], cout)
+			}
+		}
+	}
+}
+
+// tapGrad9x32 adds to the 9×32 tile g (row stride ldg) the products of k
+// steps: g[ky·3+kx][i] += Σ_j dt[j·32+i] · x[ky·r+kx+j] (the nine taps
+// of one input channel against 32 output channels).
+func tapGrad9x32(k int, dt, x []float32, r int, g []float32, ldg int) {
+	_ = dt[k*32-1]
+	_ = x[2*r+2+k-1]
+	_ = g[8*ldg+31]
+	if tapAsm {
+		tapGrad9x32AVX512(k, &dt[0], &x[0], r, &g[0], ldg)
+		return
+	}
+	tapGradGo(k, 9, 32, dt, x, r, 0, g, ldg)
+}
+
+// tapGrad18x16 adds to the 18×16 tile g the products of k steps for two
+// input channels, the second's plane plane floats after the first's: rows
+// 0–8 are the first channel's taps, 9–17 the second's.
+func tapGrad18x16(k int, dt, x []float32, r, plane int, g []float32, ldg int) {
+	_ = dt[k*16-1]
+	_ = x[plane+2*r+2+k-1]
+	_ = g[17*ldg+15]
+	if tapAsm {
+		tapGrad18x16AVX512(k, &dt[0], &x[0], r, plane, &g[0], ldg)
+		return
+	}
+	tapGradGo(k, 18, 16, dt, x, r, plane, g, ldg)
+}
+
+// tapGradGo is the kernels' loop: rows taps (9 per input channel, the
+// channels plane floats apart) × tw output channels, each sum formed in
+// increasing j from zero and then added to g, as the assembly does
+// (which fuses each multiply-add into one rounding).
+func tapGradGo(k, rows, tw int, dt, x []float32, r, plane int, g []float32, ldg int) {
+	var acc [18 * 32]float32
+	for j := range k {
+		d := dt[j*tw : (j+1)*tw]
+		for t := range rows {
+			v := x[t/9*plane+t%9/3*r+t%3+j]
+			a := acc[t*tw : (t+1)*tw]
+			for i, dv := range d {
+				a[i] += dv * v
+			}
+		}
+	}
+	for t := range rows {
+		row := g[t*ldg : t*ldg+tw]
+		for i := range row {
+			row[i] += acc[t*tw+i]
+		}
+	}
+}

@@ -1,0 +1,178 @@
+//go:build !noasm
+
+#include "textflag.h"
+
+// Tap-broadcast kernels of TabWeightGrad (tapgrad.go). Step j loads the
+// transposed output gradient's row j of the tile (32 or 16 output
+// channels: Z0, Z1 or Z0), broadcasts each tap's input value from its fixed
+// offset off the input pointer DI (offsets 0, 4, 8 bytes plus 0, 1 or 2
+// rows of R8 bytes) and adds the products to that tap's accumulators;
+// every element of the tile is one chain of VFMADD231PS in increasing j,
+// added to g at the end.
+//
+// Registers: CX counts steps, SI walks dt (ldy bytes per step in DX), DI
+// (and R11, the second channel) walk x, R8 is the row stride in bytes, R9
+// walks the rows of g, R10 is g's row stride in bytes.
+
+// TAP2(addr, bz, r0, r1): broadcast the tap's value at addr into bz and
+// add its products with Z0, Z1 to r0, r1.
+#define TAP2(addr, bz, r0, r1) \
+	VBROADCASTSS addr, bz;  \
+	VFMADD231PS  Z0, bz, r0; \
+	VFMADD231PS  Z1, bz, r1
+
+// TAP1(addr, bz, r0): the same with Z0 alone.
+#define TAP1(addr, bz, r0) \
+	VBROADCASTSS addr, bz; \
+	VFMADD231PS  Z0, bz, r0
+
+// TAPS9_1(base, b0, ..., b8, r0, ..., r8): the nine taps of the channel
+// at base, tap t broadcast into bt and added into rt (TAP1).
+#define TAPS9_1(base, b0, b1, b2, b3, b4, b5, b6, b7, b8, r0, r1, r2, r3, r4, r5, r6, r7, r8) \
+	TAP1((base), b0, r0);         \
+	TAP1(4(base), b1, r1);        \
+	TAP1(8(base), b2, r2);        \
+	TAP1((base)(R8*1), b3, r3);   \
+	TAP1(4(base)(R8*1), b4, r4);  \
+	TAP1(8(base)(R8*1), b5, r5);  \
+	TAP1((base)(R8*2), b6, r6);   \
+	TAP1(4(base)(R8*2), b7, r7);  \
+	TAP1(8(base)(R8*2), b8, r8)
+
+// ADD_ROW2(r0, r1), ADD_ROW1(r0): add the accumulators to the row of g at
+// R9 and step R9 to the next row.
+#define ADD_ROW2(r0, r1) \
+	VADDPS  (R9), r0, r0;   \
+	VMOVUPS r0, (R9);       \
+	VADDPS  64(R9), r1, r1; \
+	VMOVUPS r1, 64(R9);     \
+	ADDQ    R10, R9
+
+#define ADD_ROW1(r0) \
+	VADDPS  (R9), r0, r0; \
+	VMOVUPS r0, (R9);     \
+	ADDQ    R10, R9
+
+#define ZERO(r) VPXORD r, r, r
+
+// func tapGrad9x32AVX512(k int, dt *float32, x *float32, r int, gt *float32, ldg int)
+// Tap t's accumulators: Z(14+2t), Z(15+2t).
+TEXT ·tapGrad9x32AVX512(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ dt+8(FP), SI
+	MOVQ x+16(FP), DI
+	MOVQ r+24(FP), R8
+	SHLQ $2, R8
+	MOVQ gt+32(FP), R9
+	MOVQ ldg+40(FP), R10
+	SHLQ $2, R10
+	ZERO(Z14)
+	ZERO(Z15)
+	ZERO(Z16)
+	ZERO(Z17)
+	ZERO(Z18)
+	ZERO(Z19)
+	ZERO(Z20)
+	ZERO(Z21)
+	ZERO(Z22)
+	ZERO(Z23)
+	ZERO(Z24)
+	ZERO(Z25)
+	ZERO(Z26)
+	ZERO(Z27)
+	ZERO(Z28)
+	ZERO(Z29)
+	ZERO(Z30)
+	ZERO(Z31)
+
+loop9x32:
+	VMOVUPS      (SI), Z0
+	VMOVUPS      64(SI), Z1
+	TAP2((DI), Z2, Z14, Z15)
+	TAP2(4(DI), Z3, Z16, Z17)
+	TAP2(8(DI), Z4, Z18, Z19)
+	TAP2((DI)(R8*1), Z5, Z20, Z21)
+	TAP2(4(DI)(R8*1), Z6, Z22, Z23)
+	TAP2(8(DI)(R8*1), Z7, Z24, Z25)
+	TAP2((DI)(R8*2), Z8, Z26, Z27)
+	TAP2(4(DI)(R8*2), Z9, Z28, Z29)
+	TAP2(8(DI)(R8*2), Z10, Z30, Z31)
+	ADDQ         $128, SI
+	ADDQ         $4, DI
+	DECQ         CX
+	JNZ          loop9x32
+
+	ADD_ROW2(Z14, Z15)
+	ADD_ROW2(Z16, Z17)
+	ADD_ROW2(Z18, Z19)
+	ADD_ROW2(Z20, Z21)
+	ADD_ROW2(Z22, Z23)
+	ADD_ROW2(Z24, Z25)
+	ADD_ROW2(Z26, Z27)
+	ADD_ROW2(Z28, Z29)
+	ADD_ROW2(Z30, Z31)
+	VZEROUPPER
+	RET
+
+// func tapGrad18x16AVX512(k int, dt *float32, x *float32, r int, plane int, gt *float32, ldg int)
+// Row t's accumulator: Z(14+t); the second channel's plane at R11.
+TEXT ·tapGrad18x16AVX512(SB), NOSPLIT, $0-56
+	MOVQ k+0(FP), CX
+	MOVQ dt+8(FP), SI
+	MOVQ x+16(FP), DI
+	MOVQ r+24(FP), R8
+	SHLQ $2, R8
+	MOVQ plane+32(FP), R11
+	LEAQ (DI)(R11*4), R11
+	MOVQ gt+40(FP), R9
+	MOVQ ldg+48(FP), R10
+	SHLQ $2, R10
+	ZERO(Z14)
+	ZERO(Z15)
+	ZERO(Z16)
+	ZERO(Z17)
+	ZERO(Z18)
+	ZERO(Z19)
+	ZERO(Z20)
+	ZERO(Z21)
+	ZERO(Z22)
+	ZERO(Z23)
+	ZERO(Z24)
+	ZERO(Z25)
+	ZERO(Z26)
+	ZERO(Z27)
+	ZERO(Z28)
+	ZERO(Z29)
+	ZERO(Z30)
+	ZERO(Z31)
+
+loop18x16:
+	VMOVUPS (SI), Z0
+	TAPS9_1(DI, Z1, Z2, Z3, Z4, Z5, Z6, Z7, Z8, Z9, Z14, Z15, Z16, Z17, Z18, Z19, Z20, Z21, Z22)
+	TAPS9_1(R11, Z10, Z11, Z12, Z13, Z1, Z2, Z3, Z4, Z5, Z23, Z24, Z25, Z26, Z27, Z28, Z29, Z30, Z31)
+	ADDQ    $64, SI
+	ADDQ    $4, DI
+	ADDQ    $4, R11
+	DECQ    CX
+	JNZ     loop18x16
+
+	ADD_ROW1(Z14)
+	ADD_ROW1(Z15)
+	ADD_ROW1(Z16)
+	ADD_ROW1(Z17)
+	ADD_ROW1(Z18)
+	ADD_ROW1(Z19)
+	ADD_ROW1(Z20)
+	ADD_ROW1(Z21)
+	ADD_ROW1(Z22)
+	ADD_ROW1(Z23)
+	ADD_ROW1(Z24)
+	ADD_ROW1(Z25)
+	ADD_ROW1(Z26)
+	ADD_ROW1(Z27)
+	ADD_ROW1(Z28)
+	ADD_ROW1(Z29)
+	ADD_ROW1(Z30)
+	ADD_ROW1(Z31)
+	VZEROUPPER
+	RET

@@ -1,0 +1,15 @@
+//go:build !amd64 || noasm
+
+package kernels
+
+// tapAsm is false: TabWeightGrad runs the Go loops, and TabWeightGradOK
+// turns the route down.
+var tapAsm = false
+
+func tapGrad9x32AVX512(k int, dt *float32, x *float32, r int, gt *float32, ldg int) {
+	panic("kernels: no assembly in this build")
+}
+
+func tapGrad18x16AVX512(k int, dt *float32, x *float32, r, plane int, gt *float32, ldg int) {
+	panic("kernels: no assembly in this build")
+}
