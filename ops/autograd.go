@@ -92,7 +92,8 @@ func (v *Var) String() string {
 	return fmt.Sprintf("Var(op=%q, shape=%v, requiresGrad=%v)", v.op, v.Value.Shape(), v.requiresGrad)
 }
 
-// gradBuf returns v's gradient tensor, allocating a zero one if needed.
+// gradBuf returns v's gradient tensor, making a zero one if needed (for a
+// leaf, the tensor ZeroGrad dropped, cleared, when it still has v's shape).
 // Backward closures accumulate into it.
 //
 // The buffer of an intermediate result (not a leaf) comes from gradPool,

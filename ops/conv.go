@@ -155,10 +155,11 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 	xd, wd := x.Value.Data(), weight.Value.Data()
 	// wide: the weight gradient is one product over the batch (see
 	// convWideMaxOHW), except where the TabLayout route's weight gradient
-	// takes dot products over the padded input in place (few output
-	// channels). Its packed route for more channels gathers per image and
-	// lost to the wide product: ResNet-18's step doubled when it took the
-	// 256- and 512-channel layers.
+	// reads the padded input in place by dot products (few output
+	// channels). Its routes for more channels work per image and lose to
+	// the wide product where that applies: ResNet-18's step doubled when
+	// the packed route took the 256- and 512-channel layers, and was 8–10 %
+	// slower with tap broadcasts (kernels.TabWeightGrad) there.
 	wide := groups == 1 && ohw < convWideMaxOHW && cout*ckk >= convWideMinWeights && GradEnabled() &&
 		needs(weight) && ckk*n*ohw <= convWideMax && !(tabGeom && kernels.SgemmNTTabInPlace(cout))
 
@@ -358,7 +359,8 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 			// padding or stride needs none, nor does the TabLayout route
 			// when it computes both gradients. dpad, xpad and gbuf are the
 			// TabLayout route's padded dY, padded input and product grid,
-			// each written in full before it is read.
+			// dyT TabWeightGrad's transposed dY, each written in full
+			// before it is read.
 			var col, dpad, xpad, gbuf, dcol []float32
 			var ws *kernels.GemmScratch
 			if !direct && ((chunkX && !tabX) || (chunkW && !tabW && cache == nil)) {

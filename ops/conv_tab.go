@@ -13,7 +13,10 @@ import (
 // grid of one extra column per row, dropped after. The input gradient is
 // the same convolution of the padded dY with the weights turned by 180°
 // and Cin and Cout swapped, so col2im goes too; the weight gradient reads
-// the padded input through the same table (kernels.SgemmNTTab: by dot
+// the padded input in place as well: with AVX-512, for 16 output channels
+// (an even number of inputs) or a multiple of 32, by tap broadcasts from
+// its padded planes against the transposed dY (kernels.TabWeightGrad),
+// otherwise through the same offset table (kernels.SgemmNTTab: by dot
 // products for few output channels, else gathered and transposed
 // straight into the packed SGEMM's panels), so im2col goes there too.
 // The forward pass gives the bits of im2col + SGEMM; the gradients sum

@@ -13,10 +13,12 @@ import (
 // padding-1 convolutions (conv_tab.go) against the im2col route on the same
 // data: the output bit for bit, the gradients of the input, weights and
 // bias to float32 rounding. Two convolutions read the same input, so the
-// second input gradient is added to the first's (the route's add path);
+// second input gradient is added to the first's (the route's add path),
+// and a second backward pass adds to the gradients the first left;
 // the shapes cover batch 1 (columns split over threads) and batches above
 // the thread count, few and many output channels (the weight gradient by
-// dot products or by the packed SGEMM), odd sizes, rows of 8 and of 16k
+// tap broadcasts for 16 channels and multiples of 32, else by dot
+// products or by the packed SGEMM), odd sizes, rows of 8 and of 16k
 // pixels (written straight into the image) and 8×4 images, whose forward
 // pass takes im2col (keeping the unfolded input) and whose input gradient
 // the TabLayout; every result must have the same bits on 1, 2 and 3
@@ -28,6 +30,7 @@ func TestConv2dTabMatchesIm2col(t *testing.T) {
 	cases := [][5]int{ // N, Cin, Cout, H, W
 		{1, 3, 5, 5, 7}, {3, 16, 16, 32, 32}, {2, 17, 33, 9, 4}, {5, 40, 24, 16, 16},
 		{1, 64, 64, 7, 7}, {4, 1, 1, 1, 60}, {9, 8, 12, 14, 14}, {3, 64, 64, 8, 8}, {2, 8, 16, 8, 8}, {2, 8, 16, 8, 4},
+		{3, 5, 96, 6, 6}, {2, 6, 32, 10, 10},
 	}
 	for _, c := range cases {
 		var first []*tensor.Tensor // the TabLayout route on one thread
@@ -44,6 +47,8 @@ func TestConv2dTabMatchesIm2col(t *testing.T) {
 					o := Conv2dOptions{Padding: SymmetricPadding(1, 1)}
 					y1, y2 := Conv2d(x, w1, b, o), Conv2d(x, w2, nil, o)
 					Add(Sum(Mul(y1, y1)), Sum(Mul(y2, y2))).Backward()
+					// A second pass adds to the gradients the first left.
+					Sum(Mul(Conv2d(x, w1, b, o), Conv2d(x, w2, nil, o))).Backward()
 					return []*tensor.Tensor{y1.Value, y2.Value, x.Grad, w1.Grad, w2.Grad, b.Grad}
 				}
 				convTab = true

@@ -102,7 +102,7 @@ func addPartialsT(gw []float32, partial [][]float32, cout, ckk int) {
 }
 
 // newPartial returns a zeroed per-chunk weight gradient of n floats for
-// addPartials, which gives it back to gradPool. Recycled rather than
+// addPartials or addPartialsT, which give it back to gradPool. Recycled rather than
 // fresh: a fresh buffer's pages are faulted in by the first product that
 // writes them, and on the development VM that cost about 1.2 ms per chunk
 // of ResNet-20's 64-channel layers (147 KB each), 30 times the product

@@ -16,6 +16,11 @@ import (
 // here instead of being left to the garbage collector, so a training loop
 // that runs the same shapes step after step reuses memory that is already
 // mapped and in cache, instead of page-faulting fresh memory in every step.
+// The pool also serves the intermediate values of the forward pass
+// (newValue) and the ops' scratch of either pass: im2col columns, weight
+// packs, weight-gradient partials, max-pool indices. (The budget figures
+// below were measured before the scratch joined; it is small beside the
+// values and gradients.)
 
 // gradPoolMin is the smallest buffer (in elements) worth recycling; smaller
 // ones are cheap to allocate.

@@ -177,3 +177,30 @@ func TestZeroGradReusesLeafGradient(t *testing.T) {
 		t.Fatalf("after a reshape: reused %v, length %d", got == first, got.Len())
 	}
 }
+
+// TestMaxPoolIndicesGivenBack checks that MaxPool2d's pooled index buffer
+// goes back to gradPool when the backward closure runs, also when the
+// input stopped needing a gradient in between (frozen after the forward
+// pass), so that the pool does not count it as live for ever.
+func TestMaxPoolIndicesGivenBack(t *testing.T) {
+	g := tensor.NewRNG(5)
+	for _, freeze := range []bool{false, true} {
+		x := Param(tensor.Randn(g, 0, 1, 2, 8, 64, 64))
+		y := MaxPool2d(x, Pool2dOptions{Kernel: [2]int{2, 2}}) // 2·8·32·32 indices
+		gradPool.mu.Lock()
+		live := gradPool.live
+		gradPool.mu.Unlock()
+		if freeze {
+			x.SetRequiresGrad(false)
+		}
+		y.BackwardWith(tensor.Full(1, 2, 8, 32, 32))
+		gradPool.mu.Lock()
+		after := gradPool.live
+		gradPool.mu.Unlock()
+		// The backward pass stops counting y's value (forget) and gives
+		// the indices back: two buffers of y's length.
+		if want := live - 2*4*y.Value.Len(); after > want {
+			t.Errorf("frozen %v: %d bytes live after the backward pass, want at most %d", freeze, after, want)
+		}
+	}
+}

@@ -168,8 +168,10 @@ func MaxPool2d(x *Var, o Pool2dOptions) *Var {
 	// plane, for the backward pass; a strided subsample (a 1×1 window) knows
 	// its indices without one.
 	// Its memory is a pooled float32 buffer (the same four bytes per
-	// element) given back by the backward pass, rather than fresh memory
-	// page-faulted in every step (12.5 MB per batch-16 ResNet-18 step).
+	// element) rather than fresh memory page-faulted in every step (12.5
+	// MB per batch-16 ResNet-18 step), given back when the backward
+	// closure runs, whichever way it goes (a graph never backpropagated
+	// leaves it to the garbage collector).
 	var argmax []int32
 	var argmaxBuf []float32
 	sub := kernels.MaxPoolIsSubsample(g)
@@ -185,6 +187,8 @@ func MaxPool2d(x *Var, o Pool2dOptions) *Var {
 			kernels.MaxPoolSubsampleBackward(g, o.Grad.Data(), x.gradBuf().Data())
 		default:
 			kernels.MaxPool2dBackward(g, argmax, o.Grad.Data(), x.gradBuf().Data())
+		}
+		if argmaxBuf != nil {
 			gradPool.put(argmaxBuf)
 		}
 	}, x).owns(pooled)

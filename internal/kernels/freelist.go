@@ -7,10 +7,10 @@ import (
 
 // FreeList is a free list of *T for scratch buffers that a steady stream
 // of calls takes and gives back (the SGEMM and convolution workspaces).
-// Unlike sync.Pool, whose contents every garbage collection drops, it
-// keeps what it holds: a training step collects about once, and with
-// sync.Pool each collection had the next products allocate their
-// workspaces afresh, megabytes that the first writes page-fault in (on the
+// Unlike sync.Pool, which drops what has sat unused through two garbage
+// collections, it keeps what it holds: a training step collects about
+// once, and with sync.Pool the next products kept allocating workspaces
+// afresh, megabytes that the first writes page-fault in (on the
 // development VM, about 8 µs per 4 KiB page). It holds at most
 // 4·GOMAXPROCS items, about as many as are ever in use at once; Put drops
 // the rest. New makes an item when the list is empty. Safe for concurrent

@@ -25,15 +25,19 @@
 //     AVX-512 tap kernels for column strides 1 and 2), the TabLayout in
 //     which a 3×3 stride-1 convolution's unfolded input is read in place
 //     through a table of row offsets (convtab*.go, GemmPackedTab and
-//     SgemmNTTab), Winograd F(4×4, 3×3) transforms (winograd*.go), direct
-//     depthwise forward and backward (depthwise*.go). Which algorithm a layer uses is decided above this
-//     package (ops for training, infer's measured rules for inference).
+//     SgemmNTTab) and its weight gradient by tap broadcasts (tapgrad*.go,
+//     TabWeightGrad), Winograd F(4×4, 3×3) transforms (winograd*.go),
+//     direct depthwise forward and backward (depthwise*.go). Which
+//     algorithm a layer uses is decided above this package (ops for
+//     training, infer's measured rules for inference).
 //   - Element-wise and reductions: ReLU (relu*.go), batch normalisation
 //     (bn*.go), pooling (pool*.go, eng_pool*.go), the engine's float32
 //     SiLU/sigmoid (eng_act*.go), plane means and scales (eng_elem*.go),
 //     small-batch fully connected layers (eng_linear.go).
 //   - MeasurePeak (peak*.go): the FMA throughput of this CPU, measured by an
 //     assembly loop, against which benchmarks report their efficiency.
+//   - FreeList (freelist.go): the free list that keeps the workspaces
+//     between calls.
 package kernels
 
 import (
