@@ -160,3 +160,108 @@ func tapGradGo(k, rows, tw int, dt, x []float32, r, plane int, g []float32, ldg 
 		}
 	}
 }
+
+// ValidWeightGrad5x5OK reports whether ValidWeightGrad5x5 takes a layer
+// with cout output channels on this machine: a multiple of 16, and the
+// AVX-512 kernel present.
+func ValidWeightGrad5x5OK(cout int) bool { return tapAsm && cout > 0 && cout%16 == 0 }
+
+// validGrid returns the steps of ValidWeightGrad5x5's kernel for an image
+// h×w and output oh×ow: output pixel (y, x) is grid column y·w + x, and
+// the grid stops after the last one, so that the taps (ky·w + kx further)
+// stay inside the image.
+func validGrid(w, oh, ow int) int { return (oh-1)*w + ow }
+
+// ValidWeightGrad5x5Scratch returns the floats of scratch that
+// ValidWeightGrad5x5 needs for an h×w image (any h ≥ 5), w ≥ 5 wide, and
+// cout output channels.
+func ValidWeightGrad5x5Scratch(h, w, cout int) int { return validGrid(w, h-4, w-4) * cout }
+
+// ValidWeightGrad5x5 adds one image's weight gradient of a 5×5
+// convolution with stride 1 and no padding, transposed, to gT [25·C, Cout]
+// (row stride cout):
+//
+//	gT[c·25+ky·5+kx][co] += Σ_{y,x} dy[co][y][x] · x[c][y+ky][x+kx]
+//
+// for x [C, H, W] and dy [Cout, H−4, W−4], both read in place: the
+// tap-broadcast kernel of TabWeightGrad with the image's own rows as the
+// grid (the columns x ≥ W−4 of each grid row get a zero dY, so the taps
+// that wrap into the next row add nothing). dyT is scratch of
+// ValidWeightGrad5x5Scratch(h, w, cout) floats. Sums run in increasing
+// grid column within blocks of about tapKB, blocks added in order. It
+// panics unless cout is a positive multiple of 16 and the image at least
+// 5×5.
+func ValidWeightGrad5x5(x, dy []float32, c, h, w, cout int, dyT, gT []float32) {
+	oh, ow := h-4, w-4
+	if c < 1 || oh < 1 || ow < 1 || cout < 1 || cout%16 != 0 {
+		panic(fmt.Sprintf("kernels: ValidWeightGrad5x5 of %d×%d×%d input, %d outputs: want an image of 5×5 or more and a multiple of 16 outputs", c, h, w, cout))
+	}
+	k := validGrid(w, oh, ow)
+	if len(x) < c*h*w || len(dy) < cout*oh*ow || len(dyT) < k*cout || len(gT) < 25*c*cout {
+		panic(fmt.Sprintf("kernels: ValidWeightGrad5x5: x %d, dY %d, scratch %d, gradient %d floats, want %d, %d, %d, %d",
+			len(x), len(dy), len(dyT), len(gT), c*h*w, cout*oh*ow, k*cout, 25*c*cout))
+	}
+	// dyT holds tile t of dY on the grid, transposed: [K, 16] at t·K·16.
+	ohw := oh * ow
+	for t := 0; t < cout/16; t++ {
+		dt := dyT[t*k*16 : (t+1)*k*16]
+		src := dy[t*16*ohw:]
+		for y := 0; y < oh; y++ {
+			row := dt[y*w*16:]
+			for x0 := 0; x0 < ow; x0 += 16 {
+				cols := min(16, ow-x0)
+				if tapAsm {
+					transposeAVX512(&row[x0*16], 16, &src[y*ow+x0], ohw, 16, cols)
+					continue
+				}
+				for i := range 16 {
+					for j := range cols {
+						row[(x0+j)*16+i] = src[i*ohw+y*ow+x0+j]
+					}
+				}
+			}
+			if y < oh-1 {
+				clear(row[ow*16 : w*16])
+			}
+		}
+	}
+	nb := (k + tapKB - 1) / tapKB
+	for b := range nb {
+		k0, k1 := b*k/nb, (b+1)*k/nb
+		for t := 0; t < cout/16; t++ {
+			dt := dyT[t*k*16+k0*16:]
+			for ci := range c {
+				tapGrad25x16(k1-k0, dt, x[ci*h*w+k0:], w, gT[ci*25*cout+t*16:], cout)
+			}
+		}
+	}
+}
+
+// tapGrad25x16 adds to the 25×16 tile g (row stride ldg) the products of
+// k steps: g[ky·5+kx][i] += Σ_j dt[j·16+i] · x[ky·w+kx+j].
+func tapGrad25x16(k int, dt, x []float32, w int, g []float32, ldg int) {
+	_ = dt[k*16-1]
+	_ = x[4*w+4+k-1]
+	_ = g[24*ldg+15]
+	if tapAsm {
+		tapGrad25x16AVX512(k, &dt[0], &x[0], w, &g[0], ldg)
+		return
+	}
+	var acc [25 * 16]float32
+	for j := range k {
+		d := dt[j*16 : (j+1)*16]
+		for t := range 25 {
+			v := x[t/5*w+t%5+j]
+			a := acc[t*16 : (t+1)*16]
+			for i, dv := range d {
+				a[i] += dv * v
+			}
+		}
+	}
+	for t := range 25 {
+		row := g[t*ldg : t*ldg+16]
+		for i := range row {
+			row[i] += acc[t*16+i]
+		}
+	}
+}

@@ -20,3 +20,9 @@ func tapGrad9x32AVX512(k int, dt *float32, x *float32, r int, gt *float32, ldg i
 //
 //go:noescape
 func tapGrad18x16AVX512(k int, dt *float32, x *float32, r, plane int, gt *float32, ldg int)
+
+// tapGrad25x16AVX512 is tapGrad25x16's loop (tapgrad_amd64.s); w and ldg
+// in floats.
+//
+//go:noescape
+func tapGrad25x16AVX512(k int, dt *float32, x *float32, w int, gt *float32, ldg int)

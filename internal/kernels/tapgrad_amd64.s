@@ -176,3 +176,105 @@ loop18x16:
 	ADD_ROW1(Z31)
 	VZEROUPPER
 	RET
+
+// func tapGrad25x16AVX512(k int, dt *float32, x *float32, w int, gt *float32, ldg int)
+// The 25 taps of a 5×5 window against 16 output channels (ValidWeightGrad5x5):
+// tap ky·5+kx reads x at ky rows of w floats and kx floats off DI (row 3
+// from R12 = DI + 3 rows, as no scale gives 3); its accumulator is Z(7+t).
+TEXT ·tapGrad25x16AVX512(SB), NOSPLIT, $0-48
+	MOVQ k+0(FP), CX
+	MOVQ dt+8(FP), SI
+	MOVQ x+16(FP), DI
+	MOVQ w+24(FP), R8
+	SHLQ $2, R8
+	LEAQ (R8)(R8*2), R12
+	ADDQ DI, R12
+	MOVQ gt+32(FP), R9
+	MOVQ ldg+40(FP), R10
+	SHLQ $2, R10
+	ZERO(Z7)
+	ZERO(Z8)
+	ZERO(Z9)
+	ZERO(Z10)
+	ZERO(Z11)
+	ZERO(Z12)
+	ZERO(Z13)
+	ZERO(Z14)
+	ZERO(Z15)
+	ZERO(Z16)
+	ZERO(Z17)
+	ZERO(Z18)
+	ZERO(Z19)
+	ZERO(Z20)
+	ZERO(Z21)
+	ZERO(Z22)
+	ZERO(Z23)
+	ZERO(Z24)
+	ZERO(Z25)
+	ZERO(Z26)
+	ZERO(Z27)
+	ZERO(Z28)
+	ZERO(Z29)
+	ZERO(Z30)
+	ZERO(Z31)
+
+loop25x16:
+	VMOVUPS (SI), Z0
+	TAP1((DI), Z1, Z7)
+	TAP1(4(DI), Z2, Z8)
+	TAP1(8(DI), Z3, Z9)
+	TAP1(12(DI), Z4, Z10)
+	TAP1(16(DI), Z5, Z11)
+	TAP1((DI)(R8*1), Z6, Z12)
+	TAP1(4(DI)(R8*1), Z1, Z13)
+	TAP1(8(DI)(R8*1), Z2, Z14)
+	TAP1(12(DI)(R8*1), Z3, Z15)
+	TAP1(16(DI)(R8*1), Z4, Z16)
+	TAP1((DI)(R8*2), Z5, Z17)
+	TAP1(4(DI)(R8*2), Z6, Z18)
+	TAP1(8(DI)(R8*2), Z1, Z19)
+	TAP1(12(DI)(R8*2), Z2, Z20)
+	TAP1(16(DI)(R8*2), Z3, Z21)
+	TAP1((R12), Z4, Z22)
+	TAP1(4(R12), Z5, Z23)
+	TAP1(8(R12), Z6, Z24)
+	TAP1(12(R12), Z1, Z25)
+	TAP1(16(R12), Z2, Z26)
+	TAP1((DI)(R8*4), Z3, Z27)
+	TAP1(4(DI)(R8*4), Z4, Z28)
+	TAP1(8(DI)(R8*4), Z5, Z29)
+	TAP1(12(DI)(R8*4), Z6, Z30)
+	TAP1(16(DI)(R8*4), Z1, Z31)
+	ADDQ $64, SI
+	ADDQ $4, DI
+	ADDQ $4, R12
+	DECQ CX
+	JNZ  loop25x16
+
+	ADD_ROW1(Z7)
+	ADD_ROW1(Z8)
+	ADD_ROW1(Z9)
+	ADD_ROW1(Z10)
+	ADD_ROW1(Z11)
+	ADD_ROW1(Z12)
+	ADD_ROW1(Z13)
+	ADD_ROW1(Z14)
+	ADD_ROW1(Z15)
+	ADD_ROW1(Z16)
+	ADD_ROW1(Z17)
+	ADD_ROW1(Z18)
+	ADD_ROW1(Z19)
+	ADD_ROW1(Z20)
+	ADD_ROW1(Z21)
+	ADD_ROW1(Z22)
+	ADD_ROW1(Z23)
+	ADD_ROW1(Z24)
+	ADD_ROW1(Z25)
+	ADD_ROW1(Z26)
+	ADD_ROW1(Z27)
+	ADD_ROW1(Z28)
+	ADD_ROW1(Z29)
+	ADD_ROW1(Z30)
+	ADD_ROW1(Z31)
+	VZEROUPPER
+	RET

@@ -13,3 +13,7 @@ func tapGrad9x32AVX512(k int, dt *float32, x *float32, r int, gt *float32, ldg i
 func tapGrad18x16AVX512(k int, dt *float32, x *float32, r, plane int, gt *float32, ldg int) {
 	panic("kernels: no assembly in this build")
 }
+
+func tapGrad25x16AVX512(k int, dt *float32, x *float32, w int, gt *float32, ldg int) {
+	panic("kernels: no assembly in this build")
+}

@@ -130,3 +130,91 @@ func TestTabWeightGradShapes(t *testing.T) {
 		TabWeightGrad(lx, ly, make([]float32, lx.Len()), make([]float32, ly.Len()), make([]float32, TabWeightGradScratch(ly)-1), make([]float32, 9*2*32))
 	})
 }
+
+// TestValidWeightGrad5x5 checks ValidWeightGrad5x5, with the assembly
+// kernel and with the Go loop, against the definition in float64, added
+// to a gradient that already holds values: LeNet-5's second convolution,
+// a 5×5 image (one output pixel), narrow and wide images, 16 to 48 output
+// channels, grids longer than a K block. The scratch starts as NaN; guard
+// values after the gradient must stay.
+func TestValidWeightGrad5x5(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 5))
+	for _, s := range []struct{ c, h, w, cout int }{
+		{6, 14, 14, 16}, {1, 5, 5, 16}, {3, 9, 7, 32}, {2, 20, 6, 48}, {2, 30, 40, 16}, {4, 6, 25, 16},
+	} {
+		oh, ow := s.h-4, s.w-4
+		x := make([]float32, s.c*s.h*s.w)
+		dy := make([]float32, s.cout*oh*ow)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		for i := range dy {
+			dy[i] = float32(rng.NormFloat64())
+		}
+		n := 25 * s.c * s.cout
+		start := make([]float32, n)
+		for i := range start {
+			start[i] = float32(rng.NormFloat64())
+		}
+		want, mag := make([]float64, n), make([]float64, n)
+		for c := 0; c < s.c; c++ {
+			for tap := range 25 {
+				ky, kx := tap/5, tap%5
+				for co := 0; co < s.cout; co++ {
+					var sum, abs float64
+					for y := 0; y < oh; y++ {
+						for xx := 0; xx < ow; xx++ {
+							p := float64(dy[(co*oh+y)*ow+xx]) * float64(x[(c*s.h+y+ky)*s.w+xx+kx])
+							sum += p
+							abs += math.Abs(p)
+						}
+					}
+					i := (c*25+tap)*s.cout + co
+					want[i], mag[i] = float64(start[i])+sum, math.Abs(float64(start[i]))+abs
+				}
+			}
+		}
+		for _, asm := range []bool{true, false} {
+			func() {
+				old := tapAsm
+				tapAsm = asm && old
+				defer func() { tapAsm = old }()
+				if asm && !tapAsm {
+					return
+				}
+				const guard = 16
+				gT := make([]float32, n+guard)
+				copy(gT, start)
+				for i := n; i < len(gT); i++ {
+					gT[i] = 7
+				}
+				dyT := make([]float32, ValidWeightGrad5x5Scratch(s.h, s.w, s.cout))
+				for i := range dyT {
+					dyT[i] = float32(math.NaN())
+				}
+				ValidWeightGrad5x5(x, dy, s.c, s.h, s.w, s.cout, dyT, gT[:n])
+				for i := range n {
+					if d := math.Abs(float64(gT[i]) - want[i]); !(d <= 1e-5*mag[i]+1e-6) {
+						t.Fatalf("%+v asm %v: gT[%d] (channel %d tap %d, output %d) = %v, want %v", s, asm, i, i/s.cout/25, i/s.cout%25, i%s.cout, gT[i], want[i])
+					}
+				}
+				for i := n; i < len(gT); i++ {
+					if gT[i] != 7 {
+						t.Fatalf("%+v asm %v: guard %d overwritten: %v", s, asm, i-n, gT[i])
+					}
+				}
+			}()
+		}
+	}
+	for _, bad := range [][4]int{{1, 4, 5, 16}, {1, 5, 5, 8}, {0, 5, 5, 16}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("ValidWeightGrad5x5 of %v did not panic", bad)
+				}
+			}()
+			c, h, w, cout := bad[0], bad[1], bad[2], bad[3]
+			ValidWeightGrad5x5(make([]float32, 1000), make([]float32, 1000), c, h, w, cout, make([]float32, 10000), make([]float32, 10000))
+		}()
+	}
+}
