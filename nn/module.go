@@ -222,9 +222,25 @@ type Sequential struct {
 func NewSequential(layers ...Module) *Sequential { return &Sequential{Layers: layers} }
 
 // Forward applies every layer in turn.
+//
+// A BatchNorm followed by Activation("relu") or Activation("relu6") runs
+// as one op (BatchNorm.ForwardReLU, ForwardReLU6: the same values and
+// gradients, the activation applied block by block while in cache), unless
+// Trace is watching the layers.
 func (s *Sequential) Forward(x *ops.Var) *ops.Var {
-	for _, l := range s.Layers {
-		x = l.Forward(x)
+	for i := 0; i < len(s.Layers); i++ {
+		if bn, ok := s.Layers[i].(*BatchNorm); ok && i+1 < len(s.Layers) && tracer.Load() == nil {
+			if f, ok := s.Layers[i+1].(*Func); ok && (f.act == "relu" || f.act == "relu6") {
+				if f.act == "relu" {
+					x = bn.ForwardReLU(x)
+				} else {
+					x = bn.ForwardReLU6(x)
+				}
+				i++
+				continue
+			}
+		}
+		x = s.Layers[i].Forward(x)
 	}
 	return x
 }
@@ -244,6 +260,8 @@ type Func struct {
 	Base
 	Name string
 	F    func(x *ops.Var) *ops.Var
+
+	act string // the activation Activation made it for ("" otherwise)
 }
 
 // Forward applies F.

@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -160,5 +161,67 @@ func TestDropoutModule(t *testing.T) {
 	}
 	if zeros < 400 || zeros > 600 {
 		t.Fatalf("%d of 1000 dropped at p=0.5", zeros)
+	}
+}
+
+// TestSequentialFusesBatchNormActivation checks that a BatchNorm followed
+// by Activation("relu") or ("relu6") in a Sequential gives the values and
+// gradients of running the two layers one after the other, bit for bit, in
+// training and in evaluation; that a Func named "relu6" but not made by
+// Activation is left alone; and that Trace still sees both layers.
+func TestSequentialFusesBatchNormActivation(t *testing.T) {
+	for _, act := range []string{"relu", "relu6"} {
+		for _, training := range []bool{true, false} {
+			run := func(fused bool) []*tensor.Tensor {
+				g := tensor.NewRNG(9)
+				bn := NewBatchNorm2d(4)
+				for i := range bn.Weight.Value.Data() {
+					bn.Weight.Value.Data()[i] = 3 + float32(i) // outputs past 6
+				}
+				a := Activation(act)
+				s := NewSequential(bn, a)
+				if !training {
+					Eval(s)
+				}
+				x := ops.Param(tensor.Randn(g, 0.3, 2, 3, 4, 5, 5))
+				var y *ops.Var
+				if fused {
+					y = s.Forward(x)
+					if want := map[string]string{"relu": "BatchNormReLU", "relu6": "BatchNormReLU6"}[act]; y.Op() != want {
+						t.Fatalf("%s: Sequential ran op %q, want the fused %q", act, y.Op(), want)
+					}
+				} else {
+					y = a.Forward(bn.Forward(x))
+				}
+				ops.Sum(ops.Mul(y, ops.Const(tensor.Randn(g, 0, 1, 3, 4, 5, 5)))).Backward()
+				return []*tensor.Tensor{y.Value, x.Grad, bn.Weight.Grad, bn.Bias.Grad, bn.RunningMean, bn.RunningVar}
+			}
+			got, want := run(true), run(false)
+			for i := range got {
+				for j, v := range got[i].Data() {
+					if math.Float32bits(v) != math.Float32bits(want[i].Data()[j]) {
+						t.Fatalf("%s training %v: tensor %d [%d] = %v, layer by layer %v", act, training, i, j, v, want[i].Data()[j])
+					}
+				}
+			}
+		}
+	}
+	// A look-alike Func is not fused: its own F runs.
+	bn := NewBatchNorm2d(2)
+	double := &Func{Name: "relu6", F: func(x *ops.Var) *ops.Var { return ops.Scale(x, 2) }}
+	x := ops.Const(tensor.Randn(tensor.NewRNG(1), 0, 1, 2, 2, 3, 3))
+	y := NewSequential(bn, double).Forward(x)
+	z := ops.Scale(bn.Forward(x), 2)
+	for j, v := range y.Value.Data() {
+		if v != z.Value.Data()[j] {
+			t.Fatalf("look-alike Func: [%d] = %v, want %v", j, v, z.Value.Data()[j])
+		}
+	}
+	var seen []string
+	Trace(func(m Module, in, out *ops.Var) { seen = append(seen, fmt.Sprintf("%T", m)) }, func() {
+		NewSequential(NewBatchNorm2d(2), Activation("relu6")).Forward(x)
+	})
+	if len(seen) != 2 {
+		t.Fatalf("Trace saw %v, want the batch norm and the activation", seen)
 	}
 }

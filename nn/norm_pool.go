@@ -55,6 +55,16 @@ func (b *BatchNorm) ForwardReLU(x *ops.Var) *ops.Var {
 	return ops.BatchNormReLU(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training(), b.Momentum, b.Eps)
 }
 
+// ForwardReLU6 returns ReLU6(b.Forward(x)) through ops.BatchNormReLU6, as
+// ForwardReLU does for ReLU; under Trace it runs as Forward then ReLU6.
+func (b *BatchNorm) ForwardReLU6(x *ops.Var) *ops.Var {
+	if tracer.Load() != nil {
+		return ops.ReLU6(b.Forward(x))
+	}
+	b.checkInput(x)
+	return ops.BatchNormReLU6(x, b.Weight, b.Bias, b.RunningMean, b.RunningVar, b.Training(), b.Momentum, b.Eps)
+}
+
 // ForwardAddReLU returns ReLU(b.Forward(x) + res) through
 // ops.BatchNormAddReLU (the end of a residual block), as ForwardReLU does
 // for ReLU alone; under Trace it runs as Forward then ops.AddReLU.
@@ -98,7 +108,7 @@ func Activation(name string) *Func {
 	if !ok {
 		panic("nn: unknown activation " + name)
 	}
-	return &Func{Name: name, F: f}
+	return &Func{Name: name, F: f, act: name}
 }
 
 // LeakyReLU returns a LeakyReLU module with the given negative slope.

@@ -51,7 +51,7 @@ const bnGrainElems = 16384
 // runningVar, which must not be nil, and the backward pass is the plain
 // affine one. The gradient flows to x, weight and bias in both modes.
 func BatchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, training bool, momentum, eps float64) *Var {
-	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, nil, false)
+	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, nil, bnNone)
 }
 
 // BatchNormReLU returns ReLU(BatchNorm(x, …)) with the same values and
@@ -66,7 +66,21 @@ func BatchNormReLU(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor,
 	if recorder.Load() != nil {
 		return ReLU(BatchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps))
 	}
-	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, nil, true)
+	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, nil, bnReLU)
+}
+
+// BatchNormReLU6 returns ReLU6(BatchNorm(x, …)) with the same values and
+// gradients, bit for bit, in one op, as BatchNormReLU does for ReLU: the
+// output is clamped block by block while in cache, and the backward pass
+// masks its incoming gradient block by block (where 0 < output < 6) as it
+// reads it (MobileNet-v2 follows nearly every batch norm with ReLU6: the
+// separate op's two passes over each activation took a sixth of its
+// training step). Under a Recorder it runs as the two ops.
+func BatchNormReLU6(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, training bool, momentum, eps float64) *Var {
+	if recorder.Load() != nil {
+		return ReLU6(BatchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps))
+	}
+	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, nil, bnReLU6)
 }
 
 // BatchNormAddReLU returns AddReLU(BatchNorm(x, …), res) — the end of a
@@ -80,13 +94,23 @@ func BatchNormAddReLU(x, res, weight, bias *Var, runningMean, runningVar *tensor
 	if recorder.Load() != nil || res == x || !tensor.SameShape(x.Value, res.Value) {
 		return AddReLU(BatchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps), res)
 	}
-	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, res, true)
+	return batchNorm(x, weight, bias, runningMean, runningVar, training, momentum, eps, res, bnReLU)
 }
 
-// batchNorm is BatchNorm, BatchNormReLU when relu is set, and
-// BatchNormAddReLU when res is not nil too (res needs relu).
-func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, training bool, momentum, eps float64, res *Var, relu bool) *Var {
-	if res != nil && !relu {
+// bnAct is the activation batchNorm applies to its output.
+type bnAct int
+
+const (
+	bnNone  bnAct = iota // BatchNorm
+	bnReLU               // BatchNormReLU, or BatchNormAddReLU with a residual
+	bnReLU6              // BatchNormReLU6
+)
+
+// batchNorm is BatchNorm (act bnNone), BatchNormReLU (bnReLU),
+// BatchNormAddReLU when res is not nil too (res needs bnReLU) and
+// BatchNormReLU6 (bnReLU6).
+func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, training bool, momentum, eps float64, res *Var, act bnAct) *Var {
+	if res != nil && act != bnReLU {
 		panic("ops: batchNorm with a residual but no ReLU")
 	}
 	shape := x.Value.Shape()
@@ -123,7 +147,7 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 	// from x with them (kernels.BNBackwardSumsReLU) instead of reading the
 	// output again.
 	var scale32, shift32 []float32
-	if relu && res == nil {
+	if act == bnReLU && res == nil {
 		scale32, shift32 = make([]float32, c), make([]float32, c)
 	}
 	var gamma, beta []float32 // [C] or nil
@@ -179,7 +203,11 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 				}
 				// The affine map, the residual and the ReLU in one pass
 				// over the block.
-				kernels.BNAffineAddReLU(od[off:off+s], xd[off:off+s], r, a32, b32, relu)
+				if act == bnReLU6 {
+					kernels.BNAffineReLU6(od[off:off+s], xd[off:off+s], a32, b32)
+					continue
+				}
+				kernels.BNAffineAddReLU(od[off:off+s], xd[off:off+s], r, a32, b32, act == bnReLU)
 			}
 		}
 	})
@@ -190,8 +218,10 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 	case res != nil:
 		op = "BatchNormAddReLU" // never recorded (see BatchNormAddReLU)
 		inputs = append(inputs, res)
-	case relu:
+	case act == bnReLU:
 		op = "BatchNormReLU" // never recorded (see BatchNormReLU)
+	case act == bnReLU6:
+		op = "BatchNormReLU6" // never recorded (see BatchNormReLU6)
 	}
 	return resultAttrs(op, BatchNormAttrs{runningMean, runningVar, training, momentum, eps}, out, func(o *Var) {
 		gd := o.Grad.Data() // [N, C, S...]; with relu, the gradient of ReLU's output
@@ -204,8 +234,13 @@ func batchNorm(x, weight, bias *Var, runningMean, runningVar *tensor.Tensor, tra
 		// as it is (scale32): the output is not read again and gd's lines
 		// are not written back to memory.
 		mask := func(off int) {
-			if relu {
+			switch act {
+			case bnReLU:
 				kernels.MaskedGrad(kernels.MaskNonZero, 0, 0, od[off:off+s], gd[off:off+s], gd[off:off+s], true)
+			case bnReLU6:
+				// 0 < output < 6 exactly where 0 < BN(x) < 6, as ReLU6's
+				// backward pass tests its input.
+				kernels.MaskedGrad(kernels.MaskOpen, 0, 6, od[off:off+s], gd[off:off+s], gd[off:off+s], true)
 			}
 		}
 		var dx, dw, db []float32

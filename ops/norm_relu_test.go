@@ -306,3 +306,107 @@ func bnTestParams(g *tensor.RNG, c int, affine bool) (w, b *Var, rm, rv *tensor.
 	}
 	return w, b, tensor.Randn(g, 0, 0.1, c), tensor.Rand(g, 0.5, 1.5, c)
 }
+
+// TestBatchNormReLU6MatchesPair checks BatchNormReLU6 against
+// ReLU6(BatchNorm(…)) bit for bit — output, input, weight and bias
+// gradients, running statistics — in training and evaluation, with and
+// without affine parameters (γ large enough that many values pass 6, and
+// some land on 0 and 6 exactly), on 1 and 2 threads.
+func TestBatchNormReLU6MatchesPair(t *testing.T) {
+	defer kernels.SetThreads(kernels.Threads())
+	for _, shape := range [][]int{{5, 3}, {4, 6, 7}, {3, 5, 6, 9}, {2, 40, 8, 8}} {
+		for _, training := range []bool{true, false} {
+			for _, affine := range []bool{true, false} {
+				for _, th := range []int{1, 2} {
+					t.Run(fmt.Sprintf("%v/train=%v/affine=%v/threads=%d", shape, training, affine, th), func(t *testing.T) {
+						kernels.SetThreads(th)
+						run := func(fused bool) []*tensor.Tensor {
+							g := tensor.NewRNG(8)
+							x := Param(tensor.Randn(g, 0.2, 1, shape...))
+							w, b, rm, rv := bnTestParams(g, shape[1], affine)
+							if affine {
+								for i := range w.Value.Data() {
+									w.Value.Data()[i] *= 4
+								}
+							}
+							var y *Var
+							if fused {
+								y = BatchNormReLU6(x, w, b, rm, rv, training, 0.1, 1e-5)
+							} else {
+								y = ReLU6(BatchNorm(x, w, b, rm, rv, training, 0.1, 1e-5))
+							}
+							up := tensor.Randn(g, 0, 1, shape...)
+							for i := range up.Data() {
+								if i%7 == 1 {
+									up.Data()[i] = float32(negZero())
+								}
+							}
+							Add(Sum(Mul(y, Const(up))), Sum(Mul(x, x))).Backward()
+							out := []*tensor.Tensor{y.Value, x.Grad, rm, rv}
+							if affine {
+								out = append(out, w.Grad, b.Grad)
+							}
+							return out
+						}
+						got, want := run(true), run(false)
+						if affine && shape[0]*shape[1] > 20 {
+							six := 0
+							for _, v := range want[0].Data() {
+								if v == 6 {
+									six++
+								}
+							}
+							if six == 0 {
+								t.Fatal("no output reaches 6: the test does not reach the upper clamp")
+							}
+						}
+						sameTensorBits(t, got, want, "pair")
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestBatchNormReLU6GradCheck checks BatchNormReLU6's gradients by central
+// differences on inputs whose outputs all lie at least 0.1 from the kinks
+// at 0 and 6 (the first seed that gives such inputs), γ large enough that
+// some are clamped at 6.
+func TestBatchNormReLU6GradCheck(t *testing.T) {
+	for _, shape := range [][]int{{6, 3}, {3, 2, 5}, {2, 3, 3, 3}} {
+		for _, training := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%v/training=%v", shape, training), func(t *testing.T) {
+				c := shape[1]
+				for seed := uint64(1); seed < 5000; seed++ {
+					rng := tensor.NewRNG(seed)
+					inputs := []*Var{
+						Param(tensor.Randn(rng, 0.5, 2, shape...)),
+						Param(tensor.Rand(rng, 3, 6, c)),
+						Param(tensor.Rand(rng, 1, 3, c)),
+					}
+					rm, rv := tensor.Rand(rng, -0.5, 0.5, c), tensor.Rand(rng, 0.5, 2, c)
+					if training {
+						rm, rv = nil, nil
+					}
+					pre := BatchNorm(Const(inputs[0].Value), Const(inputs[1].Value), Const(inputs[2].Value), rm, rv, training, 0.1, 1e-5).Value.Data()
+					near, above := false, false
+					for _, v := range pre {
+						near = near || (v > -0.1 && v < 0.1) || (v > 5.9 && v < 6.1)
+						above = above || v > 6
+					}
+					if near || !above {
+						continue
+					}
+					f := func(in []*Var) *Var {
+						return BatchNormReLU6(in[0], in[1], in[2], rm, rv, training, 0.1, 1e-5)
+					}
+					if err := CheckGrad(f, inputs, 1e-2, 1e-2); err != nil {
+						t.Fatalf("seed %d: %v", seed, err)
+					}
+					return
+				}
+				t.Fatal("no seed gives inputs away from the kinks with some above 6")
+			})
+		}
+	}
+}

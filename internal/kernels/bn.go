@@ -149,6 +149,21 @@ func BNAffine(dst, x []float32, a, b float32) { BNAffineAddReLU(dst, x, nil, a, 
 // activation over one block, each result rounded as the separate steps
 // round it.
 func BNAffineAddReLU(dst, x, res []float32, a, b float32, relu bool) {
+	act := 0
+	if relu {
+		act = 1
+	}
+	bnAffine(dst, x, res, a, b, act)
+}
+
+// BNAffineReLU6 is BNAffine followed, in the same pass, by ReLU6 (Clamp to
+// [0, 6], NaN passing): the forward pass of a batch norm and its ReLU6
+// over one block, each result rounded as the separate steps round it.
+func BNAffineReLU6(dst, x []float32, a, b float32) { bnAffine(dst, x, nil, a, b, 2) }
+
+// bnAffine is BNAffineAddReLU with the activation act: 0 none, 1 ReLU, 2
+// ReLU6.
+func bnAffine(dst, x, res []float32, a, b float32, act int) {
 	dst = dst[:len(x)]
 	if res != nil {
 		if len(res) < len(x) {
@@ -161,21 +176,24 @@ func BNAffineAddReLU(dst, x, res []float32, a, b float32, relu bool) {
 		if res != nil {
 			r = &res[0]
 		}
-		bnAffineAVX512(&dst[0], &x[0], len(x), a, b, r, relu)
+		bnAffineAVX512(&dst[0], &x[0], len(x), a, b, r, act)
 		return
 	}
-	bnAffineGo(dst, x, res, a, b, relu)
+	bnAffineGo(dst, x, res, a, b, act)
 }
 
-func bnAffineGo(dst, x, res []float32, a, b float32, relu bool) {
+func bnAffineGo(dst, x, res []float32, a, b float32, act int) {
 	dst = dst[:len(x)]
 	for j, v := range x {
 		y := float32(v*a) + b
 		if res != nil {
 			y += res[j]
 		}
-		if relu && y < 0 {
+		if act >= 1 && y < 0 {
 			y = 0
+		}
+		if act == 2 && y > 6 {
+			y = 6
 		}
 		dst[j] = y
 	}

@@ -18,7 +18,7 @@ func bnSumSqDevAVX512(p *BNPartials, x *float32, n int, mean float64)
 func bnBackwardSumsAVX512(sum, dot *BNPartials, dy, x *float32, n int, mean float64)
 
 //go:noescape
-func bnAffineAVX512(dst, x *float32, n int, a, b float32, res *float32, relu bool)
+func bnAffineAVX512(dst, x *float32, n int, a, b float32, res *float32, act int)
 
 //go:noescape
 func bnBackwardDxAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64, set bool)

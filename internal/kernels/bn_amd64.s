@@ -407,16 +407,21 @@ dr_done:
 	VZEROUPPER
 	RET
 
-// func bnAffineAVX512(dst, x *float32, n int, a, b float32, res *float32, relu bool)
-TEXT ·bnAffineAVX512(SB), NOSPLIT, $0-41
+// func bnAffineAVX512(dst, x *float32, n int, a, b float32, res *float32, act int)
+//
+// act 0: no activation; 1: ReLU; 2: ReLU6 (the ReLU, then min(6, y) with
+// 6 first, so NaN passes as in Clamp).
+TEXT ·bnAffineAVX512(SB), NOSPLIT, $0-48
 	MOVQ dst+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ n+16(FP), CX
 	VBROADCASTSS a+24(FP), Z8
 	VBROADCASTSS b+28(FP), Z9
 	MOVQ res+32(FP), R8
-	MOVBQZX relu+40(FP), R9
+	MOVQ act+40(FP), R9
 	VPXORD Z10, Z10, Z10
+	MOVL $0x40c00000, AX // 6.0
+	VPBROADCASTD AX, Z11
 af_loop:
 	CMPQ CX, $64
 	JLT  af_tail
@@ -444,6 +449,12 @@ af_nores:
 	VMAXPS Z1, Z10, Z1
 	VMAXPS Z2, Z10, Z2
 	VMAXPS Z3, Z10, Z3
+	CMPQ   R9, $2
+	JNE    af_store
+	VMINPS Z0, Z11, Z0
+	VMINPS Z1, Z11, Z1
+	VMINPS Z2, Z11, Z2
+	VMINPS Z3, Z11, Z3
 af_store:
 	VMOVUPS Z0, 0(DI)
 	VMOVUPS Z1, 64(DI)
@@ -469,6 +480,9 @@ af_tnores:
 	TESTQ  R9, R9
 	JZ     af_tstore
 	VMAXPS Z0, Z10, Z0
+	CMPQ   R9, $2
+	JNE    af_tstore
+	VMINPS Z0, Z11, Z0
 af_tstore:
 	VMOVUPS Z0, K1, (DI)
 	ADDQ $64, SI

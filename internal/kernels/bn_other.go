@@ -16,7 +16,7 @@ func bnBackwardSumsReLUAVX512(sum, dot *BNPartials, dy, x *float32, n int, mean 
 func bnBackwardDxReLUAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64, set bool, a, b float32) {
 	panic("no asm")
 }
-func bnAffineAVX512(dst, x *float32, n int, a, b float32, res *float32, relu bool) { panic("no asm") }
+func bnAffineAVX512(dst, x *float32, n int, a, b float32, res *float32, act int) { panic("no asm") }
 func bnBackwardDxAVX512(dx, dy, x *float32, n int, mean, gm, proj, scale float64, set bool) {
 	panic("no asm")
 }

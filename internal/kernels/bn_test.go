@@ -216,3 +216,51 @@ func TestBNAffineAddReLU(t *testing.T) {
 		}
 	}
 }
+
+// TestBNAffineReLU6 checks BNAffineReLU6, with and without the assembly,
+// against BNAffine followed by Clamp to [0, 6], bit for bit: values below
+// 0, inside, at and above 6, −0, +0, NaN, the 64-element loop and the
+// masked tail; nothing past dst is written.
+func TestBNAffineReLU6(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	defer func(old bool) { bnAsm = old }(bnAsm)
+	have := bnAsm
+	const a, b = 4, -0.25
+	for _, n := range []int{1, 5, 16, 17, 63, 64, 65, 100, 1000} {
+		x := fillSpecial(rng, n)
+		for i := range x {
+			switch i % 9 {
+			case 2:
+				x[i] = 0.0625 // 4·0.0625 − 0.25 = +0
+			case 4:
+				x[i] = 1.5625 // exactly 6
+			case 5:
+				x[i] = float32(math.NaN())
+			case 6:
+				x[i] = 3 // 11.75, clamped
+			case 7:
+				x[i] = float32(math.Copysign(0, -1)) // −0·4 − 0.25 < 0
+			}
+		}
+		bnAsm = false
+		want := make([]float32, n)
+		BNAffine(want, x, a, b)
+		Clamp(want, want, 0, 6)
+		for _, asm := range []bool{false, true} {
+			bnAsm = asm && have
+			got := make([]float32, n+16)
+			for i := range got {
+				got[i] = -7
+			}
+			BNAffineReLU6(got[:n], x, a, b)
+			if i := sameBits(got[:n], want); i >= 0 {
+				t.Fatalf("n=%d asm %v: [%d] = %v, want %v", n, bnAsm, i, got[i], want[i])
+			}
+			for i := n; i < len(got); i++ {
+				if got[i] != -7 {
+					t.Fatalf("n=%d asm %v: wrote past dst at %d", n, bnAsm, i)
+				}
+			}
+		}
+	}
+}
