@@ -120,7 +120,8 @@ func tapGrad9x32(k int, dt, x []float32, r int, g []float32, ldg int) {
 		tapGrad9x32AVX512(k, &dt[0], &x[0], r, &g[0], ldg)
 		return
 	}
-	tapGradGo(k, 9, 32, dt, x, r, 0, g, ldg)
+	var off [25]int
+	tapGradGo(k, 32, dt, x, tapOffsets(&off, 3, r, 0, 1), g, ldg)
 }
 
 // tapGrad18x16 adds to the 18×16 tile g the products of k steps for two
@@ -134,26 +135,43 @@ func tapGrad18x16(k int, dt, x []float32, r, plane int, g []float32, ldg int) {
 		tapGrad18x16AVX512(k, &dt[0], &x[0], r, plane, &g[0], ldg)
 		return
 	}
-	tapGradGo(k, 18, 16, dt, x, r, plane, g, ldg)
+	var off [25]int
+	tapGradGo(k, 16, dt, x, tapOffsets(&off, 3, r, plane, 2), g, ldg)
 }
 
-// tapGradGo is the kernels' loop: rows taps (9 per input channel, the
-// channels plane floats apart) × tw output channels, each sum formed in
-// increasing j from zero and then added to g, as the assembly does
-// (which fuses each multiply-add into one rounding).
-func tapGradGo(k, rows, tw int, dt, x []float32, r, plane int, g []float32, ldg int) {
-	var acc [18 * 32]float32
+// tapOffsets returns, in dst, the offsets in x of the taps of the
+// kernels' tiles: channels planes of a kk×kk window on rows r floats
+// apart, the planes plane floats apart, tap ky·kk+kx of channel c at
+// c·plane + ky·r + kx (at most 25 taps).
+func tapOffsets(dst *[25]int, kk, r, plane, channels int) []int {
+	off := dst[:0]
+	for c := range channels {
+		for ky := range kk {
+			for kx := range kk {
+				off = append(off, c*plane+ky*r+kx)
+			}
+		}
+	}
+	return off
+}
+
+// tapGradGo is the kernels' loop: for each tap t (row t of g, at offset
+// off[t] in x) and each of tw output channels, a sum formed in increasing
+// j from zero and then added to g, as the assembly does (which fuses each
+// multiply-add into one rounding).
+func tapGradGo(k, tw int, dt, x []float32, off []int, g []float32, ldg int) {
+	var acc [25 * 32]float32
 	for j := range k {
 		d := dt[j*tw : (j+1)*tw]
-		for t := range rows {
-			v := x[t/9*plane+t%9/3*r+t%3+j]
+		for t, o := range off {
+			v := x[o+j]
 			a := acc[t*tw : (t+1)*tw]
 			for i, dv := range d {
 				a[i] += dv * v
 			}
 		}
 	}
-	for t := range rows {
+	for t := range off {
 		row := g[t*ldg : t*ldg+tw]
 		for i := range row {
 			row[i] += acc[t*tw+i]
@@ -247,21 +265,6 @@ func tapGrad25x16(k int, dt, x []float32, w int, g []float32, ldg int) {
 		tapGrad25x16AVX512(k, &dt[0], &x[0], w, &g[0], ldg)
 		return
 	}
-	var acc [25 * 16]float32
-	for j := range k {
-		d := dt[j*16 : (j+1)*16]
-		for t := range 25 {
-			v := x[t/5*w+t%5+j]
-			a := acc[t*16 : (t+1)*16]
-			for i, dv := range d {
-				a[i] += dv * v
-			}
-		}
-	}
-	for t := range 25 {
-		row := g[t*ldg : t*ldg+16]
-		for i := range row {
-			row[i] += acc[t*16+i]
-		}
-	}
+	var off [25]int
+	tapGradGo(k, 16, dt, x, tapOffsets(&off, 5, w, 0, 1), g, ldg)
 }

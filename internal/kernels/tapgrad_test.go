@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -60,37 +61,9 @@ func TestTabWeightGrad(t *testing.T) {
 				}
 			}
 		}
-		for _, asm := range []bool{true, false} {
-			func() {
-				old := tapAsm
-				tapAsm = asm && old
-				defer func() { tapAsm = old }()
-				if asm && !tapAsm {
-					return
-				}
-				const guard = 16
-				gT := make([]float32, n+guard)
-				copy(gT, start)
-				for i := n; i < len(gT); i++ {
-					gT[i] = 7
-				}
-				dyT := make([]float32, TabWeightGradScratch(ly))
-				for i := range dyT {
-					dyT[i] = float32(math.NaN())
-				}
-				TabWeightGrad(lx, ly, xpad, dpad, dyT, gT[:n])
-				for i := range n {
-					if d := math.Abs(float64(gT[i]) - want[i]); !(d <= 1e-5*mag[i]+1e-6) {
-						t.Fatalf("%+v asm %v: gT[%d] (channel %d tap %d, output %d) = %v, want %v", s, asm, i, i/s.cout/9, i/s.cout%9, i%s.cout, gT[i], want[i])
-					}
-				}
-				for i := n; i < len(gT); i++ {
-					if gT[i] != 7 {
-						t.Fatalf("%+v asm %v: guard %d overwritten: %v", s, asm, i-n, gT[i])
-					}
-				}
-			}()
-		}
+		checkTapGrad(t, fmt.Sprintf("%+v", s), s.cout, start, want, mag, TabWeightGradScratch(ly), func(dyT, gT []float32) {
+			TabWeightGrad(lx, ly, xpad, dpad, dyT, gT)
+		})
 	}
 }
 
@@ -174,37 +147,9 @@ func TestValidWeightGrad5x5(t *testing.T) {
 				}
 			}
 		}
-		for _, asm := range []bool{true, false} {
-			func() {
-				old := tapAsm
-				tapAsm = asm && old
-				defer func() { tapAsm = old }()
-				if asm && !tapAsm {
-					return
-				}
-				const guard = 16
-				gT := make([]float32, n+guard)
-				copy(gT, start)
-				for i := n; i < len(gT); i++ {
-					gT[i] = 7
-				}
-				dyT := make([]float32, ValidWeightGrad5x5Scratch(s.h, s.w, s.cout))
-				for i := range dyT {
-					dyT[i] = float32(math.NaN())
-				}
-				ValidWeightGrad5x5(x, dy, s.c, s.h, s.w, s.cout, dyT, gT[:n])
-				for i := range n {
-					if d := math.Abs(float64(gT[i]) - want[i]); !(d <= 1e-5*mag[i]+1e-6) {
-						t.Fatalf("%+v asm %v: gT[%d] (channel %d tap %d, output %d) = %v, want %v", s, asm, i, i/s.cout/25, i/s.cout%25, i%s.cout, gT[i], want[i])
-					}
-				}
-				for i := n; i < len(gT); i++ {
-					if gT[i] != 7 {
-						t.Fatalf("%+v asm %v: guard %d overwritten: %v", s, asm, i-n, gT[i])
-					}
-				}
-			}()
-		}
+		checkTapGrad(t, fmt.Sprintf("%+v", s), s.cout, start, want, mag, ValidWeightGrad5x5Scratch(s.h, s.w, s.cout), func(dyT, gT []float32) {
+			ValidWeightGrad5x5(x, dy, s.c, s.h, s.w, s.cout, dyT, gT)
+		})
 	}
 	for _, bad := range [][4]int{{1, 4, 5, 16}, {1, 5, 5, 8}, {0, 5, 5, 16}} {
 		func() {
@@ -216,5 +161,47 @@ func TestValidWeightGrad5x5(t *testing.T) {
 			c, h, w, cout := bad[0], bad[1], bad[2], bad[3]
 			ValidWeightGrad5x5(make([]float32, 1000), make([]float32, 1000), c, h, w, cout, make([]float32, 10000), make([]float32, 10000))
 		}()
+	}
+}
+
+// checkTapGrad runs run, with the assembly kernels and with the Go loops,
+// on a gradient that starts as start with guard values after it and on a
+// scratch of scratch floats that starts as NaN; it fails t unless every
+// element ends within float32 rounding of want (mag: the sum of the
+// magnitudes of its terms) and the guards are intact. Element i belongs to
+// output channel i mod cout.
+func checkTapGrad(t *testing.T, name string, cout int, start []float32, want, mag []float64, scratch int, run func(dyT, gT []float32)) {
+	t.Helper()
+	n := len(start)
+	for _, asm := range []bool{true, false} {
+		old := tapAsm
+		tapAsm = asm && old
+		if asm && !tapAsm {
+			continue
+		}
+		const guard = 16
+		gT := make([]float32, n+guard)
+		copy(gT, start)
+		for i := n; i < len(gT); i++ {
+			gT[i] = 7
+		}
+		dyT := make([]float32, scratch)
+		for i := range dyT {
+			dyT[i] = float32(math.NaN())
+		}
+		func() {
+			defer func() { tapAsm = old }()
+			run(dyT, gT[:n])
+		}()
+		for i := range n {
+			if d := math.Abs(float64(gT[i]) - want[i]); !(d <= 1e-5*mag[i]+1e-6) {
+				t.Fatalf("%s asm %v: gT[%d] (row %d, output %d) = %v, want %v", name, asm, i, i/cout, i%cout, gT[i], want[i])
+			}
+		}
+		for i := n; i < len(gT); i++ {
+			if gT[i] != 7 {
+				t.Fatalf("%s asm %v: guard %d overwritten: %v", name, asm, i-n, gT[i])
+			}
+		}
 	}
 }
