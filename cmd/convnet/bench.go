@@ -24,7 +24,9 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 		"Prints the median time, images/s, achieved GFLOP/s (2 FLOPs per multiply-accumulate of\n"+
 		"convolutions and linear layers, as convnet summary counts them; a training step counts\n"+
 		"3× the forward pass), the FMA peak of this CPU measured in the same process after every\n"+
-		"run at the same thread count, the percentage of it achieved, and the peak RSS.", stderr)
+		"run at the same thread count, the percentage of it achieved, and the peak RSS. Training\n"+
+		"steps are timed back to back, as a training loop runs them (garbage collection included),\n"+
+		"the peak measured after them; inference and SGEMM runs each follow an untimed one.", stderr)
 	batch := fs.Int("batch", 1, "images per batch")
 	threads := fs.Int("threads", 0, "threads for the kernels (default: GOMAXPROCS)")
 	input := fs.String("input", "", "image size CxHxW (default: the model's own)")
