@@ -7,7 +7,7 @@ import (
 )
 
 // quick keeps the tests short: two runs, one warm-up, brief peaks.
-var quick = Options{Threads: 1, Runs: 2, Warmup: 1, PeakMin: 10 * time.Millisecond, PeakMax: 10 * time.Millisecond}
+var quick = Options{Threads: 1, Runs: 2, Warmup: 1, TrainWarm: -1, PeakMin: 10 * time.Millisecond, PeakMax: 10 * time.Millisecond}
 
 // checkResult checks the figures every benchmark fills in.
 func checkResult(t *testing.T, r Result) {
@@ -65,6 +65,13 @@ func TestModel(t *testing.T) {
 		if r.FLOPs != want || r.Mode != mode || r.Batch != 2 || !(r.ImagesPerS > 0) {
 			t.Errorf("train=%v: flops %v (want %v) mode %q batch %d images/s %v", train, r.FLOPs, want, r.Mode, r.Batch, r.ImagesPerS)
 		}
+	}
+	// Training steps warm up for TrainWarm too, within streamWarmMax more
+	// runs.
+	ow := quick
+	ow.Batch, ow.Train, ow.TrainWarm = 2, true, 30*time.Millisecond
+	if r, err := Model("lenet5", ow); err != nil || r.Warmup <= ow.Warmup || r.Warmup > ow.Warmup+streamWarmMax {
+		t.Errorf("training with TrainWarm %v: %d warm-up runs (error %v), want more than %d, at most %d", ow.TrainWarm, r.Warmup, err, ow.Warmup, ow.Warmup+streamWarmMax)
 	}
 	if _, err := Model("lenet9", quick); err == nil {
 		t.Error("unknown model: no error")

@@ -33,7 +33,7 @@ func cmdBench(args []string, stdout, stderr io.Writer) error {
 	train := fs.Bool("train", false, "time a training step (forward, loss, backward, SGD update)")
 	engine := fs.Bool("engine", true, "time inference with the compiled engine (BatchNorm folded, fused epilogues, pre-packed weights, planned memory); false: the plain eval forward")
 	runs := fs.Int("runs", 0, "timed runs (default 10, or 30 with --gemm)")
-	warmup := fs.Int("warmup", 2, "untimed runs before timing")
+	warmup := fs.Int("warmup", 2, "untimed runs before timing (training steps also warm up for 0.5 s, up to 100 more)")
 	gemm := fs.String("gemm", "", "time SGEMM alone on sizes M,N,K")
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	var model string
