@@ -11,8 +11,10 @@ import (
 
 // TestConv2dTabMatchesIm2col checks the TabLayout route of 3×3, stride-1,
 // padding-1 convolutions (conv_tab.go) against the im2col route on the same
-// data: the output bit for bit, the gradients of the input, weights and
-// bias to float32 rounding. Two convolutions read the same input, so the
+// data: the output bit for bit (to float32 rounding where the forward pass
+// by TabConvForward sums more than one K block of rows in one chain), the
+// gradients of the input, weights and bias to float32 rounding. Two
+// convolutions read the same input, so the
 // second input gradient is added to the first's (the route's add path),
 // and a second backward pass adds to the gradients the first left;
 // the shapes cover batch 1 (columns split over threads) and batches above
@@ -65,9 +67,13 @@ func TestConv2dTabMatchesIm2col(t *testing.T) {
 						t.Fatalf("tensor %d [%d] differs from one thread's", i, j)
 					}
 				}
+				// The forward pass by TabConvForward sums all of im2col's
+				// rows in one chain: the bits of im2col + SGEMM only up to
+				// one K block (9·Cin ≤ 256).
+				exact := !(tapForward && kernels.TabConvForwardOK(cout, w) && n >= th) || 9*cin <= 256
 				for i := range got {
 					gd, wd := got[i].Data(), want[i].Data()
-					if i < 2 {
+					if i < 2 && exact {
 						if j := firstDiff(gd, wd); j >= 0 {
 							t.Fatalf("output %d [%d] = %v, im2col %v", i, j, gd[j], wd[j])
 						}
@@ -78,7 +84,7 @@ func TestConv2dTabMatchesIm2col(t *testing.T) {
 						scale = math.Max(scale, math.Abs(float64(v)))
 					}
 					if d := tensor.MaxAbsDiff(got[i], want[i]); d > 1e-5*scale {
-						t.Fatalf("gradient %d: max difference %g (scale %g)", i, d, scale)
+						t.Fatalf("tensor %d: max difference %g (scale %g)", i, d, scale)
 					}
 				}
 			})

@@ -26,3 +26,12 @@ func tapGrad18x16AVX512(k int, dt *float32, x *float32, r, plane int, gt *float3
 //
 //go:noescape
 func tapGrad25x16AVX512(k int, dt *float32, x *float32, w int, gt *float32, ldg int)
+
+// tapFwd8x32AVX512 and tapFwd16x16AVX512 are tapFwdTile's loops for the
+// 8×32 and 16×16 tiles (tapfwd_amd64.s); ldw, r and plane in floats.
+//
+//go:noescape
+func tapFwd8x32AVX512(cin int, wt *float32, ldw int, x *float32, r, plane int, out *float32)
+
+//go:noescape
+func tapFwd16x16AVX512(cin int, wt *float32, ldw int, x *float32, r, plane int, out *float32)
