@@ -354,15 +354,26 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 		// (medians of 3 runs of 100).
 		colX := tabX && !tabForwardPays(g)
 		gdy := kernels.ConvGeom{C: cout, H: oh, W: ow, KH: 3, KW: 3, SH: 1, SW: 1, PadT: 1, PadL: 1, DH: 1, DW: 1, OH: h, OW: w}
+		// tapX: the input gradient as kernels.TabConvForward of the padded
+		// dY by the turned weights, transposed into wtX [Cout·9, Cin] (see
+		// tapConvImages), where its tiles fit Cin and the image width.
+		tapX := tabX && !colX && tapForward && kernels.TabConvForwardOK(cin, w)
+		var wtX []float32
 		if tabX {
 			// Turned, then packed into a pooled buffer given back after
 			// the chunks: the same size as the weights, every step.
 			rot := tabRotated(wd, cin, cout)
-			wRBuf, _ := gradPool.getDirty(kernels.PackedALen(cin, cout*9))
-			defer gradPool.put(wRBuf)
-			wR = kernels.PackAInto(wRBuf, cin, cout*9, rot, cout*9)
+			if tapX {
+				wtX, _ = gradPool.getDirty(cin * cout * 9)
+				defer gradPool.put(wtX)
+				kernels.TabConvWeights(wtX, rot, cin, cout*9)
+			} else {
+				wRBuf, _ := gradPool.getDirty(kernels.PackedALen(cin, cout*9))
+				defer gradPool.put(wRBuf)
+				wR = kernels.PackAInto(wRBuf, cin, cout*9, rot, cout*9)
+				offY = ly.Offsets()
+			}
 			gradPool.put(rot)
-			offY = ly.Offsets()
 		}
 		if tabW && !tapW {
 			offX = lx.Offsets()
@@ -389,7 +400,11 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 				dpad, _ = gradPool.getDirty(ly.Len())
 				defer gradPool.put(dpad)
 			}
-			if tabX && !tabDirect(ow) {
+			switch {
+			case tapX && !setX:
+				gbuf, _ = gradPool.getDirty(cin * h * w) // the image's dX, added after
+				defer gradPool.put(gbuf)
+			case tabX && !tapX && !tabDirect(ow):
 				gbuf, _ = gradPool.getDirty(cin * ly.Grid())
 				defer gradPool.put(gbuf)
 			}
@@ -465,6 +480,14 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 							kernels.GemmPacked(wR, false, h*w, dcol, h*w, dst, h*w, nil, 0, cin, 0, h*w, ws)
 							if !setX {
 								kernels.EngAdd(dimg, dst, dimg)
+							}
+						} else if tapX {
+							dimg := gx[i*cin*h*w : (i+1)*cin*h*w]
+							if setX {
+								kernels.TabConvForward(ly, dpad, wtX, cin, dimg)
+							} else {
+								kernels.TabConvForward(ly, dpad, wtX, cin, gbuf)
+								kernels.EngAdd(dimg, gbuf, dimg)
 							}
 						} else if tabX {
 							dimg := gx[i*cin*h*w : (i+1)*cin*h*w]
