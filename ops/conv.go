@@ -245,13 +245,7 @@ func Conv2d(x, weight, bias *Var, o Conv2dOptions) *Var {
 				gemm(false, false, og, ohw, ckk, 1, wd[gi*og*ckk:], ckk, src, ld, 0, dst, ohw)
 			}
 			if bias != nil {
-				bd := bias.Value.Data()[gi*og:]
-				for c := 0; c < og; c++ {
-					row := dst[c*ohw : (c+1)*ohw]
-					for j := range row {
-						row[j] += bd[c]
-					}
-				}
+				addChannelBias(dst, bias.Value.Data()[gi*og:(gi+1)*og], ohw)
 			}
 		}
 	}

@@ -129,12 +129,7 @@ func tabForward(xd, wd, bias, od []float32, n, cin, cout, h, w int) {
 			l.Unpad(cout, gbuf, grid, dst, false)
 		}
 		if bias != nil {
-			for c := 0; c < cout; c++ {
-				row := dst[c*hw : (c+1)*hw]
-				for j := range row {
-					row[j] += bias[c]
-				}
-			}
+			addChannelBias(dst, bias, hw)
 		}
 	}
 	if n >= kernels.Threads() {
@@ -207,12 +202,7 @@ func tapConvImages(xd, wd, bias, od []float32, n int, l kernels.TabLayout, cout 
 			dst := od[i*cout*hw : (i+1)*cout*hw]
 			kernels.TabConvForward(l, pad, wt, cout, dst)
 			if bias != nil {
-				for c := 0; c < cout; c++ {
-					row := dst[c*hw : (c+1)*hw]
-					for j := range row {
-						row[j] += bias[c]
-					}
-				}
+				addChannelBias(dst, bias, hw)
 			}
 		}
 	})

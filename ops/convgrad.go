@@ -53,6 +53,17 @@ func convBiasGrad(gb, gy []float32, n, c, hw int) {
 	})
 }
 
+// addChannelBias adds bias[c] to every element of row c of dst
+// [len(bias), hw].
+func addChannelBias(dst, bias []float32, hw int) {
+	for c, b := range bias {
+		row := dst[c*hw : (c+1)*hw]
+		for j := range row {
+			row[j] += b
+		}
+	}
+}
+
 // gemmScratchPool holds workspaces for kernels.GemmPacked, of the largest
 // size (NewGemmScratch caps it at one block of B), so that a backward pass
 // does not allocate one per goroutine.
@@ -65,15 +76,21 @@ var gemmScratchPool = kernels.FreeList[kernels.GemmScratch]{New: func() *kernels
 // last layers' 9.4 MB weight gradients have eight partials each.) The
 // partials, from newPartial, go back to gradPool.
 func addPartials(gw []float32, partial [][]float32) {
-	kernels.ParallelFor(len(gw), addPartialsGrain, func(lo, hi int) {
-		dst := gw[lo:hi]
-		for _, pw := range partial {
-			kernels.EngAdd(dst, pw[lo:hi], dst)
-		}
-	})
+	addInto(gw, partial)
 	for _, pw := range partial {
 		gradPool.put(pw)
 	}
+}
+
+// addInto adds the slices of parts, in order, to dst, in parallel over
+// ranges of dst (each element's sum in the same order whatever the split).
+func addInto(dst []float32, parts [][]float32) {
+	kernels.ParallelFor(len(dst), addPartialsGrain, func(lo, hi int) {
+		d := dst[lo:hi]
+		for _, p := range parts {
+			kernels.EngAdd(d, p[lo:hi], d)
+		}
+	})
 }
 
 // addPartialsT is addPartials for partials held transposed, [ckk, cout]
@@ -82,12 +99,7 @@ func addPartials(gw []float32, partial [][]float32) {
 // is fixed, so the result does not depend on the thread count.
 func addPartialsT(gw []float32, partial [][]float32, cout, ckk int) {
 	sum := partial[0]
-	kernels.ParallelFor(len(sum), addPartialsGrain, func(lo, hi int) {
-		dst := sum[lo:hi]
-		for _, pw := range partial[1:] {
-			kernels.EngAdd(dst, pw[lo:hi], dst)
-		}
-	})
+	addInto(sum, partial[1:])
 	kernels.ParallelFor(cout, max(1, addPartialsGrain/ckk), func(lo, hi int) {
 		for co := lo; co < hi; co++ {
 			row := gw[co*ckk : (co+1)*ckk]
@@ -102,9 +114,9 @@ func addPartialsT(gw []float32, partial [][]float32, cout, ckk int) {
 }
 
 // newPartial returns a zeroed per-chunk weight gradient of n floats for
-// addPartials or addPartialsT, which give it back to gradPool. Recycled rather than
-// fresh: a fresh buffer's pages are faulted in by the first product that
-// writes them, and on the development VM that cost about 1.2 ms per chunk
+// addPartials or addPartialsT, which give it back to gradPool. Recycled
+// rather than fresh: a fresh buffer's pages are faulted in by the first
+// product that writes them, and on the development VM that cost about 1.2 ms per chunk
 // of ResNet-20's 64-channel layers (147 KB each), 30 times the product
 // itself.
 func newPartial(n int) []float32 {

@@ -110,13 +110,7 @@ func ConvTranspose2d(x, weight, bias *Var, o ConvTranspose2dOptions) *Var {
 			dst := od[(i*co+gi*cog)*ohw : (i*co+(gi+1)*cog)*ohw] // [cog, OH·OW]
 			kernels.Col2im(g, col, dst)
 			if bias != nil {
-				bd := bias.Value.Data()[gi*cog:]
-				for c := 0; c < cog; c++ {
-					row := dst[c*ohw : (c+1)*ohw]
-					for j := range row {
-						row[j] += bd[c]
-					}
-				}
+				addChannelBias(dst, bias.Value.Data()[gi*cog:(gi+1)*cog], ohw)
 			}
 		}
 	}

@@ -62,16 +62,7 @@ func TabConvForward(l TabLayout, pad, wt []float32, cout int, dst []float32) {
 				// Output pixel (y, x0) under tap (0, 0): Off(0, 0, 0) + y·R + x0.
 				tapFwdTile(p, t, cin, wt[co0:], cout, pad[y*r+x0:], r, plane, &buf)
 				for h0 := 0; h0 < t; h0 += 16 {
-					d := dst[(co0+h0)*hw+y*w+x0:]
-					if tapAsm {
-						transposeAVX512(&d[0], hw, &buf[h0], t, p, 16)
-						continue
-					}
-					for i := range p {
-						for j := range 16 {
-							d[j*hw+i] = buf[i*t+h0+j]
-						}
-					}
+					tapTranspose(dst[(co0+h0)*hw+y*w+x0:], hw, buf[h0:], t, p, 16)
 				}
 			}
 		}

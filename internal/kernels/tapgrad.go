@@ -78,17 +78,7 @@ func TabWeightGrad(lx, ly TabLayout, xpad, dpad, dyT, gT []float32) {
 		t, ii := i0/tw, i0%tw
 		for j0 := 0; j0 < k; j0 += 16 {
 			cols := min(16, k-j0)
-			d := dyT[t*k*tw+j0*tw+ii:]
-			s := g[i0*plane+j0:]
-			if tapAsm {
-				transposeAVX512(&d[0], tw, &s[0], plane, 16, cols)
-				continue
-			}
-			for i := range 16 {
-				for j := range cols {
-					d[j*tw+i] = s[i*plane+j]
-				}
-			}
+			tapTranspose(dyT[t*k*tw+j0*tw+ii:], tw, g[i0*plane+j0:], plane, 16, cols)
 		}
 	}
 	nb := (k + tapKB - 1) / tapKB
@@ -137,6 +127,23 @@ func tapGrad18x16(k int, dt, x []float32, r, plane int, g []float32, ldg int) {
 	}
 	var off [25]int
 	tapGradGo(k, 16, dt, x, tapOffsets(&off, 3, r, plane, 2), g, ldg)
+}
+
+// tapTranspose writes the transpose of the rows×cols block of src (row
+// stride lds) to dst (row stride ldd): dst[j·ldd+i] = src[i·lds+j], for
+// rows, cols ≤ 16, with transposeAVX512 where tapAsm allows.
+func tapTranspose(dst []float32, ldd int, src []float32, lds, rows, cols int) {
+	_ = dst[(cols-1)*ldd+rows-1]
+	_ = src[(rows-1)*lds+cols-1]
+	if tapAsm {
+		transposeAVX512(&dst[0], ldd, &src[0], lds, rows, cols)
+		return
+	}
+	for i := range rows {
+		for j := range cols {
+			dst[j*ldd+i] = src[i*lds+j]
+		}
+	}
 }
 
 // tapOffsets returns, in dst, the offsets in x of the taps of the
@@ -227,16 +234,7 @@ func ValidWeightGrad5x5(x, dy []float32, c, h, w, cout int, dyT, gT []float32) {
 		for y := 0; y < oh; y++ {
 			row := dt[y*w*16:]
 			for x0 := 0; x0 < ow; x0 += 16 {
-				cols := min(16, ow-x0)
-				if tapAsm {
-					transposeAVX512(&row[x0*16], 16, &src[y*ow+x0], ohw, 16, cols)
-					continue
-				}
-				for i := range 16 {
-					for j := range cols {
-						row[(x0+j)*16+i] = src[i*ohw+y*ow+x0+j]
-					}
-				}
+				tapTranspose(row[x0*16:], 16, src[y*ow+x0:], ohw, 16, min(16, ow-x0))
 			}
 			if y < oh-1 {
 				clear(row[ow*16 : w*16])
