@@ -58,7 +58,7 @@ type Engine struct {
 type engine struct {
 	mu      sync.Mutex
 	g       *Graph
-	pool    *pool
+	pool    *kernels.Pool
 	steps   []step
 	inShape []int
 	in      []float32      // the input value's buffer [B, C, H, W]
@@ -90,7 +90,7 @@ type engine struct {
 
 // step is the executable form of one node.
 type step interface {
-	run(p *pool)
+	run(p *kernels.Pool)
 }
 
 // Compile traces m (switched to evaluation mode with nn.Eval, and left in
@@ -192,7 +192,7 @@ func compile(inputShape []int, opts *Options, forward func(*tensor.Tensor) (*ops
 	runtime.AddCleanup(eng, func(e *engine) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		e.pool.close()
+		e.pool.Close()
 	}, e)
 	if !o.NoVerify {
 		x2 := tensor.New(inputShape...)
@@ -230,7 +230,7 @@ func (eng *Engine) Run(x *tensor.Tensor) *tensor.Tensor {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.pool.closed {
+	if e.pool.Closed() {
 		panic("infer: Run on a closed engine")
 	}
 	copy(e.in, x.Data())
@@ -251,7 +251,7 @@ func (eng *Engine) Close() {
 	e := eng.e
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.pool.close()
+	e.pool.Close()
 }
 
 // Threads returns the number of goroutines the engine uses.
@@ -319,7 +319,7 @@ func build(g *Graph, o Options) (*engine, error) {
 	for i := 0; i < t; i++ {
 		e.ws = append(e.ws, kernels.NewGemmScratch(e.gemmN))
 	}
-	e.pool = newPool(t)
+	e.pool = kernels.NewPool(t)
 	return e, nil
 }
 

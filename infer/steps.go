@@ -239,20 +239,20 @@ func (e *engine) newConv(n *Node) (step, error) {
 	return s, nil
 }
 
-func (s *convStep) run(p *pool) {
+func (s *convStep) run(p *kernels.Pool) {
 	if s.depthwise {
-		p.parallel(s.b*s.cin, max(1, planeGrain/max(1, s.ohw*s.geom.KH*s.geom.KW)), s.dwFn)
+		p.Parallel(s.b*s.cin, max(1, planeGrain/max(1, s.ohw*s.geom.KH*s.geom.KW)), s.dwFn)
 		return
 	}
 	if s.byImage {
-		p.parallel(s.b, 1, s.imageFn)
+		p.Parallel(s.b, 1, s.imageFn)
 		return
 	}
 	if s.rowChunk > 0 {
 		chunks := (s.geom.OH + s.rowChunk - 1) / s.rowChunk
 		for i := 0; i < s.b; i++ {
 			s.img, s.grp = i, 0
-			p.parallel(chunks, 1, s.chunkFn)
+			p.Parallel(chunks, 1, s.chunkFn)
 		}
 		return
 	}
@@ -260,7 +260,7 @@ func (s *convStep) run(p *pool) {
 		for gi := 0; gi < s.groups; gi++ {
 			s.img, s.grp = i, gi
 			if !s.direct {
-				p.parallel(s.cg, max(1, planeGrain/max(1, s.ohw*s.geom.KH*s.geom.KW)), s.im2colFn)
+				p.Parallel(s.cg, max(1, planeGrain/max(1, s.ohw*s.geom.KH*s.geom.KW)), s.im2colFn)
 			}
 			// A unit of GEMM work is one tile row or column: about
 			// mr·ckk·OH·OW or nr·ckk·og multiply-adds; ask for ~64k per
@@ -269,7 +269,7 @@ func (s *convStep) run(p *pool) {
 			if s.splitN {
 				per = s.ckk * s.og * s.nr
 			}
-			p.parallel(s.units, max(1, 65536/max(1, per)), s.gemmFn)
+			p.Parallel(s.units, max(1, 65536/max(1, per)), s.gemmFn)
 		}
 	}
 }
@@ -444,9 +444,9 @@ func (e *engine) newLinear(n *Node) (step, error) {
 	return s, nil
 }
 
-func (s *linearStep) run(p *pool) {
+func (s *linearStep) run(p *kernels.Pool) {
 	tiles := (s.o + s.mr - 1) / s.mr
-	p.parallel(tiles, max(1, 65536/max(1, s.mr*s.f*s.n)), s.fn)
+	p.Parallel(tiles, max(1, 65536/max(1, s.mr*s.f*s.n)), s.fn)
 	if s.w != nil {
 		return
 	}
@@ -483,7 +483,9 @@ type affineStep struct {
 	fn           func(w, lo, hi int)
 }
 
-func (s *affineStep) run(p *pool) { p.parallel(s.planes, max(1, planeGrain/max(1, s.hw)), s.fn) }
+func (s *affineStep) run(p *kernels.Pool) {
+	p.Parallel(s.planes, max(1, planeGrain/max(1, s.hw)), s.fn)
+}
 
 func (s *affineStep) body(_, lo, hi int) {
 	for pl := lo; pl < hi; pl++ {
@@ -503,7 +505,7 @@ type actStep struct {
 	fn   func(w, lo, hi int)
 }
 
-func (s *actStep) run(p *pool) { p.parallel(len(s.y), elemGrain, s.fn) }
+func (s *actStep) run(p *kernels.Pool) { p.Parallel(len(s.y), elemGrain, s.fn) }
 
 func (s *actStep) body(_, lo, hi int) {
 	copy(s.y[lo:hi], s.x[lo:hi])
@@ -563,13 +565,13 @@ func (e *engine) newBinary(n *Node) (step, error) {
 	return s, nil
 }
 
-func (s *binaryStep) run(p *pool) {
+func (s *binaryStep) run(p *kernels.Pool) {
 	if s.perPlane {
 		planes := len(s.y) / s.hw
-		p.parallel(planes, max(1, elemGrain/s.hw), s.fn)
+		p.Parallel(planes, max(1, elemGrain/s.hw), s.fn)
 		return
 	}
-	p.parallel(len(s.y), elemGrain, s.fn)
+	p.Parallel(len(s.y), elemGrain, s.fn)
 }
 
 func (s *binaryStep) body(_, lo, hi int) {
@@ -633,9 +635,9 @@ func (e *engine) newPool(n *Node) (step, error) {
 	return s, nil
 }
 
-func (s *poolStep) run(p *pool) {
+func (s *poolStep) run(p *kernels.Pool) {
 	work := s.geom.OH * s.geom.OW * s.geom.KH * s.geom.KW
-	p.parallel(s.planes, max(1, planeGrain/max(1, work)), s.fn)
+	p.Parallel(s.planes, max(1, planeGrain/max(1, work)), s.fn)
 }
 
 func (s *poolStep) body(_, lo, hi int) {
@@ -664,8 +666,8 @@ func (e *engine) newGlobalPool(n *Node) (step, error) {
 	return s, nil
 }
 
-func (s *globalPoolStep) run(p *pool) {
-	p.parallel(s.planes, max(1, planeGrain/max(1, s.hw)), s.fn)
+func (s *globalPoolStep) run(p *kernels.Pool) {
+	p.Parallel(s.planes, max(1, planeGrain/max(1, s.hw)), s.fn)
 }
 
 func (s *globalPoolStep) body(_, lo, hi int) { kernels.GlobalAvgPool2dPlanes(s.hw, s.x, s.y, lo, hi) }
@@ -702,7 +704,7 @@ func (e *engine) newConcat(n *Node) (step, error) {
 	return s, nil
 }
 
-func (s *concatStep) run(*pool) {
+func (s *concatStep) run(*kernels.Pool) {
 	off := 0
 	for o := 0; o < s.outer; o++ {
 		for k, in := range s.ins {

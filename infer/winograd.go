@@ -161,18 +161,18 @@ func (s *winoStep) groupBody(w, lo, hi int) {
 	}
 }
 
-func (s *winoStep) run(p *pool) {
+func (s *winoStep) run(p *kernels.Pool) {
 	if s.byGroup {
-		p.parallel((s.b+s.perGroup-1)/s.perGroup, 1, s.groupFn)
+		p.Parallel((s.b+s.perGroup-1)/s.perGroup, 1, s.groupFn)
 		return
 	}
 	for g := 0; g*s.perGroup < s.b; g++ {
 		s.cur = s.group(g, s.e.winoV, s.e.winoM)
 		// Grains: ~16k input pixels per goroutine for the transforms,
 		// and at least one GEMM of ~64k multiply-adds.
-		p.parallel(s.cur.nimg*s.cin, max(1, planeGrain/max(1, s.hw)), s.inFn)
-		p.parallel(kernels.WinogradN*s.cur.panels, max(1, 65536/max(1, s.cin*s.cout*s.nr)), s.gemmFn)
-		p.parallel(s.cur.nimg*s.cout, max(1, planeGrain/max(1, s.ohw)), s.outFn)
+		p.Parallel(s.cur.nimg*s.cin, max(1, planeGrain/max(1, s.hw)), s.inFn)
+		p.Parallel(kernels.WinogradN*s.cur.panels, max(1, 65536/max(1, s.cin*s.cout*s.nr)), s.gemmFn)
+		p.Parallel(s.cur.nimg*s.cout, max(1, planeGrain/max(1, s.ohw)), s.outFn)
 	}
 }
 

@@ -38,6 +38,9 @@
 //     assembly loop, against which benchmarks report their efficiency.
 //   - FreeList (freelist.go): the free list that keeps the workspaces
 //     between calls.
+//   - Pool (workpool.go): spinning worker goroutines that hand out the
+//     ranges of parallel loops; ParallelFor runs on a shared one, the
+//     inference engine keeps its own.
 package kernels
 
 import (
@@ -67,6 +70,11 @@ func Threads() int { return int(threads.Load()) }
 // are at least grain long (a single range when n < 2·grain) and their
 // lengths differ by at most one. f must only write outputs owned by its
 // range; then the result is independent of the number of threads.
+//
+// The ranges go to the workers of one shared Pool (see Pool for why a
+// goroutine per range costs too much). A ParallelFor that finds the pool
+// taken, because it is nested in another one's f or runs beside it on
+// another goroutine, starts goroutines for its ranges instead.
 func ParallelFor(n, grain int, f func(lo, hi int)) {
 	if n <= 0 {
 		return
@@ -81,6 +89,19 @@ func ParallelFor(n, grain int, f func(lo, hi int)) {
 	}
 	if t <= 1 {
 		f(0, n)
+		return
+	}
+	if shared.busy.CompareAndSwap(false, true) {
+		defer shared.busy.Store(false)
+		p := shared.pool
+		if p == nil || p.t != Threads() {
+			if p != nil {
+				p.Close()
+			}
+			p = NewPool(Threads())
+			shared.pool = p
+		}
+		p.run(n, grain, nil, f)
 		return
 	}
 	// Split into t ranges whose lengths differ by at most one; the calling
@@ -105,4 +126,11 @@ func ParallelFor(n, grain int, f func(lo, hi int)) {
 	}
 	f(lo0, hi0)
 	wg.Wait()
+}
+
+// shared holds the Pool that ParallelFor runs on, rebuilt when Threads()
+// changes; busy marks it taken by a running ParallelFor.
+var shared struct {
+	busy atomic.Bool
+	pool *Pool
 }

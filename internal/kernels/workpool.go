@@ -1,23 +1,27 @@
-package infer
+package kernels
 
 import (
 	"runtime"
 	"sync/atomic"
 )
 
-// pool is a fixed set of worker goroutines that an engine keeps for its
-// lifetime. parallel hands them ranges of a loop without allocating: the
-// loop body is a func value built once when the engine is compiled.
+// Pool is a fixed set of worker goroutines that hand out the ranges of
+// parallel loops. ParallelFor runs on one shared Pool; the inference engine
+// keeps one of its own for its lifetime, whose loop bodies are func values
+// built once at compile time, so that a run allocates nothing.
 //
 // A batch-1 inference runs a few hundred parallel loops of tens to hundreds
-// of microseconds each, so a hand-off must cost far less than that, and
-// waking a parked goroutine through a channel takes tens of microseconds on
-// a busy machine. So the workers spin on a generation counter for a while
-// after each loop (poolSpin checks) before they park on their channel, and
-// the caller spins the same way while it waits for them; either side parks
-// only when the other keeps it waiting longer. Spinning yields to the Go
-// scheduler every 64 checks.
-type pool struct {
+// of microseconds each, a training step thousands, so a hand-off must cost
+// far less than that. Starting a goroutine per range does not: the idle
+// thread that would run it has to be woken, which on this 2-vCPU VM took
+// 10–60 µs a loop (a loop of two 50 µs halves took 90–110 µs instead of
+// 50). Waking a parked goroutine through a channel costs about as much. So
+// the workers spin on a generation counter for a while after each loop
+// (poolSpin checks, some tens of microseconds) before they park on their
+// channel, and the caller spins the same way while it waits for them;
+// either side parks only when the other keeps it waiting longer. Spinning
+// yields to the Go scheduler every 64 checks.
+type Pool struct {
 	t int // goroutines, the caller's among them
 
 	gen    atomic.Uint64  // incremented when a loop (or the close) is published
@@ -28,10 +32,14 @@ type pool struct {
 	done   chan struct{}
 	closed bool
 
-	// The loop being run, set by parallel before it publishes gen.
+	// The loop being run, set by Parallel before it publishes gen: its
+	// body (f, or f2 for ParallelFor's bodies, which take no goroutine
+	// index), its iterations and the goroutines taking part,
+	// min(t, n / grain).
 	f      func(w, lo, hi int)
-	n      int // iterations
-	active int // goroutines taking part: min(t, n / grain)
+	f2     func(lo, hi int)
+	n      int
+	active int
 }
 
 // States of a waiting worker: a parked one must be sent a wake-up by
@@ -46,9 +54,10 @@ const (
 // poolSpin is how many checks a waiting goroutine makes before it parks.
 const poolSpin = 1 << 14
 
-// newPool starts t − 1 workers (t ≥ 1).
-func newPool(t int) *pool {
-	p := &pool{t: max(t, 1), done: make(chan struct{}, 1)}
+// NewPool starts a pool of t goroutines, the caller of Parallel among
+// them: t − 1 workers (t < 1 counts as 1). Close stops them.
+func NewPool(t int) *Pool {
+	p := &Pool{t: max(t, 1), done: make(chan struct{}, 1)}
 	p.state = make([]atomic.Int32, p.t)
 	p.wake = make([]chan struct{}, p.t)
 	for i := 1; i < p.t; i++ {
@@ -57,6 +66,12 @@ func newPool(t int) *pool {
 	}
 	return p
 }
+
+// Threads returns the pool's goroutine count, the caller's included.
+func (p *Pool) Threads() int { return p.t }
+
+// Closed reports whether Close has been called.
+func (p *Pool) Closed() bool { return p.closed }
 
 // await spins until cond holds or poolSpin checks have failed, and
 // reports whether it holds.
@@ -73,9 +88,9 @@ func await(cond func() bool) bool {
 }
 
 // worker runs its share of each loop published after generation seen
-// until the pool closes. (seen comes from newPool: a goroutine may start
+// until the pool closes. (seen comes from NewPool: a goroutine may start
 // after the first loop has been published.)
-func (p *pool) worker(i int, seen uint64) {
+func (p *Pool) worker(i int, seen uint64) {
 	st := &p.state[i]
 	for {
 		for !await(func() bool { return p.gen.Load() != seen }) {
@@ -97,8 +112,7 @@ func (p *pool) worker(i int, seen uint64) {
 			return
 		}
 		if i < p.active {
-			lo, hi := p.chunk(i)
-			p.f(i, lo, hi)
+			p.body(i)
 		}
 		// Every worker reports, taking part or not, so that the caller
 		// cannot rewrite the loop's fields while one still reads them.
@@ -111,8 +125,18 @@ func (p *pool) worker(i int, seen uint64) {
 	}
 }
 
+// body runs goroutine i's range of the current loop.
+func (p *Pool) body(i int) {
+	lo, hi := p.chunk(i)
+	if p.f2 != nil {
+		p.f2(lo, hi)
+		return
+	}
+	p.f(i, lo, hi)
+}
+
 // publish starts generation gen+1 and wakes the parked workers.
-func (p *pool) publish() {
+func (p *Pool) publish() {
 	p.gen.Add(1)
 	for i := 1; i < p.t; i++ {
 		if p.state[i].CompareAndSwap(parked, spinning) {
@@ -123,7 +147,7 @@ func (p *pool) publish() {
 
 // chunk returns the range of iterations of goroutine i: p.n split into
 // p.active contiguous ranges whose lengths differ by at most one.
-func (p *pool) chunk(i int) (lo, hi int) {
+func (p *Pool) chunk(i int) (lo, hi int) {
 	per, extra := p.n/p.active, p.n%p.active
 	lo = i*per + min(i, extra)
 	hi = lo + per
@@ -133,25 +157,42 @@ func (p *pool) chunk(i int) (lo, hi int) {
 	return lo, hi
 }
 
-// parallel calls f(w, lo, hi) on contiguous ranges covering [0, n), at
+// Parallel calls f(w, lo, hi) on contiguous ranges covering [0, n), at
 // most one per goroutine, w being the goroutine's index in [0, t) (for
-// per-goroutine scratch), and returns when all have finished. Ranges hold
-// at least grain iterations where n allows. f must write only outputs owned
-// by its range.
-func (p *pool) parallel(n, grain int, f func(w, lo, hi int)) {
+// per-goroutine scratch), and returns when all have finished; the calling
+// goroutine runs w = 0. Ranges hold at least grain iterations where n
+// allows, and their lengths differ by at most one. f must write only
+// outputs owned by its range. One goroutine at a time may call Parallel,
+// and not from inside f; not after Close.
+func (p *Pool) Parallel(n, grain int, f func(w, lo, hi int)) {
+	p.run(n, grain, f, nil)
+}
+
+// run is Parallel with the body f, or f2 when f is nil.
+func (p *Pool) run(n, grain int, f func(w, lo, hi int), f2 func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
 	active := min(p.t, max(1, n/max(grain, 1)))
 	if active == 1 {
-		f(0, 0, n)
+		if f2 != nil {
+			f2(0, n)
+		} else {
+			f(0, 0, n)
+		}
 		return
 	}
-	p.f, p.n, p.active = f, n, active
+	p.f, p.f2, p.n, p.active = f, f2, n, active
 	p.left.Store(int32(p.t - 1))
 	p.publish()
-	lo, hi := p.chunk(0)
-	f(0, lo, hi)
+	// Wait for the workers even when the caller's range panics: they
+	// still read the loop's fields.
+	defer p.wait()
+	p.body(0)
+}
+
+// wait returns when every worker has finished the current loop.
+func (p *Pool) wait() {
 	if !await(func() bool { return p.left.Load() == 0 }) {
 		g := p.gen.Load()
 		p.caller.Store(g)
@@ -161,11 +202,11 @@ func (p *pool) parallel(n, grain int, f func(w, lo, hi int)) {
 			<-p.done
 		}
 	}
-	p.f = nil
+	p.f, p.f2 = nil, nil
 }
 
-// close stops the workers.
-func (p *pool) close() {
+// Close stops the workers. Calling it again does nothing.
+func (p *Pool) Close() {
 	if p.closed {
 		return
 	}
