@@ -20,11 +20,14 @@ import (
 // (poolSpin checks, some tens of microseconds) before they park on their
 // channel, and the caller spins the same way while it waits for them;
 // either side parks only when the other keeps it waiting longer. Spinning
-// yields to the Go scheduler every 64 checks.
+// yields to the Go scheduler every 64 checks. A loop of fewer ranges than
+// the pool has goroutines wakes only the workers it needs: each worker
+// watches its own job slot.
 type Pool struct {
 	t int // goroutines, the caller's among them
 
 	gen    atomic.Uint64  // incremented when a loop (or the close) is published
+	job    []jobSlot      // job[i]: the generation worker i ≥ 1 is to run last
 	left   atomic.Int32   // workers that have not finished the current loop
 	state  []atomic.Int32 // state[i] of worker i ≥ 1: spinning or parked
 	wake   []chan struct{}
@@ -40,6 +43,13 @@ type Pool struct {
 	f2     func(lo, hi int)
 	n      int
 	active int
+}
+
+// jobSlot is a worker's job slot, alone in its cache line: the caller
+// writes each participant's slot and the worker spins reading it.
+type jobSlot struct {
+	atomic.Uint64
+	_ [56]byte
 }
 
 // States of a waiting worker: a parked one must be sent a wake-up by
@@ -59,10 +69,11 @@ const poolSpin = 1 << 14
 func NewPool(t int) *Pool {
 	p := &Pool{t: max(t, 1), done: make(chan struct{}, 1)}
 	p.state = make([]atomic.Int32, p.t)
+	p.job = make([]jobSlot, p.t)
 	p.wake = make([]chan struct{}, p.t)
 	for i := 1; i < p.t; i++ {
 		p.wake[i] = make(chan struct{}, 1)
-		go p.worker(i, p.gen.Load())
+		go p.worker(i, 0)
 	}
 	return p
 }
@@ -87,41 +98,58 @@ func await(cond func() bool) bool {
 	return cond()
 }
 
-// worker runs its share of each loop published after generation seen
-// until the pool closes. (seen comes from NewPool: a goroutine may start
-// after the first loop has been published.)
+// worker runs its share of each loop published to its job slot after
+// generation seen until the pool closes.
 func (p *Pool) worker(i int, seen uint64) {
-	st := &p.state[i]
+	st, job := &p.state[i], &p.job[i]
 	for {
-		for !await(func() bool { return p.gen.Load() != seen }) {
+		for !await(func() bool { return job.Load() != seen }) {
 			st.Store(parked)
 			// A loop published before the Store may have found the
 			// worker spinning and sent nothing: if so, unpark ourselves;
 			// if the publisher got there first, its wake-up is on the way.
-			if p.gen.Load() == seen || !st.CompareAndSwap(parked, spinning) {
+			if job.Load() == seen || !st.CompareAndSwap(parked, spinning) {
 				<-p.wake[i]
 			}
 			// The wake-up may be a late one: a publisher held up between
-			// its increment and its compare-and-swap, while this worker
-			// ran that loop and parked again, wakes it for the loop it has
-			// already done. Only a new generation ends the wait (running
-			// a loop twice would also count it out twice in left).
+			// its store and its compare-and-swap, while this worker ran
+			// that loop and parked again, wakes it for the loop it has
+			// already done. Only a new job ends the wait (running a loop
+			// twice would also count it out twice in left).
 		}
-		seen = p.gen.Load()
+		seen = job.Load()
 		if p.closed {
 			return
 		}
-		if i < p.active {
-			p.body(i)
+		if !p.runBody(i, seen) {
+			return
 		}
-		// Every worker reports, taking part or not, so that the caller
-		// cannot rewrite the loop's fields while one still reads them.
-		// The caller, if it has parked for this generation (not a later
-		// one: the decrement and the swap are not one step), needs a
-		// wake-up.
-		if p.left.Add(-1) == 0 && p.caller.CompareAndSwap(seen, 0) {
-			p.done <- struct{}{}
+		p.report(seen)
+	}
+}
+
+// runBody runs worker i's range of loop gen and reports whether it
+// returned. A body that ends its goroutine instead (runtime.Goexit, as
+// t.FailNow does) still counts its range done, and a new worker takes
+// this one's place, so that neither this loop's caller nor later loops
+// wait for it forever.
+func (p *Pool) runBody(i int, gen uint64) (returned bool) {
+	defer func() {
+		if !returned {
+			go p.worker(i, gen)
+			p.report(gen)
 		}
+	}()
+	p.body(i)
+	return true
+}
+
+// report counts a worker out of loop gen. The caller, if it has parked
+// for this generation (not a later one: the decrement and the swap are
+// not one step), needs a wake-up.
+func (p *Pool) report(gen uint64) {
+	if p.left.Add(-1) == 0 && p.caller.CompareAndSwap(gen, 0) {
+		p.done <- struct{}{}
 	}
 }
 
@@ -135,10 +163,12 @@ func (p *Pool) body(i int) {
 	p.f(i, lo, hi)
 }
 
-// publish starts generation gen+1 and wakes the parked workers.
-func (p *Pool) publish() {
-	p.gen.Add(1)
-	for i := 1; i < p.t; i++ {
+// publish starts a new generation for workers 1 … n−1 and wakes those of
+// them that have parked.
+func (p *Pool) publish(n int) {
+	g := p.gen.Add(1)
+	for i := 1; i < n; i++ {
+		p.job[i].Store(g)
 		if p.state[i].CompareAndSwap(parked, spinning) {
 			p.wake[i] <- struct{}{}
 		}
@@ -183,8 +213,8 @@ func (p *Pool) run(n, grain int, f func(w, lo, hi int), f2 func(lo, hi int)) {
 		return
 	}
 	p.f, p.f2, p.n, p.active = f, f2, n, active
-	p.left.Store(int32(p.t - 1))
-	p.publish()
+	p.left.Store(int32(active - 1))
+	p.publish(active)
 	// Wait for the workers even when the caller's range panics: they
 	// still read the loop's fields.
 	defer p.wait()
@@ -211,5 +241,5 @@ func (p *Pool) Close() {
 		return
 	}
 	p.closed = true
-	p.publish()
+	p.publish(p.t)
 }

@@ -1,6 +1,7 @@
 package kernels
 
 import (
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -74,7 +75,7 @@ func TestPoolLateWakeUp(t *testing.T) {
 	// The first half of publish: the worker, spinning, takes the loop.
 	p.f, p.n, p.active = f, 2, 2
 	p.left.Store(1)
-	p.gen.Add(1)
+	p.job[1].Store(p.gen.Add(1))
 	waitFor("the worker to finish the loop", func() bool { return p.left.Load() == 0 })
 	waitFor("the worker to park", func() bool { return p.state[1].Load() == parked })
 	// The second half, late.
@@ -190,5 +191,72 @@ func TestParallelForPanic(t *testing.T) {
 	ParallelFor(2, 1, func(lo, hi int) { n.Add(int32(hi - lo)) })
 	if n.Load() != 2 {
 		t.Fatalf("after the panic a loop of 2 ran %d iterations", n.Load())
+	}
+}
+
+// TestPoolWakesOnlyParticipants checks that a loop of fewer ranges than the
+// pool has goroutines leaves the other workers parked: only the workers
+// that take part are woken and waited for.
+func TestPoolWakesOnlyParticipants(t *testing.T) {
+	p := NewPool(4)
+	defer p.Close()
+	allParked := func() bool {
+		for i := 1; i < 4; i++ {
+			if p.state[i].Load() != parked {
+				return false
+			}
+		}
+		return true
+	}
+	var ran [4]atomic.Int32
+	f := func(w, lo, hi int) { ran[w].Add(1) }
+	p.Parallel(4, 1, f) // every worker runs once, then parks
+	for deadline := time.Now().Add(10 * time.Second); !allParked(); time.Sleep(100 * time.Microsecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the workers did not park")
+		}
+	}
+	p.Parallel(2, 1, f)
+	if s2, s3 := p.state[2].Load(), p.state[3].Load(); s2 != parked || s3 != parked {
+		t.Fatalf("a loop of 2 ranges woke workers 2 and 3 (states %d, %d)", s2, s3)
+	}
+	if got := [4]int32{ran[0].Load(), ran[1].Load(), ran[2].Load(), ran[3].Load()}; got != [4]int32{2, 2, 1, 1} {
+		t.Fatalf("ranges run per goroutine %v, want [2 2 1 1]", got)
+	}
+	p.Parallel(4, 1, f) // the parked ones still answer
+	if got := [4]int32{ran[0].Load(), ran[1].Load(), ran[2].Load(), ran[3].Load()}; got != [4]int32{3, 3, 2, 2} {
+		t.Fatalf("ranges run per goroutine %v, want [3 3 2 2]", got)
+	}
+}
+
+// TestParallelForGoexit checks that a range that ends its goroutine with
+// runtime.Goexit on a worker (as a misplaced t.FailNow does) neither hangs
+// the loop nor breaks the shared pool for later loops.
+func TestParallelForGoexit(t *testing.T) {
+	withThreads(t, 2)
+	ParallelFor(2, 1, func(lo, hi int) {}) // the shared pool exists
+	pool := shared.pool
+	for round := range 3 {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			ParallelFor(2, 1, func(lo, hi int) {
+				if lo != 0 {
+					runtime.Goexit()
+				}
+			})
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: ParallelFor has not returned after a worker's range called Goexit", round)
+		}
+	}
+	var n atomic.Int32
+	for range 100 {
+		ParallelFor(2, 1, func(lo, hi int) { n.Add(int32(hi - lo)) })
+	}
+	if n.Load() != 200 || shared.pool != pool || shared.busy.Load() {
+		t.Fatalf("after the Goexits: %d of 200 iterations, same pool %v, busy %v", n.Load(), shared.pool == pool, shared.busy.Load())
 	}
 }
