@@ -32,7 +32,7 @@ func TestPoolHandOff(t *testing.T) {
 			p.Parallel(n, 1, f)
 			switch {
 			case l%500 == 499:
-				time.Sleep(2 * time.Millisecond) // workers park
+				time.Sleep(20 * time.Millisecond) // workers park
 			case l%50 == 49:
 				time.Sleep(50 * time.Microsecond)
 			}
