@@ -2,7 +2,6 @@ package ops
 
 import (
 	"fmt"
-	"math"
 	"testing"
 
 	"convnet/internal/kernels"
@@ -82,10 +81,7 @@ func depthwiseRun(c depthwiseCase, direct bool) []*tensor.Tensor {
 
 // relDiff returns max |a − b| / (1 + max |b|).
 func relDiff(a, b *tensor.Tensor) float64 {
-	scale := 0.0
-	for _, v := range b.Data() {
-		scale = math.Max(scale, math.Abs(float64(v)))
-	}
+	scale := maxAbs(b.Data())
 	return tensor.MaxAbsDiff(a, b) / (1 + scale)
 }
 

@@ -79,10 +79,7 @@ func TestConv2dTabMatchesIm2col(t *testing.T) {
 						}
 						continue
 					}
-					scale := 0.0
-					for _, v := range wd {
-						scale = math.Max(scale, math.Abs(float64(v)))
-					}
+					scale := maxAbs(wd)
 					if d := tensor.MaxAbsDiff(got[i], want[i]); d > 1e-5*scale {
 						t.Fatalf("tensor %d: max difference %g (scale %g)", i, d, scale)
 					}
@@ -90,6 +87,16 @@ func TestConv2dTabMatchesIm2col(t *testing.T) {
 			})
 		}
 	}
+}
+
+// maxAbs returns the largest magnitude in x (0 for an empty x), the scale
+// against which the route comparisons measure their differences.
+func maxAbs(x []float32) float64 {
+	m := 0.0
+	for _, v := range x {
+		m = math.Max(m, math.Abs(float64(v)))
+	}
+	return m
 }
 
 // firstDiff returns the first index at which a and b differ in bits, or −1.

@@ -53,10 +53,7 @@ func TestConv2dValid5x5MatchesIm2col(t *testing.T) {
 					}
 				}
 				gd, wd := got[3].Data(), want[3].Data()
-				scale := 0.0
-				for _, v := range wd {
-					scale = math.Max(scale, math.Abs(float64(v)))
-				}
+				scale := maxAbs(wd)
 				for j := range gd {
 					if d := math.Abs(float64(gd[j] - wd[j])); d > 1e-5*scale {
 						t.Fatalf("weight gradient [%d] = %v, im2col route %v (scale %v)", j, gd[j], wd[j], scale)

@@ -118,10 +118,7 @@ func compareConvRoutes(t *testing.T, cases []convCase, tol float64, set func(fir
 				t.Fatalf("%+v, %d threads: output [%d] = %v, other route %v", c, th, j, got[0].Data()[j], want[0].Data()[j])
 			}
 			for i := range got {
-				scale := 0.0
-				for _, v := range want[i].Data() {
-					scale = math.Max(scale, math.Abs(float64(v)))
-				}
+				scale := maxAbs(want[i].Data())
 				if d := tensor.MaxAbsDiff(got[i], want[i]); !(d <= max(tol, 1e-5)*scale) {
 					t.Fatalf("%+v, %d threads: tensor %d: max difference %g (scale %g)", c, th, i, d, scale)
 				}
@@ -177,10 +174,7 @@ func TestConv2dWinograd(t *testing.T) {
 		}
 		got, want := run(true), run(false)
 		for i := range got {
-			scale := 0.0
-			for _, v := range want[i].Data() {
-				scale = math.Max(scale, math.Abs(float64(v)))
-			}
+			scale := maxAbs(want[i].Data())
 			if d := tensor.MaxAbsDiff(got[i], want[i]); !(d <= 1e-4*scale) {
 				t.Fatalf("shared input, conv first %v: tensor %d: max difference %g (scale %g)", convFirst, i, d, scale)
 			}

@@ -104,27 +104,18 @@ func ParallelFor(n, grain int, f func(lo, hi int)) {
 		p.run(n, grain, nil, f)
 		return
 	}
-	// Split into t ranges whose lengths differ by at most one; the calling
-	// goroutine runs the first range itself.
+	// One goroutine per range but the first, which the caller runs; the
+	// same split as the pool's.
 	var wg sync.WaitGroup
-	per, extra := n/t, n%t
-	lo0, hi0 := 0, per
-	if extra > 0 {
-		hi0++
-	}
-	for i, lo := 1, hi0; i < t; i++ {
-		hi := lo + per
-		if i < extra {
-			hi++
-		}
+	for i := 1; i < t; i++ {
+		lo, hi := splitRange(n, t, i)
 		wg.Add(1)
-		go func(lo, hi int) {
+		go func() {
 			defer wg.Done()
 			f(lo, hi)
-		}(lo, hi)
-		lo = hi
+		}()
 	}
-	f(lo0, hi0)
+	f(splitRange(n, t, 0))
 	wg.Wait()
 }
 

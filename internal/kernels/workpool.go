@@ -180,10 +180,14 @@ func (p *Pool) publish(n int) {
 	}
 }
 
-// chunk returns the range of iterations of goroutine i: p.n split into
-// p.active contiguous ranges whose lengths differ by at most one.
-func (p *Pool) chunk(i int) (lo, hi int) {
-	per, extra := p.n/p.active, p.n%p.active
+// chunk returns the range of iterations of goroutine i in the current
+// loop (splitRange of p.n into p.active ranges).
+func (p *Pool) chunk(i int) (lo, hi int) { return splitRange(p.n, p.active, i) }
+
+// splitRange returns range i of [0, n) cut into parts contiguous ranges
+// whose lengths differ by at most one, the first n mod parts one longer.
+func splitRange(n, parts, i int) (lo, hi int) {
+	per, extra := n/parts, n%parts
 	lo = i*per + min(i, extra)
 	hi = lo + per
 	if i < extra {
